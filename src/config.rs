@@ -1,0 +1,277 @@
+//! Configuration: TOML file, then `HOGA_<SECTION>_<KEY>` environment overrides, then the seed
+//! names `KIS_APP_KEY`, `KIS_APP_SECRET`, `KIS_USE_VIRTUAL_SERVER`. Secrets are `secrecy` types.
+//!
+//! The struct definitions live here; loading, overrides and validation are in `load`.
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub const REAL_BASE_URL: &str = "https://openapi.koreainvestment.com:9443";
+pub const VIRTUAL_BASE_URL: &str = "https://openapivts.koreainvestment.com:29443";
+pub const REAL_WS_URL: &str = "ws://ops.koreainvestment.com:21000";
+pub const VIRTUAL_WS_URL: &str = "ws://ops.koreainvestment.com:31000";
+pub const MASTER_BASE_URL: &str = "https://new.real.download.dws.co.kr/common/master";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub kis: KisConfig,
+    pub redis: RedisConfig,
+    pub cache: CacheConfig,
+    pub breaker: BreakerConfig,
+    pub watchlist: WatchlistConfig,
+    pub ingest: IngestConfig,
+    pub ui: UiConfig,
+    /// Action name → key(s), e.g. `quit = ["q", "ctrl-c"]`.
+    pub keys: BTreeMap<String, KeyBinding>,
+}
+
+/// One key or several for an action.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum KeyBinding {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KisConfig {
+    pub app_key: Option<SecretString>,
+    pub app_secret: Option<SecretString>,
+    /// Use the paper-trading (모의투자) server.
+    #[serde(rename = "virtual")]
+    pub virtual_server: bool,
+    /// REST base URL; defaults to the real or virtual KIS host. Point it at kis-sim for tests.
+    pub base_url: Option<String>,
+    pub ws_url: Option<String>,
+    /// Where `kospi_code.mst.zip` and `kosdaq_code.mst.zip` are downloaded from.
+    pub master_url: String,
+    /// Requests per second for this appkey; defaults to 18 (real) or 1 (virtual).
+    pub requests_per_sec: Option<u32>,
+    /// Share of the budget this process may use when Redis cannot coordinate (0 < share ≤ 1).
+    pub rate_share: f64,
+    /// `P` individual, `B` corporate.
+    pub custtype: String,
+    pub connect_timeout_ms: u64,
+    pub request_timeout_ms: u64,
+    /// Retry attempts for transient failures (total tries = 1 + retries).
+    pub max_retries: u32,
+    /// Give up retrying after this long, whatever the attempt count.
+    pub retry_budget_ms: u64,
+    /// Refresh the token this long before it expires.
+    pub token_refresh_margin_secs: u64,
+}
+
+impl Default for KisConfig {
+    fn default() -> Self {
+        KisConfig {
+            app_key: None,
+            app_secret: None,
+            virtual_server: false,
+            base_url: None,
+            ws_url: None,
+            master_url: MASTER_BASE_URL.to_string(),
+            requests_per_sec: None,
+            rate_share: 1.0,
+            custtype: "P".to_string(),
+            connect_timeout_ms: 3_000,
+            request_timeout_ms: 10_000,
+            max_retries: 4,
+            retry_budget_ms: 15_000,
+            token_refresh_margin_secs: 600,
+        }
+    }
+}
+
+impl KisConfig {
+    pub fn has_credentials(&self) -> bool {
+        use secrecy::ExposeSecret;
+        matches!((&self.app_key, &self.app_secret), (Some(k), Some(s))
+            if !k.expose_secret().trim().is_empty() && !s.expose_secret().trim().is_empty())
+    }
+
+    pub fn effective_base_url(&self) -> String {
+        match &self.base_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None if self.virtual_server => VIRTUAL_BASE_URL.to_string(),
+            None => REAL_BASE_URL.to_string(),
+        }
+    }
+
+    pub fn effective_ws_url(&self) -> String {
+        match &self.ws_url {
+            Some(u) => u.clone(),
+            None if self.virtual_server => VIRTUAL_WS_URL.to_string(),
+            None => REAL_WS_URL.to_string(),
+        }
+    }
+
+    pub fn effective_rate(&self) -> u32 {
+        self.requests_per_sec
+            .unwrap_or(if self.virtual_server { 1 } else { 18 })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisConfig {
+    /// Set to false to use the in-memory cache only.
+    pub enabled: bool,
+    pub url: String,
+    /// Prefix of every key; the environment (real/virtual) is appended so they never mix.
+    pub key_prefix: String,
+    /// Per-command timeout; Redis never holds up a request longer than this.
+    pub timeout_ms: u64,
+    /// After a failure, do not try Redis again for this long.
+    pub retry_after_ms: u64,
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        RedisConfig {
+            enabled: true,
+            url: "redis://127.0.0.1:6379/".to_string(),
+            key_prefix: "kis".to_string(),
+            timeout_ms: 100,
+            retry_after_ms: 5_000,
+        }
+    }
+}
+
+/// Freshness (serve without calling KIS) and retention (TTL: how long a fallback) per kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheConfig {
+    pub price_fresh_ms: u64,
+    pub price_ttl_secs: u64,
+    pub orderbook_fresh_ms: u64,
+    pub orderbook_ttl_secs: u64,
+    pub chart_fresh_secs: u64,
+    pub chart_ttl_secs: u64,
+    pub info_fresh_secs: u64,
+    pub info_ttl_secs: u64,
+    /// Entries kept by the in-memory cache.
+    pub memory_capacity: usize,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            price_fresh_ms: 1_000,
+            price_ttl_secs: 30 * 60,
+            orderbook_fresh_ms: 1_000,
+            orderbook_ttl_secs: 10,
+            chart_fresh_secs: 60,
+            chart_ttl_secs: 60 * 60,
+            info_fresh_secs: 60 * 60,
+            info_ttl_secs: 24 * 60 * 60,
+            memory_capacity: 20_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BreakerConfig {
+    /// Consecutive failures that open the breaker.
+    pub failure_threshold: u32,
+    /// How long it stays open before a half-open probe.
+    pub open_secs: u64,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        BreakerConfig {
+            failure_threshold: 5,
+            open_secs: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NamedList {
+    pub name: String,
+    pub codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchlistConfig {
+    /// Initial watchlists, used until the user edits them in the UI (edits are saved in the
+    /// state dir and win afterwards).
+    pub lists: Vec<NamedList>,
+}
+
+impl Default for WatchlistConfig {
+    fn default() -> Self {
+        let codes = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        WatchlistConfig {
+            lists: vec![
+                NamedList {
+                    name: "대형주".to_string(),
+                    codes: codes(&[
+                        "005930", "000660", "373220", "207940", "005380", "000270", "005935",
+                        "068270", "035420", "035720", "105560", "055550",
+                    ]),
+                },
+                NamedList {
+                    name: "코스닥".to_string(),
+                    codes: codes(&["247540", "086520", "028300", "196170", "263750", "293490"]),
+                },
+            ],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestConfig {
+    /// `sqlite:PATH` or `postgres://...`; empty means `sqlite:` in the data dir.
+    pub store: String,
+    /// Bars written per transaction.
+    pub batch_size: usize,
+    /// Requests in flight at once (the rate limiter still paces them).
+    pub concurrency: usize,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            store: String::new(),
+            batch_size: 2_000,
+            concurrency: 8,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// Colour of rising prices (Korean convention: red).
+    pub up_color: String,
+    /// Colour of falling prices (Korean convention: blue).
+    pub down_color: String,
+    /// Upper bound on redraws per second; idle screens are not redrawn at all.
+    pub max_fps: u32,
+    pub mouse: bool,
+    /// How long a changed cell stays highlighted.
+    pub flash_ms: u64,
+    /// Initial chart interval: 1m, D, W, M or Y.
+    pub default_interval: String,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            up_color: "red".to_string(),
+            down_color: "blue".to_string(),
+            max_fps: 30,
+            mouse: true,
+            flash_ms: 600,
+            default_interval: "D".to_string(),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The background task layer: what to poll, when, within which rate budget; emits messages to the UI.

@@ -1,0 +1,1 @@
+//! `hoga --ingest`: universe → fetch → validate → store, resumable and idempotent.

@@ -1,0 +1,1 @@
+//! The KIS Open API client: http, token, limiter, retry, breaker, endpoints, wire types.

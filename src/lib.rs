@@ -1,0 +1,21 @@
+//! hoga (호가): a terminal market monitor and daily ingestion job for the Korean stock market
+//! on the Korea Investment & Securities (KIS) Open API, plus `kis-sim`, a faithful local KIS.
+//!
+//! Layers, each depending only on those below it:
+//! `tui` → `feed` → `ingest` → `source` → `store`, `cache` → `kis` → `market`.
+//! `sim` is a sibling that uses `market` but owns its own wire format.
+
+pub mod cache;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod feed;
+pub mod ingest;
+pub mod kis;
+pub mod logging;
+pub mod market;
+pub mod paths;
+pub mod sim;
+pub mod source;
+pub mod store;
+pub mod tui;

@@ -1,0 +1,5 @@
+//! The `hoga` binary.
+
+fn main() {
+    println!("hoga: under construction");
+}

@@ -1,0 +1,14 @@
+//! The pure domain: money, codes, quotes, books, candles, tick sizes, limits, the KRX calendar.
+//! No I/O and no tokio here; every other layer speaks these types.
+
+pub mod calendar;
+pub mod code;
+pub mod money;
+pub mod tick;
+pub mod types;
+
+pub use calendar::{Calendar, KST, Session, SessionTimes, kst_date, kst_to_utc};
+pub use code::{InvalidCode, Market, StockCode};
+pub use money::{Krw, Rate, group_thousands};
+pub use tick::{is_valid_price, on_grid, price_limits, tick_size};
+pub use types::*;

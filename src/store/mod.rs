@@ -1,0 +1,1 @@
+//! Stores for daily bars and the stock universe: SQLite (default) and PostgreSQL.

@@ -1,0 +1,1 @@
+//! The terminal UI: state, messages, update, views and widgets.
