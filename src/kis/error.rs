@@ -187,3 +187,29 @@ impl KisError {
         }
     }
 }
+
+impl From<KisError> for crate::source::SourceError {
+    /// The source layer's view: not found, auth, transient (a cached value may stand in), fatal.
+    fn from(e: KisError) -> Self {
+        use crate::source::SourceError;
+        if let KisError::NotFound { code, .. } = e.root()
+            && let Ok(c) = crate::market::StockCode::new(code)
+        {
+            return SourceError::NotFound(c);
+        }
+        if e.is_auth() {
+            return SourceError::Auth(e.to_string());
+        }
+        if e.is_transient() {
+            let retry_at = match e.root() {
+                KisError::BreakerOpen { until } => Some(*until),
+                _ => None,
+            };
+            return SourceError::Unavailable {
+                message: e.to_string(),
+                retry_at,
+            };
+        }
+        SourceError::Fatal(e.to_string())
+    }
+}
