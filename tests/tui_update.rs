@@ -38,7 +38,7 @@ fn state() -> State {
 }
 
 fn saves(cmds: &[Command]) -> bool {
-    cmds.iter().any(|c| *c == Command::SaveWatchlists)
+    cmds.contains(&Command::SaveWatchlists)
 }
 
 #[test]

@@ -224,7 +224,7 @@ async fn run(
             let Some(slot) = slots.get(&job).copied() else {
                 continue;
             };
-            if slot.in_flight || !slot.due.is_some_and(|d| d <= now) {
+            if slot.in_flight || slot.due.is_none_or(|d| d > now) {
                 continue;
             }
             if start(job, &interest, &source, &done_tx, kst_date(now_utc)) {
@@ -258,17 +258,17 @@ async fn run(
                 let refresh = new.refresh != interest.refresh;
                 let focus_changed = new.focused != interest.focused || new.version != interest.version;
                 let mut wake = |job: Job, cond: bool| {
-                    if cond || refresh {
-                        if let Some(s) = slots.get_mut(&job) {
-                            s.due = Some(now);
-                            s.failures = 0;
-                        }
+                    if (cond || refresh)
+                        && let Some(s) = slots.get_mut(&job)
+                    {
+                        s.due = Some(now);
+                        s.failures = 0;
                     }
                 };
                 wake(Job::Quote, focus_changed && new.focused.is_some());
-                wake(Job::Book, (focus_changed || (new.book && !interest.book)) && new.book);
+                wake(Job::Book, new.book && (focus_changed || !interest.book));
                 wake(Job::Chart, (focus_changed || new.period != interest.period) && new.period.is_some());
-                wake(Job::Info, (focus_changed || (new.info && !interest.info)) && new.info);
+                wake(Job::Info, new.info && (focus_changed || !interest.info));
                 let added = new.watchlist.iter().any(|c| !interest.watchlist.contains(c));
                 wake(Job::Watchlist, added);
                 interest = new;

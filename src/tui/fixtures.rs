@@ -187,7 +187,7 @@ impl Lcg {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407))
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
@@ -199,7 +199,7 @@ impl Lcg {
         if range <= 0 {
             return 0;
         }
-        (self.next() % (2 * range as u64 + 1)) as i64 - range
+        (self.next_u64() % (2 * range as u64 + 1)) as i64 - range
     }
 }
 
@@ -239,10 +239,10 @@ pub fn universe(n: usize) -> Vec<Listing> {
     while out.len() < n {
         i += 1;
         let c = format!("{:06}", 100_000 + i * 7);
-        let name: String = (0..(2 + rng.next() % 4))
-            .map(|_| syllables[(rng.next() % syllables.len() as u64) as usize])
+        let name: String = (0..(2 + rng.next_u64() % 4))
+            .map(|_| syllables[(rng.next_u64() % syllables.len() as u64) as usize])
             .collect();
-        let base = round_down(Krw(1_000 + (rng.next() % 200_000) as i64));
+        let base = round_down(Krw(1_000 + (rng.next_u64() % 200_000) as i64));
         out.push(Listing {
             code: code(&c),
             isin: format!("KR7{c}003"),
@@ -256,9 +256,9 @@ pub fn universe(n: usize) -> Vec<Listing> {
             group: "ST".into(),
             kind: SecurityKind::Stock,
             base_price: base,
-            listed_shares: 10_000_000 + rng.next() % 100_000_000,
+            listed_shares: 10_000_000 + rng.next_u64() % 100_000_000,
             flags: StatusFlags::default(),
-            market_cap_eok: 100 + rng.next() % 10_000,
+            market_cap_eok: 100 + rng.next_u64() % 10_000,
         });
     }
     out
@@ -274,12 +274,12 @@ pub fn quote(l: &Listing, seed: u64, at: DateTime<Utc>) -> Quote {
     let change = price - prev;
     let open = round_down(Krw(prev.0 + prev.0 * rng.signed(100) / 10_000));
     let high = price.max(open).max(round_down(Krw(
-        price.0 + price.0 * (rng.next() % 150) as i64 / 10_000
+        price.0 + price.0 * (rng.next_u64() % 150) as i64 / 10_000
     )));
     let low = price.min(open).min(round_down(Krw(
-        price.0 - price.0 * (rng.next() % 150) as i64 / 10_000
+        price.0 - price.0 * (rng.next_u64() % 150) as i64 / 10_000
     )));
-    let volume = 10_000 + rng.next() % 20_000_000;
+    let volume = 10_000 + rng.next_u64() % 20_000_000;
     Quote {
         code: l.code,
         name: Some(l.name.clone()),
@@ -310,11 +310,11 @@ pub fn book(q: &Quote, seed: u64, auction: bool) -> OrderBook {
     for _ in 0..10 {
         asks.push(Level {
             price: p,
-            qty: 100 + rng.next() % 50_000,
+            qty: 100 + rng.next_u64() % 50_000,
         });
         bids.push(Level {
             price: b,
-            qty: 100 + rng.next() % 50_000,
+            qty: 100 + rng.next_u64() % 50_000,
         });
         p = crate::market::tick::tick_up(p);
         b = crate::market::tick::tick_down(b);
@@ -329,7 +329,7 @@ pub fn book(q: &Quote, seed: u64, auction: bool) -> OrderBook {
         total_bid_qty,
         last: Some(q.price),
         prev_close: Some(q.prev_close),
-        expected: auction.then(|| ExpectedFill {
+        expected: auction.then_some(ExpectedFill {
             price: q.price,
             volume: 123_456,
             change: q.change,
@@ -375,15 +375,15 @@ pub fn candles(
         let open = round_down(Krw(price)).0.max(100);
         let close = round_down(Krw((open + open * rng.signed(300) / 10_000).max(100))).0;
         let high = round_down(Krw(
-            open.max(close) + open * (rng.next() % 200) as i64 / 10_000
+            open.max(close) + open * (rng.next_u64() % 200) as i64 / 10_000
         ))
         .0;
         let low = round_down(Krw(
-            open.min(close) - open * (rng.next() % 200) as i64 / 10_000
+            open.min(close) - open * (rng.next_u64() % 200) as i64 / 10_000
         ))
         .0
         .max(1);
-        let volume = 100_000 + rng.next() % 30_000_000;
+        let volume = 100_000 + rng.next_u64() % 30_000_000;
         let (date, time) = if period == Period::Minute {
             let t = minute;
             minute += Duration::minutes(1);

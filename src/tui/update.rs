@@ -618,11 +618,8 @@ fn search_key(state: &mut State, k: KeyEvent, action: Option<Action>, cmds: &mut
             state.search.query.clear();
             run_search(state);
         }
-        KeyCode::Char(_) if ctrl => {
-            if action == Some(Action::Quit) {
-                cmds.push(Command::Quit);
-            }
-        }
+        KeyCode::Char(_) if ctrl && action == Some(Action::Quit) => cmds.push(Command::Quit),
+        KeyCode::Char(_) if ctrl => {}
         KeyCode::Char(c) => {
             state.search.query.push(c);
             run_search(state);
@@ -865,20 +862,18 @@ fn mouse(state: &mut State, m: crossterm::event::MouseEvent, cmds: &mut Vec<Comm
     match m.kind {
         MouseEventKind::Down(MouseButton::Left) => {
             set_focus(state, pane);
-            if pane == Pane::Watchlist {
-                if let Some(r) = a.watchlist {
-                    let (first, n) = view::watchlist::body_rows(r);
-                    if y >= first && y < first + n {
-                        let idx = state.wl_scroll + (y - first) as usize;
-                        let rows = state.rows();
-                        if let Some(code) = rows.get(idx).copied() {
-                            state.wl_selected = Some(code);
-                            open(state, code);
-                        }
-                    } else if y == first.saturating_sub(1) {
-                        // A click on the header sorts by the next column.
-                        apply(state, Action::SortNext, cmds);
+            if let Some(r) = a.watchlist.filter(|_| pane == Pane::Watchlist) {
+                let (first, n) = view::watchlist::body_rows(r);
+                if y >= first && y < first + n {
+                    let idx = state.wl_scroll + (y - first) as usize;
+                    let rows = state.rows();
+                    if let Some(code) = rows.get(idx).copied() {
+                        state.wl_selected = Some(code);
+                        open(state, code);
                     }
+                } else if y == first.saturating_sub(1) {
+                    // A click on the header sorts by the next column.
+                    apply(state, Action::SortNext, cmds);
                 }
             }
             state.dirty = true;

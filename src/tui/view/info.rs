@@ -108,8 +108,8 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         x += 1;
         x += text::put(buf, x, y, b, inner.right().saturating_sub(x), st);
     }
-    if let Some(en) = &info.name_en {
-        if inner.height > 1 {
+    if let Some(en) = info.name_en.as_ref().filter(|_| inner.height > 1) {
+        {
             text::put(
                 buf,
                 inner.x,

@@ -21,10 +21,11 @@ pub fn bar(buf: &mut Buffer, area: Rect, qty: u64, max: u64, style: Style) {
             c.set_char('█').set_style(style);
         }
     }
-    if part > 0 && full < area.width {
-        if let Some(c) = buf.cell_mut((area.x + full, area.y)) {
-            c.set_char(PARTIAL[part]).set_style(style);
-        }
+    if part > 0
+        && full < area.width
+        && let Some(c) = buf.cell_mut((area.x + full, area.y))
+    {
+        c.set_char(PARTIAL[part]).set_style(style);
     }
 }
 
