@@ -1,1 +1,418 @@
 //! Stores for daily bars and the stock universe: SQLite (default) and PostgreSQL.
+//!
+//! Both backends carry the same schema (created and migrated by hoga, see `schema`) and the same
+//! semantics, and are driven through the one `Store` trait so every test runs against both:
+//! - `daily_bars` upserts are idempotent: a bar written again with the same values changes
+//!   nothing but `ingested_at` (we always bump it, so the column says when the row was last
+//!   confirmed, not only when it was first seen).
+//! - A `WriteBatch` (bars, rejects, resume marks) is one transaction: a crash or `kill -9`
+//!   leaves either all of it or none of it, which is what makes resume exact.
+
+pub mod postgres;
+pub mod schema;
+pub mod sqlite;
+
+use crate::market::{Krw, Listing, StockCode};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// One validated daily bar, keyed by (code, KST trading date).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bar {
+    pub code: StockCode,
+    pub date: NaiveDate,
+    pub open: Krw,
+    pub high: Krw,
+    pub low: Krw,
+    pub close: Krw,
+    pub volume: i64,
+    /// Traded value (거래대금), won.
+    pub value: Krw,
+}
+
+/// A bar as stored, with where it came from and when it was last written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredBar {
+    pub bar: Bar,
+    pub source: String,
+    pub ingested_at: String,
+}
+
+/// A row that failed validation (or a stock that could not be read), kept for the operator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reject {
+    pub run_id: String,
+    pub code: StockCode,
+    pub date: Option<NaiveDate>,
+    /// Stable machine name: `ohlc_order`, `off_grid`, `out_of_limits`, ...
+    pub category: String,
+    /// Human explanation, e.g. `high 9,950 < low 10,000`.
+    pub detail: String,
+    /// The raw values as received, JSON.
+    pub raw: String,
+}
+
+/// What became of one stock in a run; recorded for resume in the same transaction as its bars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    /// Bars stored (possibly with some rows rejected).
+    Stored,
+    /// Every row was rejected.
+    Rejected,
+    /// The source had nothing for the range (suspended, not yet listed).
+    Empty,
+}
+
+impl Progress {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Progress::Stored => "stored",
+            Progress::Rejected => "rejected",
+            Progress::Empty => "empty",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Progress> {
+        match s {
+            "stored" => Some(Progress::Stored),
+            "rejected" => Some(Progress::Rejected),
+            "empty" => Some(Progress::Empty),
+            _ => None,
+        }
+    }
+}
+
+/// Everything written for a group of stocks, committed atomically.
+#[derive(Clone, Debug, Default)]
+pub struct WriteBatch {
+    pub bars: Vec<Bar>,
+    /// `source` column of the bars, e.g. `kis:multi_quote`, `kis:period_chart`.
+    pub source: String,
+    pub ingested_at: DateTime<Utc>,
+    pub rejects: Vec<Reject>,
+    /// Resume marks: (run identity, stock, outcome).
+    pub progress: Vec<(String, StockCode, Progress)>,
+}
+
+impl WriteBatch {
+    /// Drops repeated (code, date) keys, keeping the last, so one statement never touches a
+    /// row twice (PostgreSQL refuses that inside one `INSERT ... ON CONFLICT`).
+    pub fn dedup_bars(&mut self) {
+        let mut seen = HashSet::with_capacity(self.bars.len());
+        let mut out: Vec<Bar> = Vec::with_capacity(self.bars.len());
+        for b in self.bars.drain(..).rev() {
+            if seen.insert((b.code, b.date)) {
+                out.push(b);
+            }
+        }
+        out.reverse();
+        self.bars = out;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bars.is_empty() && self.rejects.is_empty() && self.progress.is_empty()
+    }
+}
+
+/// One `hoga --ingest` run as recorded in `ingest_runs`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub run_id: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub date_from: String,
+    pub date_to: String,
+    /// Identity of the run's arguments: a later run with the same hash resumes this one.
+    pub args_hash: String,
+    /// The arguments themselves, JSON, for people reading the table.
+    pub args: String,
+    pub stocks_total: i64,
+    pub stocks_stored: i64,
+    pub bars_stored: i64,
+    pub rejected: i64,
+    pub failed: i64,
+    pub api_calls: i64,
+    /// `running`, `complete`, `partial`, `interrupted`, `failed`.
+    pub status: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store location: {0}")]
+    Spec(String),
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("postgresql: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("store: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("store holds unexpected data: {0}")]
+    Corrupt(String),
+    #[error("database schema version {found} is newer than this hoga understands ({known})")]
+    TooNew { found: i64, known: i64 },
+    #[error("store task failed: {0}")]
+    Task(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The bar store. Implementations migrate the schema when opened.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `sqlite` or `postgres`.
+    fn kind(&self) -> &'static str;
+
+    /// Where the data lives, safe to print (no password).
+    fn describe(&self) -> String;
+
+    /// The schema version after migration.
+    async fn schema_version(&self) -> Result<i64>;
+
+    /// Writes bars (idempotent upsert), rejects and resume marks in one transaction.
+    /// Returns the number of bars written.
+    async fn write(&self, batch: WriteBatch) -> Result<usize>;
+
+    /// Replaces the stored universe's rows for these stocks (others are kept).
+    async fn upsert_stocks(&self, stocks: &[Listing], updated_at: DateTime<Utc>) -> Result<usize>;
+
+    /// The last stored universe.
+    async fn load_stocks(&self) -> Result<Vec<Listing>>;
+
+    /// Stored bars in `[from, to]`, for one stock or all, ordered by code then date.
+    async fn bars(
+        &self,
+        code: Option<StockCode>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<StoredBar>>;
+
+    /// Which dates are already stored for each stock in `[from, to]`.
+    async fn stored_dates(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<HashMap<StockCode, BTreeSet<NaiveDate>>>;
+
+    async fn count_bars(&self) -> Result<i64>;
+
+    /// Rejects, of one run or all.
+    async fn rejects(&self, run_id: Option<&str>) -> Result<Vec<Reject>>;
+
+    /// Resume marks left by earlier runs with this identity.
+    async fn progress(&self, args_hash: &str) -> Result<HashMap<StockCode, Progress>>;
+
+    /// Forgets resume marks once a run with this identity has finished everything.
+    async fn clear_progress(&self, args_hash: &str) -> Result<()>;
+
+    /// Inserts or updates a run record (keyed by `run_id`).
+    async fn save_run(&self, run: &RunRecord) -> Result<()>;
+
+    /// All runs, oldest first.
+    async fn runs(&self) -> Result<Vec<RunRecord>>;
+}
+
+/// Where to store: parsed from `--store` / `[ingest] store`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreSpec {
+    Sqlite(PathBuf),
+    /// A libpq-style URL; an optional `schema=NAME` query parameter (ours, stripped before
+    /// connecting) selects the schema to use (created if missing).
+    Postgres {
+        url: String,
+        schema: Option<String>,
+    },
+}
+
+impl std::fmt::Debug for StoreSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl StoreSpec {
+    /// `sqlite:PATH`, `sqlite://PATH`, a bare path ending in `.db`/`.sqlite`, or
+    /// `postgres://…` / `postgresql://…`. Empty means `sqlite:` in the data dir.
+    pub fn parse(text: &str, data_dir: &Path) -> std::result::Result<StoreSpec, StoreError> {
+        let t = text.trim();
+        let default_db = || data_dir.join("hoga.db");
+        if t.is_empty() || t == "sqlite" || t == "sqlite:" {
+            return Ok(StoreSpec::Sqlite(default_db()));
+        }
+        if t.starts_with("postgres://") || t.starts_with("postgresql://") {
+            let (url, schema) = strip_schema_param(t)?;
+            return Ok(StoreSpec::Postgres { url, schema });
+        }
+        if let Some(rest) = t.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            if path.is_empty() {
+                return Ok(StoreSpec::Sqlite(default_db()));
+            }
+            return Ok(StoreSpec::Sqlite(PathBuf::from(path)));
+        }
+        if t.ends_with(".db") || t.ends_with(".sqlite") || t.ends_with(".sqlite3") {
+            return Ok(StoreSpec::Sqlite(PathBuf::from(t)));
+        }
+        Err(StoreError::Spec(format!(
+            "{:?} is not a store: use sqlite:PATH or postgres://USER@HOST:PORT/DB",
+            redact_url(t)
+        )))
+    }
+
+    /// Printable form without any password.
+    pub fn describe(&self) -> String {
+        match self {
+            StoreSpec::Sqlite(p) => format!("sqlite:{}", p.display()),
+            StoreSpec::Postgres { url, schema } => match schema {
+                Some(s) => format!("{} (schema {s})", redact_url(url)),
+                None => redact_url(url),
+            },
+        }
+    }
+
+    /// Opens (creating and migrating as needed) the store.
+    pub async fn open(&self) -> Result<Box<dyn Store>> {
+        match self {
+            StoreSpec::Sqlite(path) => Ok(Box::new(SqliteStore::open(path).await?)),
+            StoreSpec::Postgres { url, schema } => {
+                Ok(Box::new(PgStore::connect(url, schema.as_deref()).await?))
+            }
+        }
+    }
+}
+
+/// Removes our `schema=` parameter from a PostgreSQL URL.
+fn strip_schema_param(url: &str) -> std::result::Result<(String, Option<String>), StoreError> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), None));
+    };
+    let mut schema = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("schema", v)) => {
+                if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    return Err(StoreError::Spec(format!(
+                        "schema {v:?}: use letters, digits and _ only"
+                    )));
+                }
+                schema = Some(v.to_string());
+            }
+            _ => kept.push(pair),
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((url, schema))
+}
+
+/// Hides the password of `scheme://user:password@host/...`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some((a, h)) => (a, h),
+        None => return url.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// Timestamps are stored as RFC 3339 UTC text with milliseconds.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn date_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+pub fn parse_date(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| StoreError::Corrupt(format!("date {s:?} is not YYYY-MM-DD")))
+}
+
+pub fn parse_code(s: &str) -> Result<StockCode> {
+    StockCode::new(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Counts rows of a slice of `StoredBar`s by code (tests and summaries).
+pub fn bars_per_code(bars: &[StoredBar]) -> BTreeMap<StockCode, usize> {
+    let mut m = BTreeMap::new();
+    for b in bars {
+        *m.entry(b.bar.code).or_insert(0) += 1;
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_store_locations() {
+        let d = Path::new("/data");
+        assert_eq!(
+            StoreSpec::parse("", d).unwrap(),
+            StoreSpec::Sqlite(d.join("hoga.db"))
+        );
+        assert_eq!(
+            StoreSpec::parse("sqlite:/tmp/x.db", d).unwrap(),
+            StoreSpec::Sqlite("/tmp/x.db".into())
+        );
+        assert_eq!(
+            StoreSpec::parse("sqlite:rel.db", d).unwrap(),
+            StoreSpec::Sqlite("rel.db".into())
+        );
+        let pg = StoreSpec::parse(
+            "postgres://postgres:hunter2@127.0.0.1:5432/test?schema=s1&sslmode=disable",
+            d,
+        )
+        .unwrap();
+        assert_eq!(
+            pg,
+            StoreSpec::Postgres {
+                url: "postgres://postgres:hunter2@127.0.0.1:5432/test?sslmode=disable".into(),
+                schema: Some("s1".into())
+            }
+        );
+        assert!(!format!("{pg:?}").contains("hunter2"));
+        assert!(!pg.describe().contains("hunter2"));
+        assert!(StoreSpec::parse("mysql://x", d).is_err());
+        assert!(StoreSpec::parse("postgres://h/db?schema=a;drop", d).is_err());
+    }
+
+    #[test]
+    fn dedup_keeps_the_last_bar_per_key() {
+        let code = StockCode::new("005930").unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let bar = |close| Bar {
+            code,
+            date,
+            open: Krw(100),
+            high: Krw(100),
+            low: Krw(100),
+            close: Krw(close),
+            volume: 0,
+            value: Krw(0),
+        };
+        let mut b = WriteBatch {
+            bars: vec![bar(1), bar(2)],
+            ..Default::default()
+        };
+        b.dedup_bars();
+        assert_eq!(b.bars, vec![bar(2)]);
+    }
+}

@@ -1,0 +1,798 @@
+//! `SimMarket`: the deterministic synthetic market behind kis-sim and `MockSource`.
+//!
+//! Everything is a pure function of the seed, computed lazily and memoised per stock: the
+//! universe (`universe`), a daily close series over KRX trading days (`series`), and for the
+//! days someone looks at intraday, a 10-second price path (`intraday`) from which quotes,
+//! order books and minute bars at any instant are read. Ground truth for tests is the same
+//! API: "what is the quote/bar/book of this code at this instant".
+
+pub mod grid;
+pub mod intraday;
+pub mod series;
+pub mod universe;
+
+use crate::clock::SharedClock;
+use crate::market::{
+    Calendar, Candle, Direction, ExpectedFill, Krw, Level, Listing, OrderBook, Period, Quote, Rate,
+    SecurityKind, StockCode, StockInfo, kst_date, kst_to_utc,
+};
+use crate::sim::hash::{Stream, hash, word};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc};
+use grid::Grid;
+use intraday::{Path, STEP_SECS, STEPS_PER_MIN};
+use series::{DayBar, grid_of};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+pub use universe::{HALTED_CODE, MANAGED_CODE, SimStock};
+
+/// The first simulated trading day (its base is the stock's initial level).
+pub fn anchor() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2023, 1, 2).unwrap_or(NaiveDate::MIN)
+}
+
+/// The last day the daily series reaches.
+pub fn horizon() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2031, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// Where the market is within its day at an instant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Phase {
+    /// Opening call auction; `frac` of it has elapsed. No trades yet today.
+    PreOpenAuction { frac: f64 },
+    /// Continuous trading; the latest 10-second step.
+    Continuous { step: usize },
+    /// Closing call auction; `frac` elapsed; continuous trading has ended.
+    ClosingAuction { frac: f64 },
+    /// The day is over (or is a past day): final values.
+    Final,
+}
+
+/// A stock's state at an instant: the single source every quote/book/bar is built from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    pub code: StockCode,
+    /// The trading day the values belong to (today, or the last trading day when closed).
+    pub date: NaiveDate,
+    pub phase: Phase,
+    /// 기준가: the previous close.
+    pub base: i64,
+    /// Last trade price (the base when nothing has traded yet today).
+    pub price: i64,
+    /// 0 when nothing has traded yet today.
+    pub open: i64,
+    pub high: i64,
+    pub low: i64,
+    pub volume: u64,
+    pub value: i64,
+    pub lower_limit: i64,
+    pub upper_limit: i64,
+    /// Expected fill (price, volume) during call auctions.
+    pub expected: Option<(i64, u64)>,
+    /// KST wall-clock time the values are as of (HH:MM:SS).
+    pub time: NaiveTime,
+    /// The previous trading day's bar (for prdy_* fields).
+    pub prev: Option<DayBar>,
+}
+
+impl Snapshot {
+    pub fn change(&self) -> i64 {
+        self.price - self.base
+    }
+
+    pub fn direction(&self) -> Direction {
+        Direction::of_change(
+            Krw(self.price),
+            Krw(self.base),
+            Krw(self.upper_limit),
+            Krw(self.lower_limit),
+        )
+    }
+}
+
+struct Cache {
+    /// Daily closes per stock index, from `anchor()` over `days`, extended on demand.
+    closes: HashMap<usize, Vec<i64>>,
+    /// Intraday paths for (stock, day index).
+    paths: HashMap<(usize, usize), Arc<Path>>,
+}
+
+/// The simulated market. Cheap to share (`Arc`); all methods take `&self`.
+pub struct SimMarket {
+    seed: u64,
+    stocks: Vec<SimStock>,
+    index: HashMap<StockCode, usize>,
+    /// Trading days from `anchor()` to `horizon()`, oldest first.
+    days: Vec<NaiveDate>,
+    calendar: &'static Calendar,
+    clock: SharedClock,
+    cache: Mutex<Cache>,
+}
+
+impl std::fmt::Debug for SimMarket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimMarket")
+            .field("seed", &self.seed)
+            .field("stocks", &self.stocks.len())
+            .finish()
+    }
+}
+
+impl SimMarket {
+    pub fn new(seed: u64, clock: SharedClock) -> SimMarket {
+        let stocks = universe::build(seed);
+        let index = stocks
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.code, i))
+            .collect();
+        let calendar = Calendar::krx();
+        SimMarket {
+            seed,
+            stocks,
+            index,
+            days: calendar.trading_days(anchor(), horizon()),
+            calendar,
+            clock,
+            cache: Mutex::new(Cache {
+                closes: HashMap::new(),
+                paths: HashMap::new(),
+            }),
+        }
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn calendar(&self) -> &'static Calendar {
+        self.calendar
+    }
+
+    pub fn stocks(&self) -> &[SimStock] {
+        &self.stocks
+    }
+
+    pub fn stock(&self, code: StockCode) -> Option<&SimStock> {
+        self.index.get(&code).map(|&i| &self.stocks[i])
+    }
+
+    pub fn grid(&self, code: StockCode) -> Grid {
+        self.stock(code).map(grid_of).unwrap_or(Grid::Stock)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn day_index(&self, d: NaiveDate) -> Option<usize> {
+        self.days.binary_search(&d).ok()
+    }
+
+    /// Index of the latest trading day ≤ `d`.
+    fn day_index_at_or_before(&self, d: NaiveDate) -> Option<usize> {
+        match self.days.binary_search(&d) {
+            Ok(i) => Some(i),
+            Err(0) => None,
+            Err(i) => Some(i - 1),
+        }
+    }
+
+    /// Closes of stock `si` for day indices `0..=upto`.
+    fn closes(&self, si: usize, upto: usize) -> Vec<i64> {
+        let mut cache = self.lock();
+        let s = &self.stocks[si];
+        let v = cache.closes.entry(si).or_default();
+        if v.len() <= upto {
+            let mut base = v
+                .last()
+                .copied()
+                .unwrap_or_else(|| series::initial_close(self.seed, s));
+            for d in v.len()..=upto {
+                base = series::next_close(self.seed, s, self.days[d], base);
+                v.push(base);
+            }
+        }
+        v[..=upto].to_vec()
+    }
+
+    fn close_and_base(&self, si: usize, di: usize) -> (i64, i64) {
+        let c = self.closes(si, di);
+        let base = if di == 0 {
+            series::initial_close(self.seed, &self.stocks[si])
+        } else {
+            c[di - 1]
+        };
+        (base, c[di])
+    }
+
+    fn bar_at(&self, si: usize, di: usize) -> DayBar {
+        let (base, close) = self.close_and_base(si, di);
+        series::bar(self.seed, &self.stocks[si], self.days[di], base, close)
+    }
+
+    fn path(&self, si: usize, di: usize) -> Arc<Path> {
+        if let Some(p) = self.lock().paths.get(&(si, di)) {
+            return p.clone();
+        }
+        let bar = self.bar_at(si, di);
+        let steps = self.steps_of(self.days[di]);
+        let s = &self.stocks[si];
+        let p = Arc::new(intraday::build(
+            self.seed,
+            s.code.as_str(),
+            grid_of(s),
+            bar,
+            steps,
+        ));
+        let mut cache = self.lock();
+        // Keep only paths of the two most recent days asked for: memory stays bounded.
+        if cache.paths.len() > 4 * self.stocks.len() {
+            let keep = di;
+            cache.paths.retain(|(_, d), _| *d + 1 >= keep);
+        }
+        cache.paths.insert((si, di), p.clone());
+        p
+    }
+
+    fn steps_of(&self, date: NaiveDate) -> usize {
+        match self.calendar.session_times(date) {
+            Some(t) => ((t.closing_auction - t.open).num_seconds() / STEP_SECS) as usize,
+            None => 2_280,
+        }
+    }
+
+    /// The trading day and phase in force at `t`. `None` before the simulated history starts.
+    pub fn phase_at(&self, t: DateTime<Utc>) -> Option<(NaiveDate, Phase, NaiveTime)> {
+        let local = t.with_timezone(&crate::market::KST);
+        let today = local.date_naive();
+        let now = local.time();
+        if let Some(st) = self.calendar.session_times(today)
+            && now >= st.pre_open_auction
+            && self.day_index(today).is_some()
+        {
+            let frac = |a: NaiveTime, b: NaiveTime| {
+                ((now - a).num_milliseconds() as f64 / (b - a).num_milliseconds() as f64)
+                    .clamp(0.0, 1.0)
+            };
+            let phase = if now < st.open {
+                Phase::PreOpenAuction {
+                    frac: frac(st.pre_open_auction, st.open),
+                }
+            } else if now < st.closing_auction {
+                let step = ((now - st.open).num_seconds() / STEP_SECS) as usize;
+                Phase::Continuous { step }
+            } else if now < st.close {
+                Phase::ClosingAuction {
+                    frac: frac(st.closing_auction, st.close),
+                }
+            } else {
+                Phase::Final
+            };
+            return Some((today, phase, now));
+        }
+        let di = self.day_index_at_or_before(today.pred_opt()?)?;
+        let d = self.days[di];
+        let close = self
+            .calendar
+            .session_times(d)
+            .map(|s| s.close)
+            .unwrap_or_else(|| NaiveTime::from_hms_opt(15, 30, 0).unwrap_or(NaiveTime::MIN));
+        Some((d, Phase::Final, close))
+    }
+
+    /// The state of `code` at instant `t` (ground truth for every quote-like response).
+    pub fn snapshot_at(&self, code: StockCode, t: DateTime<Utc>) -> Option<Snapshot> {
+        let si = *self.index.get(&code)?;
+        let (date, phase, time) = self.phase_at(t)?;
+        let di = self.day_index(date)?;
+        let s = &self.stocks[si];
+        let g = grid_of(s);
+        let bar = self.bar_at(si, di);
+        let prev = if di > 0 {
+            Some(self.bar_at(si, di - 1))
+        } else {
+            None
+        };
+        let (lower_limit, upper_limit) = g.limits(bar.base);
+        let mut snap = Snapshot {
+            code,
+            date,
+            phase,
+            base: bar.base,
+            price: bar.base,
+            open: 0,
+            high: 0,
+            low: 0,
+            volume: 0,
+            value: 0,
+            lower_limit,
+            upper_limit,
+            expected: None,
+            time,
+            prev,
+        };
+        match phase {
+            Phase::Final => {
+                snap.price = bar.close;
+                if bar.volume > 0 {
+                    snap.open = bar.open;
+                    snap.high = bar.high;
+                    snap.low = bar.low;
+                }
+                snap.volume = bar.volume;
+                snap.value = bar.value;
+            }
+            Phase::PreOpenAuction { frac } => {
+                if bar.volume > 0 {
+                    let path = self.path(si, di);
+                    let p = g.near(bar.base as f64 + (bar.open - bar.base) as f64 * frac);
+                    let vol = (path.vols[0] as f64 * frac.max(0.05)) as u64;
+                    snap.expected = Some((g.clamp(p, bar.base), vol.max(1)));
+                }
+            }
+            Phase::Continuous { step } => {
+                let path = self.path(si, di);
+                self.fill_from_path(&mut snap, &path, step.min(path.steps() - 1));
+            }
+            Phase::ClosingAuction { frac } => {
+                let path = self.path(si, di);
+                let last = path.steps() - 1;
+                self.fill_from_path(&mut snap, &path, last);
+                if bar.volume > 0 {
+                    let from = path.price(last) as f64;
+                    let p = g.near(from + (bar.close as f64 - from) * frac);
+                    let vol = (path.close_auction_vol as f64 * frac.max(0.05)) as u64;
+                    snap.expected = Some((g.clamp(p, bar.base), vol.max(1)));
+                }
+            }
+        }
+        Some(snap)
+    }
+
+    fn fill_from_path(&self, snap: &mut Snapshot, path: &Path, step: usize) {
+        if path.bar.volume == 0 {
+            return;
+        }
+        let mut high = 0;
+        let mut low = i64::MAX;
+        let mut vol = 0u64;
+        let mut value = 0i64;
+        for i in 0..=step {
+            let p = path.price(i);
+            high = high.max(p);
+            low = low.min(p);
+            vol += path.vols[i] as u64;
+            value += path.step_value(i);
+        }
+        snap.price = path.price(step);
+        snap.open = path.price(0);
+        snap.high = high;
+        snap.low = low;
+        snap.volume = vol;
+        snap.value = value;
+    }
+
+    /// Quote of `code` at `t` as the domain type (ground truth).
+    pub fn quote_at(&self, code: StockCode, t: DateTime<Utc>) -> Option<Quote> {
+        let snap = self.snapshot_at(code, t)?;
+        let s = self.stock(code)?;
+        Some(Quote {
+            code,
+            name: Some(s.name.clone()),
+            price: Krw(snap.price),
+            change: Krw(snap.change()),
+            change_rate: Rate::of(Krw(snap.change()), Krw(snap.base)),
+            prev_close: Krw(snap.base),
+            open: Krw(snap.open),
+            high: Krw(snap.high),
+            low: Krw(snap.low),
+            volume: snap.volume,
+            value: Krw(snap.value),
+            upper_limit: Krw(snap.upper_limit),
+            lower_limit: Krw(snap.lower_limit),
+            flags: s.flags,
+            expected: snap.expected.map(|(p, v)| expected_fill(p, v, snap.base)),
+            as_of: t,
+        })
+    }
+
+    /// The 10-level book of `code` at `t`. Halted stocks have an empty book.
+    pub fn book_at(&self, code: StockCode, t: DateTime<Utc>) -> Option<OrderBook> {
+        let snap = self.snapshot_at(code, t)?;
+        let s = self.stock(code)?;
+        let g = grid_of(s);
+        let center = snap.expected.map(|e| e.0).unwrap_or(snap.price);
+        let step_key = match snap.phase {
+            Phase::Continuous { step } => step as u64,
+            Phase::PreOpenAuction { frac } | Phase::ClosingAuction { frac } => {
+                (frac * 1000.0) as u64
+            }
+            Phase::Final => 99_999,
+        };
+        let mut r = Stream::new(hash(&[
+            self.seed,
+            word(code.as_str()),
+            series::day_key(snap.date),
+            step_key,
+            word("book"),
+        ]));
+        let (mut asks, mut bids) = (Vec::new(), Vec::new());
+        if !s.flags.halted {
+            let (ask1, bid1) = if r.unit() < 0.5 {
+                (center, g.step_down(center))
+            } else {
+                (g.step_up(center), center)
+            };
+            let depth = (s.listed_shares as f64 * s.turnover / 400.0).max(10.0);
+            let mut p = ask1;
+            for k in 0..10 {
+                if p <= snap.upper_limit && p > 0 {
+                    let q = (depth * (0.2 + 2.0 * r.unit()) * (1.0 + k as f64 / 4.0)) as u64;
+                    asks.push(Level {
+                        price: Krw(p),
+                        qty: q.max(1),
+                    });
+                }
+                p = g.step_up(p);
+            }
+            let mut p = bid1;
+            for k in 0..10 {
+                if p >= snap.lower_limit && p > 0 {
+                    let q = (depth * (0.2 + 2.0 * r.unit()) * (1.0 + k as f64 / 4.0)) as u64;
+                    bids.push(Level {
+                        price: Krw(p),
+                        qty: q.max(1),
+                    });
+                }
+                p = g.step_down(p);
+            }
+        }
+        Some(OrderBook {
+            code,
+            total_ask_qty: asks.iter().map(|l| l.qty).sum(),
+            total_bid_qty: bids.iter().map(|l| l.qty).sum(),
+            asks,
+            bids,
+            last: Some(Krw(snap.price)),
+            prev_close: Some(Krw(snap.base)),
+            expected: snap.expected.map(|(p, v)| expected_fill(p, v, snap.base)),
+            as_of: t,
+        })
+    }
+
+    /// Daily bars of `code` with dates in `[from, to]` as known at `t`, oldest first. The
+    /// current day appears once it has traded (a partial bar during the session).
+    pub fn daily_bars_at(
+        &self,
+        code: StockCode,
+        from: NaiveDate,
+        to: NaiveDate,
+        t: DateTime<Utc>,
+    ) -> Vec<DayBar> {
+        let Some(&si) = self.index.get(&code) else {
+            return Vec::new();
+        };
+        let Some((date, phase, _)) = self.phase_at(t) else {
+            return Vec::new();
+        };
+        let last_final = match phase {
+            Phase::Final => self.day_index(date),
+            _ => self.day_index(date).and_then(|d| d.checked_sub(1)),
+        };
+        let mut out = Vec::new();
+        let start = match self.days.binary_search(&from) {
+            Ok(i) | Err(i) => i,
+        };
+        if let Some(last) = last_final {
+            let end = match self.day_index_at_or_before(to) {
+                Some(e) => e.min(last),
+                None => return out,
+            };
+            if start <= end {
+                let closes = self.closes(si, end);
+                for di in start..=end {
+                    let base = if di == 0 {
+                        series::initial_close(self.seed, &self.stocks[si])
+                    } else {
+                        closes[di - 1]
+                    };
+                    out.push(series::bar(
+                        self.seed,
+                        &self.stocks[si],
+                        self.days[di],
+                        base,
+                        closes[di],
+                    ));
+                }
+            }
+        }
+        // Today's bar so far, once trading has started.
+        if !matches!(phase, Phase::Final | Phase::PreOpenAuction { .. })
+            && date >= from
+            && date <= to
+            && let Some(snap) = self.snapshot_at(code, t)
+            && snap.volume > 0
+        {
+            out.push(DayBar {
+                date,
+                base: snap.base,
+                open: snap.open,
+                high: snap.high,
+                low: snap.low,
+                close: snap.price,
+                volume: snap.volume,
+                value: snap.value,
+            });
+        }
+        out
+    }
+
+    /// Period bars (D/W/M/Y) in `[from, to]` at `t`, oldest first. A week/month/year bar is
+    /// dated by its last trading day in range, as KIS does.
+    pub fn period_bars_at(
+        &self,
+        code: StockCode,
+        period: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+        t: DateTime<Utc>,
+    ) -> Vec<Candle> {
+        let days = self.daily_bars_at(code, from, to, t);
+        let key = |d: NaiveDate| -> (i32, u32) {
+            match period {
+                Period::Week => {
+                    let w = d.iso_week();
+                    (w.year(), w.week())
+                }
+                Period::Month => (d.year(), d.month()),
+                Period::Year => (d.year(), 0),
+                Period::Day | Period::Minute => (d.num_days_from_ce(), 0),
+            }
+        };
+        let mut out: Vec<(DayBar, (i32, u32))> = Vec::new();
+        for b in days {
+            let k = key(b.date);
+            match out.last_mut() {
+                Some((agg, ak)) if *ak == k => {
+                    agg.date = b.date;
+                    agg.high = agg.high.max(b.high);
+                    agg.low = agg.low.min(b.low);
+                    agg.close = b.close;
+                    agg.volume += b.volume;
+                    agg.value += b.value;
+                }
+                _ => out.push((b, k)),
+            }
+        }
+        out.into_iter().map(|(b, _)| candle(&b, None)).collect()
+    }
+
+    /// The daily bar of `code` on `date` as final (ground truth), if it is a simulated trading day.
+    pub fn final_day_bar(&self, code: StockCode, date: NaiveDate) -> Option<DayBar> {
+        let si = *self.index.get(&code)?;
+        let di = self.day_index(date)?;
+        Some(self.bar_at(si, di))
+    }
+
+    /// One-minute bars of the trading day in force at `t`, oldest first, up to `t` (the last
+    /// one partial). After the close, a final bar at the close time holds the closing auction.
+    pub fn minute_bars_at(&self, code: StockCode, t: DateTime<Utc>) -> Vec<Candle> {
+        let Some(&si) = self.index.get(&code) else {
+            return Vec::new();
+        };
+        let Some((date, phase, _)) = self.phase_at(t) else {
+            return Vec::new();
+        };
+        let Some(di) = self.day_index(date) else {
+            return Vec::new();
+        };
+        let Some(st) = self.calendar.session_times(date) else {
+            return Vec::new();
+        };
+        let path = self.path(si, di);
+        if path.bar.volume == 0 {
+            return Vec::new();
+        }
+        let last_step = match phase {
+            Phase::PreOpenAuction { .. } => return Vec::new(),
+            Phase::Continuous { step } => step.min(path.steps() - 1),
+            Phase::ClosingAuction { .. } | Phase::Final => path.steps() - 1,
+        };
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i <= last_step {
+            let minute = i / STEPS_PER_MIN;
+            let end = ((minute + 1) * STEPS_PER_MIN - 1).min(last_step);
+            let (mut hi, mut lo, mut vol, mut val) = (0i64, i64::MAX, 0u64, 0i64);
+            for j in i..=end {
+                let p = path.price(j);
+                hi = hi.max(p);
+                lo = lo.min(p);
+                vol += path.vols[j] as u64;
+                val += path.step_value(j);
+            }
+            out.push(Candle {
+                date,
+                time: Some(st.open + Duration::minutes(minute as i64)),
+                open: Krw(path.price(i)),
+                high: Krw(hi),
+                low: Krw(lo),
+                close: Krw(path.price(end)),
+                volume: vol,
+                value: Krw(val),
+            });
+            i = end + 1;
+        }
+        if phase == Phase::Final {
+            let c = path.bar.close;
+            out.push(Candle {
+                date,
+                time: Some(st.close),
+                open: Krw(c),
+                high: Krw(c),
+                low: Krw(c),
+                close: Krw(c),
+                volume: path.close_auction_vol,
+                value: Krw(path.close_auction_value()),
+            });
+        }
+        out
+    }
+
+    /// The listing of every issue (what the master files describe), as of `t`.
+    pub fn universe_at(&self, t: DateTime<Utc>) -> Vec<Listing> {
+        self.stocks
+            .iter()
+            .filter_map(|s| self.listing_at(s.code, t))
+            .collect()
+    }
+
+    /// One issue's listing: base price = the 기준가 in force at `t`.
+    pub fn listing_at(&self, code: StockCode, t: DateTime<Utc>) -> Option<Listing> {
+        let s = self.stock(code)?;
+        let base = self.base_price_at(code, t).unwrap_or(s.level);
+        Some(Listing {
+            code,
+            isin: s.isin.clone(),
+            name: s.name.clone(),
+            name_en: Some(s.name_en.clone()),
+            market: s.market,
+            group: s.group.to_string(),
+            kind: s.kind,
+            base_price: Krw(base),
+            listed_shares: s.listed_shares,
+            flags: s.flags,
+            market_cap_eok: (base as u128 * s.listed_shares as u128 / 100_000_000) as u64,
+        })
+    }
+
+    /// The base price (previous close) for the trading day in force at `t`; after the close,
+    /// the next day's base is still the day's base until the next session starts.
+    pub fn base_price_at(&self, code: StockCode, t: DateTime<Utc>) -> Option<i64> {
+        self.snapshot_at(code, t).map(|s| s.base)
+    }
+
+    /// Reference information as of `t`.
+    pub fn info_at(&self, code: StockCode, t: DateTime<Utc>) -> Option<StockInfo> {
+        let s = self.stock(code)?;
+        let snap = self.snapshot_at(code, t)?;
+        let (w52_high, w52_low) = self.w52(code, t).unwrap_or((snap.price, snap.price));
+        let f = self.fundamentals(code);
+        Some(StockInfo {
+            code,
+            name: s.name.clone(),
+            name_en: Some(s.name_en.clone()),
+            market: s.market,
+            kind: s.kind,
+            isin: Some(s.isin.clone()),
+            sector: Some(s.sector.to_string()),
+            listed_shares: Some(s.listed_shares),
+            market_cap: Some(Krw(snap.price.saturating_mul(s.listed_shares as i64))),
+            per: (s.kind != SecurityKind::Etf)
+                .then(|| Rate((snap.price * 100 / f.eps.max(1)) as i32)),
+            pbr: (s.kind != SecurityKind::Etf)
+                .then(|| Rate((snap.price * 100 / f.bps.max(1)) as i32)),
+            eps: Some(Krw(f.eps)),
+            bps: Some(Krw(f.bps)),
+            w52_high: Some(Krw(w52_high)),
+            w52_low: Some(Krw(w52_low)),
+            upper_limit: Some(Krw(snap.upper_limit)),
+            lower_limit: Some(Krw(snap.lower_limit)),
+            flags: s.flags,
+        })
+    }
+
+    /// 52-week (high, low) up to the day in force at `t`.
+    pub fn w52(&self, code: StockCode, t: DateTime<Utc>) -> Option<(i64, i64)> {
+        let (date, _, _) = self.phase_at(t)?;
+        let bars = self.daily_bars_at(code, date - Duration::days(365), date, t);
+        let hi = bars.iter().map(|b| b.high).filter(|&h| h > 0).max()?;
+        let lo = bars.iter().map(|b| b.low).filter(|&l| l > 0).min()?;
+        Some((hi, lo))
+    }
+
+    /// Per-share fundamentals (EPS, BPS), fixed per stock.
+    pub fn fundamentals(&self, code: StockCode) -> Fundamentals {
+        let s = match self.stock(code) {
+            Some(s) => s,
+            None => return Fundamentals { eps: 0, bps: 0 },
+        };
+        let mut r = Stream::new(hash(&[self.seed, word(code.as_str()), word("fund")]));
+        let per = 5.0 + r.unit() * 30.0;
+        let pbr = 0.3 + r.unit() * 3.0;
+        let eps = (s.level as f64 / per) as i64;
+        let eps = if r.unit() < 0.15 { -eps / 3 } else { eps };
+        Fundamentals {
+            eps,
+            bps: (s.level as f64 / pbr) as i64,
+        }
+    }
+
+    // Convenience: the same at the clock's now.
+
+    pub fn quote(&self, code: StockCode) -> Option<Quote> {
+        self.quote_at(code, self.now())
+    }
+
+    pub fn book(&self, code: StockCode) -> Option<OrderBook> {
+        self.book_at(code, self.now())
+    }
+
+    pub fn minute_bars(&self, code: StockCode) -> Vec<Candle> {
+        self.minute_bars_at(code, self.now())
+    }
+
+    /// KST today at the clock's now.
+    pub fn today(&self) -> NaiveDate {
+        kst_date(self.now())
+    }
+
+    /// The instant of a KST wall-clock time on `date` (test convenience).
+    pub fn kst(date: NaiveDate, h: u32, m: u32, s: u32) -> DateTime<Utc> {
+        kst_to_utc(date.and_time(NaiveTime::from_hms_opt(h, m, s).unwrap_or(NaiveTime::MIN)))
+    }
+}
+
+/// Per-share fundamentals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fundamentals {
+    pub eps: i64,
+    pub bps: i64,
+}
+
+fn expected_fill(price: i64, volume: u64, base: i64) -> ExpectedFill {
+    ExpectedFill {
+        price: Krw(price),
+        volume,
+        change: Krw(price - base),
+        change_rate: Rate::of(Krw(price - base), Krw(base)),
+    }
+}
+
+/// A daily bar as the domain's candle.
+pub fn candle(b: &DayBar, time: Option<NaiveTime>) -> Candle {
+    Candle {
+        date: b.date,
+        time,
+        open: Krw(b.open),
+        high: Krw(b.high),
+        low: Krw(b.low),
+        close: Krw(b.close),
+        volume: b.volume,
+        value: Krw(b.value),
+    }
+}
+
+/// Formats a KST time as KIS does: `HHMMSS`.
+pub fn hhmmss(t: NaiveTime) -> String {
+    format!("{:02}{:02}{:02}", t.hour(), t.minute(), t.second())
+}

@@ -1,0 +1,545 @@
+//! The SQLite store (default): one file, WAL journal, batched transactions, cached statements.
+//!
+//! rusqlite is blocking, so every call runs on tokio's blocking pool with the connection behind
+//! a mutex (one writer is what SQLite wants anyway).
+
+use super::schema;
+use super::{
+    Bar, Progress, Reject, Result, RunRecord, Store, StoreError, StoredBar, WriteBatch, date_text,
+    parse_code, parse_date, ts,
+};
+use crate::market::{Krw, Listing, StockCode};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, params};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+const UPSERT_BAR: &str = "INSERT INTO daily_bars
+    (code, date, open, high, low, close, volume, value, source, ingested_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+    ON CONFLICT (code, date) DO UPDATE SET
+        open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+        volume = excluded.volume, value = excluded.value, source = excluded.source,
+        ingested_at = excluded.ingested_at";
+
+const INSERT_REJECT: &str = "INSERT INTO rejects (run_id, code, date, category, detail, raw)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+const UPSERT_PROGRESS: &str = "INSERT INTO ingest_progress (args_hash, code, status)
+    VALUES (?1, ?2, ?3)
+    ON CONFLICT (args_hash, code) DO UPDATE SET status = excluded.status";
+
+const UPSERT_STOCK: &str = "INSERT INTO stocks
+    (code, name, name_en, market, isin, group_code, kind, listed_shares, base_price,
+     market_cap_eok, flags, updated_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+    ON CONFLICT (code) DO UPDATE SET
+        name = excluded.name, name_en = COALESCE(excluded.name_en, stocks.name_en),
+        market = excluded.market, isin = excluded.isin, group_code = excluded.group_code,
+        kind = excluded.kind, listed_shares = excluded.listed_shares,
+        base_price = excluded.base_price, market_cap_eok = excluded.market_cap_eok,
+        flags = excluded.flags, updated_at = excluded.updated_at";
+
+const UPSERT_RUN: &str = "INSERT INTO ingest_runs
+    (run_id, started_at, finished_at, date_from, date_to, args_hash, args, stocks_total,
+     stocks_stored, bars_stored, rejected, failed, api_calls, status)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+    ON CONFLICT (run_id) DO UPDATE SET
+        finished_at = excluded.finished_at, stocks_total = excluded.stocks_total,
+        stocks_stored = excluded.stocks_stored, bars_stored = excluded.bars_stored,
+        rejected = excluded.rejected, failed = excluded.failed, api_calls = excluded.api_calls,
+        status = excluded.status";
+
+impl SqliteStore {
+    /// Opens or creates the database at `path` and migrates it.
+    pub async fn open(path: &Path) -> Result<SqliteStore> {
+        let path = path.to_path_buf();
+        let p2 = path.clone();
+        let conn = tokio::task::spawn_blocking(move || -> Result<Connection> {
+            if let Some(dir) = p2.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            let mut conn = Connection::open(&p2)?;
+            // WAL: readers (the TUI's lookup) never block the ingest's writer and a crash
+            // loses at most the open transaction. NORMAL sync is durable at checkpoints and
+            // safe against corruption in WAL mode.
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            conn.set_prepared_statement_cache_capacity(32);
+            migrate(&mut conn)?;
+            Ok(conn)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    async fn with<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StoreError::Task("sqlite connection poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.execute_batch(schema::VERSION_TABLE)?;
+    let current: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )?;
+    let known = schema::latest(schema::SQLITE);
+    if current > known {
+        return Err(StoreError::TooNew {
+            found: current,
+            known,
+        });
+    }
+    for (version, sql) in schema::SQLITE.iter().filter(|(v, _)| *v > current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
+            params![version, ts(Utc::now())],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+pub(crate) fn listing_row(l: &Listing) -> Result<[String; 5]> {
+    let kind = serde_json::to_value(l.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "other".into());
+    let flags = serde_json::to_string(&l.flags).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let market = match l.market {
+        crate::market::Market::Kospi => "kospi",
+        crate::market::Market::Kosdaq => "kosdaq",
+    };
+    Ok([
+        l.code.to_string(),
+        market.to_string(),
+        kind,
+        flags,
+        l.group.clone(),
+    ])
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn listing_from_row(
+    code: &str,
+    name: String,
+    name_en: Option<String>,
+    market: &str,
+    isin: String,
+    group: String,
+    kind: &str,
+    listed_shares: i64,
+    base_price: i64,
+    market_cap_eok: i64,
+    flags: &str,
+) -> Result<Listing> {
+    Ok(Listing {
+        code: parse_code(code)?,
+        isin,
+        name,
+        name_en,
+        market: market.parse().map_err(StoreError::Corrupt)?,
+        group,
+        kind: serde_json::from_value(serde_json::Value::String(kind.to_string()))
+            .map_err(|e| StoreError::Corrupt(format!("kind {kind:?}: {e}")))?,
+        base_price: Krw(base_price),
+        listed_shares: listed_shares.max(0) as u64,
+        flags: serde_json::from_str(flags)
+            .map_err(|e| StoreError::Corrupt(format!("flags {flags:?}: {e}")))?,
+        market_cap_eok: market_cap_eok.max(0) as u64,
+    })
+}
+
+fn bar_from_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(String, String, [i64; 6], String, String)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        [
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+        ],
+        r.get(8)?,
+        r.get(9)?,
+    ))
+}
+
+pub(crate) fn stored_bar(
+    code: &str,
+    date: &str,
+    v: [i64; 6],
+    source: String,
+    ingested_at: String,
+) -> Result<StoredBar> {
+    Ok(StoredBar {
+        bar: Bar {
+            code: parse_code(code)?,
+            date: parse_date(date)?,
+            open: Krw(v[0]),
+            high: Krw(v[1]),
+            low: Krw(v[2]),
+            close: Krw(v[3]),
+            volume: v[4],
+            value: Krw(v[5]),
+        },
+        source,
+        ingested_at,
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn describe(&self) -> String {
+        format!("sqlite:{}", self.path.display())
+    }
+
+    async fn schema_version(&self) -> Result<i64> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn write(&self, mut batch: WriteBatch) -> Result<usize> {
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        batch.dedup_bars();
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            let at = ts(batch.ingested_at);
+            {
+                let mut st = tx.prepare_cached(UPSERT_BAR)?;
+                for b in &batch.bars {
+                    st.execute(params![
+                        b.code.as_str(),
+                        date_text(b.date),
+                        b.open.0,
+                        b.high.0,
+                        b.low.0,
+                        b.close.0,
+                        b.volume,
+                        b.value.0,
+                        batch.source,
+                        at
+                    ])?;
+                }
+                let mut st = tx.prepare_cached(INSERT_REJECT)?;
+                for r in &batch.rejects {
+                    st.execute(params![
+                        r.run_id,
+                        r.code.as_str(),
+                        r.date.map(date_text),
+                        r.category,
+                        r.detail,
+                        r.raw
+                    ])?;
+                }
+                let mut st = tx.prepare_cached(UPSERT_PROGRESS)?;
+                for (hash, code, p) in &batch.progress {
+                    st.execute(params![hash, code.as_str(), p.as_str()])?;
+                }
+            }
+            tx.commit()?;
+            Ok(batch.bars.len())
+        })
+        .await
+    }
+
+    async fn upsert_stocks(&self, stocks: &[Listing], updated_at: DateTime<Utc>) -> Result<usize> {
+        let stocks = stocks.to_vec();
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            let at = ts(updated_at);
+            {
+                let mut st = tx.prepare_cached(UPSERT_STOCK)?;
+                for l in &stocks {
+                    let [code, market, kind, flags, group] = listing_row(l)?;
+                    st.execute(params![
+                        code,
+                        l.name,
+                        l.name_en,
+                        market,
+                        l.isin,
+                        group,
+                        kind,
+                        i64::try_from(l.listed_shares).unwrap_or(i64::MAX),
+                        l.base_price.0,
+                        i64::try_from(l.market_cap_eok).unwrap_or(i64::MAX),
+                        flags,
+                        at
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(stocks.len())
+        })
+        .await
+    }
+
+    async fn load_stocks(&self) -> Result<Vec<Listing>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT code, name, name_en, market, isin, group_code, kind, listed_shares,
+                        base_price, market_cap_eok, flags FROM stocks ORDER BY code",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, i64>(8)?,
+                    r.get::<_, i64>(9)?,
+                    r.get::<_, String>(10)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (code, name, name_en, market, isin, group, kind, shares, base, cap, flags) =
+                    row?;
+                out.push(listing_from_row(
+                    &code, name, name_en, &market, isin, group, &kind, shares, base, cap, &flags,
+                )?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn bars(
+        &self,
+        code: Option<StockCode>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<StoredBar>> {
+        self.with(move |c| {
+            let (from, to) = (date_text(from), date_text(to));
+            let cols = "code, date, open, high, low, close, volume, value, source, ingested_at";
+            let raw: Vec<_> = match code {
+                Some(code) => {
+                    let mut st = c.prepare_cached(&format!(
+                        "SELECT {cols} FROM daily_bars WHERE code = ?1 AND date BETWEEN ?2 AND ?3
+                         ORDER BY code, date"
+                    ))?;
+                    st.query_map(params![code.as_str(), from, to], bar_from_row)?
+                        .collect::<rusqlite::Result<_>>()?
+                }
+                None => {
+                    let mut st = c.prepare_cached(&format!(
+                        "SELECT {cols} FROM daily_bars WHERE date BETWEEN ?1 AND ?2
+                         ORDER BY code, date"
+                    ))?;
+                    st.query_map(params![from, to], bar_from_row)?
+                        .collect::<rusqlite::Result<_>>()?
+                }
+            };
+            raw.into_iter()
+                .map(|(code, date, v, source, at)| stored_bar(&code, &date, v, source, at))
+                .collect()
+        })
+        .await
+    }
+
+    async fn stored_dates(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<HashMap<StockCode, BTreeSet<NaiveDate>>> {
+        self.with(move |c| {
+            let mut st =
+                c.prepare_cached("SELECT code, date FROM daily_bars WHERE date BETWEEN ?1 AND ?2")?;
+            let mut rows = st.query(params![date_text(from), date_text(to)])?;
+            let mut out: HashMap<StockCode, BTreeSet<NaiveDate>> = HashMap::new();
+            while let Some(r) = rows.next()? {
+                let code: String = r.get(0)?;
+                let date: String = r.get(1)?;
+                out.entry(parse_code(&code)?)
+                    .or_default()
+                    .insert(parse_date(&date)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn count_bars(&self) -> Result<i64> {
+        self.with(|c| Ok(c.query_row("SELECT COUNT(*) FROM daily_bars", [], |r| r.get(0))?))
+            .await
+    }
+
+    async fn rejects(&self, run_id: Option<&str>) -> Result<Vec<Reject>> {
+        let run_id = run_id.map(str::to_string);
+        self.with(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT run_id, code, date, category, detail, raw FROM rejects
+                 WHERE ?1 IS NULL OR run_id = ?1 ORDER BY id",
+            )?;
+            let rows = st
+                .query_map(params![run_id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(run_id, code, date, category, detail, raw)| {
+                    Ok(Reject {
+                        run_id,
+                        code: parse_code(&code)?,
+                        date: date.as_deref().map(parse_date).transpose()?,
+                        category,
+                        detail,
+                        raw,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn progress(&self, args_hash: &str) -> Result<HashMap<StockCode, Progress>> {
+        let hash = args_hash.to_string();
+        self.with(move |c| {
+            let mut st =
+                c.prepare_cached("SELECT code, status FROM ingest_progress WHERE args_hash = ?1")?;
+            let mut rows = st.query(params![hash])?;
+            let mut out = HashMap::new();
+            while let Some(r) = rows.next()? {
+                let code: String = r.get(0)?;
+                let status: String = r.get(1)?;
+                let p = Progress::parse(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("progress status {status:?}")))?;
+                out.insert(parse_code(&code)?, p);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn clear_progress(&self, args_hash: &str) -> Result<()> {
+        let hash = args_hash.to_string();
+        self.with(move |c| {
+            c.execute(
+                "DELETE FROM ingest_progress WHERE args_hash = ?1",
+                params![hash],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn save_run(&self, run: &RunRecord) -> Result<()> {
+        let r = run.clone();
+        self.with(move |c| {
+            c.prepare_cached(UPSERT_RUN)?.execute(params![
+                r.run_id,
+                r.started_at,
+                r.finished_at,
+                r.date_from,
+                r.date_to,
+                r.args_hash,
+                r.args,
+                r.stocks_total,
+                r.stocks_stored,
+                r.bars_stored,
+                r.rejected,
+                r.failed,
+                r.api_calls,
+                r.status
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn runs(&self) -> Result<Vec<RunRecord>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT run_id, started_at, finished_at, date_from, date_to, args_hash, args,
+                        stocks_total, stocks_stored, bars_stored, rejected, failed, api_calls,
+                        status
+                 FROM ingest_runs ORDER BY started_at, run_id",
+            )?;
+            let rows = st
+                .query_map([], |r| {
+                    Ok(RunRecord {
+                        run_id: r.get(0)?,
+                        started_at: r.get(1)?,
+                        finished_at: r.get(2)?,
+                        date_from: r.get(3)?,
+                        date_to: r.get(4)?,
+                        args_hash: r.get(5)?,
+                        args: r.get(6)?,
+                        stocks_total: r.get(7)?,
+                        stocks_stored: r.get(8)?,
+                        bars_stored: r.get(9)?,
+                        rejected: r.get(10)?,
+                        failed: r.get(11)?,
+                        api_calls: r.get(12)?,
+                        status: r.get(13)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+}
