@@ -20,3 +20,19 @@ pub use app::run;
 pub use msg::{Command, Msg};
 pub use state::State;
 pub use update::update;
+
+use crate::cli::SourceArg;
+use crate::config::Config;
+use crate::paths::Paths;
+use crate::source::DataSource;
+use std::sync::Arc;
+
+/// The data source for the monitor. Until the source factory lands this serves the fixture
+/// market for every choice (marked SIMULATED in the status bar).
+pub async fn source_for(
+    _choice: SourceArg,
+    _config: &Config,
+    _paths: &Paths,
+) -> anyhow::Result<Arc<dyn DataSource>> {
+    Ok(Arc::new(fixtures::StaticSource::new(2_500)))
+}

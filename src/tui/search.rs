@@ -111,12 +111,14 @@ fn match_score(q: &[char], s: &[char]) -> Option<i64> {
     if q.len() == s.len() && eq(q, s) {
         return Some(1000);
     }
+    // Prefix and infix matches rank among themselves by company size (the caller's
+    // tie-break), not by name length: 삼성바이오로직스 before 삼성물산 for `삼성`.
     if eq(q, &s[..q.len()]) {
-        return Some(800 - (s.len() - q.len()) as i64);
+        return Some(800);
     }
     for off in 1..=(s.len() - q.len()) {
         if eq(q, &s[off..off + q.len()]) {
-            return Some(600 - off as i64 * 4 - (s.len() - q.len()) as i64);
+            return Some(600 - (off as i64).min(10) * 4);
         }
     }
     // Subsequence: every query char in order, penalised by the gaps between them.
