@@ -13,6 +13,7 @@ pub mod feed;
 pub mod ingest;
 pub mod kis;
 pub mod logging;
+pub mod lookup;
 pub mod market;
 pub mod paths;
 pub mod sim;

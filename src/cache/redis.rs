@@ -119,11 +119,20 @@ impl RedisCache {
 
     /// Runs one command with the timeout; `None` on any failure (which starts the backoff).
     async fn run<T: ::redis::FromRedisValue>(&self, what: &str, cmd: ::redis::Cmd) -> Option<T> {
+        self.run_with(what, cmd, self.timeout).await
+    }
+
+    async fn run_with<T: ::redis::FromRedisValue>(
+        &self,
+        what: &str,
+        cmd: ::redis::Cmd,
+        timeout: Duration,
+    ) -> Option<T> {
         let Some(mut conn) = self.connection() else {
             self.counters.skip();
             return None;
         };
-        match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
+        match tokio::time::timeout(timeout, cmd.query_async::<T>(&mut conn)).await {
             Ok(Ok(v)) => {
                 self.succeeded();
                 Some(v)
@@ -171,8 +180,11 @@ impl Cache for RedisCache {
     async fn set(&self, key: &str, entry: &CacheEntry, ttl: Duration) {
         let mut cmd = ::redis::cmd("SET");
         let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        cmd.arg(key).arg(entry.to_wire()).arg("PX").arg(ms);
-        if self.run::<()>("set", cmd).await.is_some() {
+        let wire = entry.to_wire();
+        // A long chart is not a sign of a dead Redis: allow 1 ms more per 10 kB.
+        let timeout = self.timeout + Duration::from_millis((wire.len() / 10_000) as u64);
+        cmd.arg(key).arg(wire).arg("PX").arg(ms);
+        if self.run_with::<()>("set", cmd, timeout).await.is_some() {
             self.counters.write();
         }
     }

@@ -1,6 +1,8 @@
 //! The data-source layer: one trait over KIS (client + cache + breaker fallback) and the
 //! built-in simulated market. Every value comes back with its provenance.
 
+pub mod kis;
+
 use crate::market::{
     Candle, Env, Listing, OrderBook, Period, Provenance, Quote, StockCode, StockInfo,
 };
