@@ -53,8 +53,13 @@ fn run(cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
     match cli.command {
         Some(command) => match command {},
         None if cli.ingest => {
-            eprintln!("hoga: --ingest is not available yet in this build");
-            Ok(ExitCode::FAILURE)
+            let rt = tokio::runtime::Runtime::new()?;
+            let code = rt.block_on(hoga::ingest::cmd::main(
+                &cli.ingest_args,
+                &loaded.config,
+                &paths,
+            ));
+            Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
         None => run_tui(&cli, &loaded.config, &paths),
     }
