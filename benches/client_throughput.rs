@@ -40,7 +40,12 @@ fn config(sim: &SimHandle, rate: u32) -> Config {
 }
 
 fn codes(sim: &SimHandle) -> Vec<StockCode> {
-    sim.market().stocks().iter().take(500).map(|s| s.code).collect()
+    sim.market()
+        .stocks()
+        .iter()
+        .take(500)
+        .map(|s| s.code)
+        .collect()
 }
 
 /// Keeps `tasks` tasks busy for `secs`; returns (completed requests, elapsed).
@@ -79,13 +84,20 @@ async fn run_load(c: &KisClient, codes: &[StockCode], tasks: usize, secs: u64) -
 
 async fn throughput(secs: u64) {
     let limit = 200;
-    let sim = SimServer::start(SimConfig::default().rate(limit)).await.expect("sim");
+    let sim = SimServer::start(SimConfig::default().rate(limit))
+        .await
+        .expect("sim");
     let dir = tempfile::tempdir().expect("tempdir");
-    let c = KisClient::new(&config(&sim, limit), ClientOptions::in_dirs(dir.path().join("s"), dir.path().join("d")))
-        .expect("client");
+    let c = KisClient::new(
+        &config(&sim, limit),
+        ClientOptions::in_dirs(dir.path().join("s"), dir.path().join("d")),
+    )
+    .expect("client");
     let codes = codes(&sim);
     // Token first, so the run measures steady state.
-    c.quote(codes[0], Priority::Interactive).await.expect("warm-up");
+    c.quote(codes[0], Priority::Interactive)
+        .await
+        .expect("warm-up");
     let before = sim.stats().requests;
     let (n, el) = run_load(&c, &codes, 32, secs).await;
     let served = sim.stats().requests - before;
@@ -102,12 +114,19 @@ async fn throughput(secs: u64) {
 
 async fn soak(secs: u64) {
     let limit = 18;
-    let sim = SimServer::start(SimConfig::default().rate(limit)).await.expect("sim");
+    let sim = SimServer::start(SimConfig::default().rate(limit))
+        .await
+        .expect("sim");
     let dir = tempfile::tempdir().expect("tempdir");
-    let c = KisClient::new(&config(&sim, limit), ClientOptions::in_dirs(dir.path().join("s"), dir.path().join("d")))
-        .expect("client");
+    let c = KisClient::new(
+        &config(&sim, limit),
+        ClientOptions::in_dirs(dir.path().join("s"), dir.path().join("d")),
+    )
+    .expect("client");
     let codes = codes(&sim);
-    c.quote(codes[0], Priority::Interactive).await.expect("warm-up");
+    c.quote(codes[0], Priority::Interactive)
+        .await
+        .expect("warm-up");
     let (n, el) = run_load(&c, &codes, 8, secs).await;
     let per_min = n as f64 * 60.0 / el.as_secs_f64();
     println!(
@@ -126,26 +145,43 @@ fn pct(v: &mut [u64], p: f64) -> u64 {
 
 async fn latency(n: usize) {
     let limit = 100_000;
-    let sim = SimServer::start(SimConfig::default().rate(limit)).await.expect("sim");
+    let sim = SimServer::start(SimConfig::default().rate(limit))
+        .await
+        .expect("sim");
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("s");
-    let c = KisClient::new(&config(&sim, limit), ClientOptions::in_dirs(state.clone(), dir.path().join("d")))
-        .expect("client");
+    let c = KisClient::new(
+        &config(&sim, limit),
+        ClientOptions::in_dirs(state.clone(), dir.path().join("d")),
+    )
+    .expect("client");
     let codes = codes(&sim);
-    c.quote(codes[0], Priority::Interactive).await.expect("warm-up");
-    let saved: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(state.join("kis-token-real.json")).expect("token file"))
-            .expect("token json");
+    c.quote(codes[0], Priority::Interactive)
+        .await
+        .expect("warm-up");
+    let saved: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(state.join("kis-token-real.json")).expect("token file"),
+    )
+    .expect("token json");
     let token = saved["token"].as_str().expect("token").to_string();
-    let bare = reqwest::Client::builder().tcp_nodelay(true).build().expect("reqwest");
-    let url = format!("{}/uapi/domestic-stock/v1/quotations/inquire-price", sim.base_url());
+    let bare = reqwest::Client::builder()
+        .tcp_nodelay(true)
+        .build()
+        .expect("reqwest");
+    let url = format!(
+        "{}/uapi/domestic-stock/v1/quotations/inquire-price",
+        sim.base_url()
+    );
     let (mut b, mut k) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for i in 0..n + 200 {
         let code = codes[i % codes.len()];
         let t = Instant::now();
         let r = bare
             .get(&url)
-            .query(&[("FID_COND_MRKT_DIV_CODE", "J"), ("FID_INPUT_ISCD", code.as_str())])
+            .query(&[
+                ("FID_COND_MRKT_DIV_CODE", "J"),
+                ("FID_INPUT_ISCD", code.as_str()),
+            ])
             .header("authorization", format!("Bearer {token}"))
             .header("appkey", TEST_APP_KEY)
             .header("appsecret", TEST_APP_SECRET)
@@ -157,7 +193,9 @@ async fn latency(n: usize) {
         let _ = r.bytes().await.expect("bare body");
         let bare_us = t.elapsed().as_micros() as u64;
         let t = Instant::now();
-        c.quote(code, Priority::Interactive).await.expect("client quote");
+        c.quote(code, Priority::Interactive)
+            .await
+            .expect("client quote");
         let client_us = t.elapsed().as_micros() as u64;
         if i >= 200 {
             b.push(bare_us);
@@ -175,7 +213,8 @@ async fn latency(n: usize) {
 }
 
 fn main() {
-    let phases = std::env::var("CLIENT_BENCH_PHASES").unwrap_or_else(|_| "throughput,soak,latency".into());
+    let phases =
+        std::env::var("CLIENT_BENCH_PHASES").unwrap_or_else(|_| "throughput,soak,latency".into());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -58,12 +58,18 @@ async fn two_thousand_mixed_requests_cause_no_rate_limit() {
     let rate = 200;
     let sim = start(SimConfig::frozen(SESSION).rate(rate)).await;
     let dir = tempfile::tempdir().unwrap();
-    let c = client(&config(&sim, rate), options(dir.path(), Some(manual_clock().1)));
+    let c = client(
+        &config(&sim, rate),
+        options(dir.path(), Some(manual_clock().1)),
+    );
     let codes = all_codes(&sim);
     let t = Instant::now();
     let ok = hammer(std::slice::from_ref(&c), &codes, 2_000, 32).await;
     let took = t.elapsed();
-    eprintln!("2000 requests in {took:?} ({:.1}/s)", 2000.0 / took.as_secs_f64());
+    eprintln!(
+        "2000 requests in {took:?} ({:.1}/s)",
+        2000.0 / took.as_secs_f64()
+    );
     assert_eq!(ok, 2_000);
     assert_eq!(sim.stats().rate_limited, 0, "kis-sim counted EGW00201");
     assert_eq!(c.metrics().rate_limited, 0);
@@ -111,7 +117,9 @@ async fn without_redis_the_configured_share_keeps_two_clients_under_the_limit() 
     let a = client(&cfg, options(d1.path(), Some(manual_clock().1)));
     // Give `a` the token first so `b` reuses it from... nowhere: separate dirs, no Redis, so
     // b would be refused by the one-per-minute rule. Share the state dir instead.
-    a.quote(codes(&sim, 1)[0], Priority::Interactive).await.unwrap();
+    a.quote(codes(&sim, 1)[0], Priority::Interactive)
+        .await
+        .unwrap();
     let b = client(&cfg, options(d1.path(), Some(manual_clock().1)));
     let _ = d2;
     let ok = hammer(&[a, b], &all_codes(&sim), 400, 16).await;
@@ -124,11 +132,17 @@ async fn chart_paging_respects_the_limit_too() {
     let rate = 20;
     let sim = start(SimConfig::frozen(SESSION).rate(rate)).await;
     let dir = tempfile::tempdir().unwrap();
-    let c = client(&config(&sim, rate), options(dir.path(), Some(manual_clock().1)));
+    let c = client(
+        &config(&sim, rate),
+        options(dir.path(), Some(manual_clock().1)),
+    );
     let to = hoga::market::kst_date(session_instant());
     let from = to - chrono::Duration::days(700);
     let code = codes(&sim, 1)[0];
-    let bars = c.period_chart(code, Period::Day, from, to, Priority::Batch).await.unwrap();
+    let bars = c
+        .period_chart(code, Period::Day, from, to, Priority::Batch)
+        .await
+        .unwrap();
     assert!(bars.len() > 400);
     assert_eq!(sim.stats().rate_limited, 0);
 }

@@ -27,9 +27,18 @@ async fn endpoints_match_the_sims_ground_truth() {
     // Current price.
     let q = c.quote(codes[0], P).await.unwrap();
     let truth = m.quote_at(codes[0], now).unwrap();
-    assert_eq!((q.price, q.change, q.change_rate), (truth.price, truth.change, truth.change_rate));
-    assert_eq!((q.open, q.high, q.low, q.volume), (truth.open, truth.high, truth.low, truth.volume));
-    assert_eq!((q.upper_limit, q.lower_limit, q.prev_close), (truth.upper_limit, truth.lower_limit, truth.prev_close));
+    assert_eq!(
+        (q.price, q.change, q.change_rate),
+        (truth.price, truth.change, truth.change_rate)
+    );
+    assert_eq!(
+        (q.open, q.high, q.low, q.volume),
+        (truth.open, truth.high, truth.low, truth.volume)
+    );
+    assert_eq!(
+        (q.upper_limit, q.lower_limit, q.prev_close),
+        (truth.upper_limit, truth.lower_limit, truth.prev_close)
+    );
 
     // Multi-quote: 45 codes → two calls of ≤ 30, in the order asked, names trimmed.
     let qs = c.multi_quote(&codes, P).await.unwrap();
@@ -38,7 +47,11 @@ async fn endpoints_match_the_sims_ground_truth() {
     for (q, code) in qs.iter().zip(&codes) {
         let t = m.quote_at(*code, now).unwrap();
         assert_eq!(q.code, *code);
-        assert_eq!((q.price, q.change, q.volume), (t.price, t.change, t.volume), "{code}");
+        assert_eq!(
+            (q.price, q.change, q.volume),
+            (t.price, t.change, t.volume),
+            "{code}"
+        );
         let name = q.name.as_deref().unwrap();
         assert_eq!(name, name.trim());
         assert_eq!(name, m.stock(*code).unwrap().name);
@@ -49,26 +62,44 @@ async fn endpoints_match_the_sims_ground_truth() {
     let tb = m.book_at(codes[1], now).unwrap();
     assert_eq!(ob.asks, tb.asks);
     assert_eq!(ob.bids, tb.bids);
-    assert_eq!((ob.total_ask_qty, ob.total_bid_qty), (tb.total_ask_qty, tb.total_bid_qty));
+    assert_eq!(
+        (ob.total_ask_qty, ob.total_bid_qty),
+        (tb.total_ask_qty, tb.total_bid_qty)
+    );
 
     // Period chart: 400 days of daily bars need several 100-row pages.
     let to = kst_date(now);
     let from = to - CDur::days(400);
     let before = tr_requests(&sim, "FHKST03010100");
-    let bars = c.period_chart(codes[2], Period::Day, from, to, P).await.unwrap();
+    let bars = c
+        .period_chart(codes[2], Period::Day, from, to, P)
+        .await
+        .unwrap();
     let pages = tr_requests(&sim, "FHKST03010100") - before;
     assert!(bars.len() > 200, "{} bars", bars.len());
     assert!(pages >= 3, "{pages} pages");
-    assert!(bars.windows(2).all(|w| w[0].date < w[1].date), "oldest first, no duplicates");
+    assert!(
+        bars.windows(2).all(|w| w[0].date < w[1].date),
+        "oldest first, no duplicates"
+    );
     assert!(bars.iter().all(|b| b.date >= from && b.date <= to));
     let truth = m.daily_bars_at(codes[2], from, to, now);
     assert_eq!(bars.len(), truth.len());
-    assert_eq!(bars.first().map(|b| (b.date, b.close)), truth.first().map(|b| (b.date, b.close)));
-    assert_eq!(bars.last().map(|b| (b.date, b.close)), truth.last().map(|b| (b.date, b.close)));
+    assert_eq!(
+        bars.first().map(|b| (b.date, b.close)),
+        truth.first().map(|b| (b.date, b.close))
+    );
+    assert_eq!(
+        bars.last().map(|b| (b.date, b.close)),
+        truth.last().map(|b| (b.date, b.close))
+    );
 
     // Weekly and monthly pages too.
     for p in [Period::Week, Period::Month, Period::Year] {
-        let bars = c.period_chart(codes[2], p, to - CDur::days(3650), to, P).await.unwrap();
+        let bars = c
+            .period_chart(codes[2], p, to - CDur::days(3650), to, P)
+            .await
+            .unwrap();
         assert!(!bars.is_empty(), "{p:?}");
         assert!(bars.windows(2).all(|w| w[0].date < w[1].date), "{p:?}");
     }
@@ -79,8 +110,14 @@ async fn endpoints_match_the_sims_ground_truth() {
     assert_eq!(mins.len(), truth.len());
     assert!(mins.len() > 60, "{}", mins.len());
     assert!(mins.windows(2).all(|w| w[0].time < w[1].time));
-    assert_eq!(mins.iter().map(|b| b.close).collect::<Vec<_>>(), truth.iter().map(|b| b.close).collect::<Vec<_>>());
-    assert_eq!(mins.iter().map(|b| b.volume).sum::<u64>(), truth.iter().map(|b| b.volume).sum::<u64>());
+    assert_eq!(
+        mins.iter().map(|b| b.close).collect::<Vec<_>>(),
+        truth.iter().map(|b| b.close).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        mins.iter().map(|b| b.volume).sum::<u64>(),
+        truth.iter().map(|b| b.volume).sum::<u64>()
+    );
 
     // Daily price (last 30).
     let daily = c.daily_price(codes[4], P).await.unwrap();
@@ -101,7 +138,10 @@ async fn endpoints_match_the_sims_ground_truth() {
     // Universe from the master files.
     let u = c.universe().await.unwrap();
     assert_eq!(u.len(), m.universe_at(now).len());
-    assert!(u.iter().any(|l| l.code.as_str() == "005930" && l.name == "삼성전자"));
+    assert!(
+        u.iter()
+            .any(|l| l.code.as_str() == "005930" && l.name == "삼성전자")
+    );
 
     let mx = c.metrics();
     assert_eq!(mx.rate_limited, 0);
@@ -121,24 +161,37 @@ async fn virtual_server_falls_back_per_code_and_to_master_data() {
     let codes = codes(&sim, 5);
     let qs = c.multi_quote(&codes, P).await.unwrap();
     assert_eq!(qs.len(), 5);
-    assert_eq!(tr_requests(&sim, "FHKST11300006"), 0, "multi-quote is not asked on virtual");
+    assert_eq!(
+        tr_requests(&sim, "FHKST11300006"),
+        0,
+        "multi-quote is not asked on virtual"
+    );
     assert_eq!(tr_requests(&sim, "FHKST01010100"), 5);
     let info = c.stock_info(codes[0], P).await.unwrap();
     assert_eq!(info.name, sim.market().stock(codes[0]).unwrap().name);
-    assert_eq!(tr_requests(&sim, "CTPF1002R"), 0, "search-stock-info is real-only");
+    assert_eq!(
+        tr_requests(&sim, "CTPF1002R"),
+        0,
+        "search-stock-info is real-only"
+    );
 }
 
 #[tokio::test]
 async fn unknown_code_and_bad_key_fail_at_once() {
     let sim = start(SimConfig::frozen(SESSION).rate(200)).await;
     let dir = tempfile::tempdir().unwrap();
-    let c = client(&config(&sim, 200), options(dir.path(), Some(manual_clock().1)));
+    let c = client(
+        &config(&sim, 200),
+        options(dir.path(), Some(manual_clock().1)),
+    );
     let e = c.quote(code("999990"), P).await.unwrap_err();
     assert!(e.is_not_found() || !e.is_retryable(), "{e:?}");
     assert_eq!(c.metrics().retries, 0);
 
     let mut cfg = config(&sim, 200);
-    cfg.kis.app_key = Some(secrecy::SecretString::from("PSbadbadbadbadbadbadbadbadbadbadbadb".to_string()));
+    cfg.kis.app_key = Some(secrecy::SecretString::from(
+        "PSbadbadbadbadbadbadbadbadbadbadbadb".to_string(),
+    ));
     let dir2 = tempfile::tempdir().unwrap();
     let bad = client(&cfg, options(dir2.path(), Some(manual_clock().1)));
     let e = bad.quote(code("005930"), P).await.unwrap_err();
@@ -146,7 +199,10 @@ async fn unknown_code_and_bad_key_fail_at_once() {
     assert_eq!(bad.metrics().retries, 0);
     // The message names the problem and carries no secret.
     let msg = e.to_string();
-    assert!(msg.contains("EGW00103") || msg.contains("EGW00105"), "{msg}");
+    assert!(
+        msg.contains("EGW00103") || msg.contains("EGW00105"),
+        "{msg}"
+    );
     assert!(!msg.contains("PSbad"), "{msg}");
 }
 
@@ -156,7 +212,10 @@ async fn unknown_code_and_bad_key_fail_at_once() {
 async fn one_token_for_a_hundred_concurrent_calls() {
     let sim = start(SimConfig::frozen(SESSION).rate(1000)).await;
     let dir = tempfile::tempdir().unwrap();
-    let c = client(&config(&sim, 1000), options(dir.path(), Some(manual_clock().1)));
+    let c = client(
+        &config(&sim, 1000),
+        options(dir.path(), Some(manual_clock().1)),
+    );
     let codes = codes(&sim, 100);
     let calls = codes.iter().map(|code| {
         let c = c.clone();
@@ -182,15 +241,25 @@ async fn token_is_reused_after_a_restart_and_kept_private() {
     }
     let path = dir.path().join("state/kis-token-real.json");
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(!text.contains(hoga::sim::TEST_APP_KEY), "appkey is stored only as a hash");
+    assert!(
+        !text.contains(hoga::sim::TEST_APP_KEY),
+        "appkey is stored only as a hash"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     let c2 = client(&cfg, options(dir.path(), Some(manual_clock().1)));
     c2.quote(code("000660"), P).await.unwrap();
-    assert_eq!(token_requests(&sim), 1, "the restarted client reused the saved token");
+    assert_eq!(
+        token_requests(&sim),
+        1,
+        "the restarted client reused the saved token"
+    );
     assert_eq!(c2.metrics().tokens_issued, 0);
     assert!(c2.token_expiry().is_some());
 }
@@ -209,7 +278,11 @@ async fn no_second_token_request_within_a_minute_even_when_refused() {
         let r = tokio::time::timeout(Duration::from_millis(700), b.quote(code("000660"), P)).await;
         assert!(r.is_err() || r.is_ok_and(|x| x.is_err()));
     }
-    assert_eq!(token_requests(&sim), 2, "one tokenP from each client, no retry storm");
+    assert_eq!(
+        token_requests(&sim),
+        2,
+        "one tokenP from each client, no retry storm"
+    );
     assert_eq!(sim.stats().token_refusals, 1);
     // A restart inside the minute does not ask again either.
     let b2 = client(&cfg, options(d2.path(), Some(manual_clock().1)));
@@ -220,7 +293,9 @@ async fn no_second_token_request_within_a_minute_even_when_refused() {
 
 #[tokio::test]
 async fn token_is_refreshed_before_it_expires() {
-    let mut sc = SimConfig::frozen(SESSION).rate(200).token_ttl(CDur::hours(2));
+    let mut sc = SimConfig::frozen(SESSION)
+        .rate(200)
+        .token_ttl(CDur::hours(2));
     sc.auth.reuse = CDur::zero();
     let sim = start(sc).await;
     let dir = tempfile::tempdir().unwrap();
@@ -238,7 +313,11 @@ async fn token_is_refreshed_before_it_expires() {
     let second = c.token_expiry().unwrap();
     assert!(second > first, "refreshed ahead of expiry");
     assert_eq!(token_requests(&sim), 2);
-    assert_eq!(sim.stats().errors_by_code.get("EGW00123"), None, "never used an expired token");
+    assert_eq!(
+        sim.stats().errors_by_code.get("EGW00123"),
+        None,
+        "never used an expired token"
+    );
 }
 
 #[tokio::test]
@@ -272,11 +351,16 @@ async fn recovers_when_the_token_dies_mid_flight() {
 async fn transient_faults_are_retried_and_succeed() {
     let sim = start(SimConfig::frozen(SESSION).rate(500)).await;
     let dir = tempfile::tempdir().unwrap();
-    let c = client(&config(&sim, 500), options(dir.path(), Some(manual_clock().1)));
+    let c = client(
+        &config(&sim, 500),
+        options(dir.path(), Some(manual_clock().1)),
+    );
     c.quote(code("005930"), P).await.unwrap();
     let kinds = [
         FaultKind::Transient { code: None },
-        FaultKind::Transient { code: Some("EGW00002".to_string()) },
+        FaultKind::Transient {
+            code: Some("EGW00002".to_string()),
+        },
         FaultKind::Truncate,
         FaultKind::Drop,
         FaultKind::RateLimit,
@@ -289,7 +373,11 @@ async fn transient_faults_are_retried_and_succeed() {
         sim.clear_faults();
     }
     assert_eq!(c.metrics().rate_limited, 2);
-    assert_eq!(c.breaker(), BreakerState::Closed, "rate limits and recovered blips do not trip it");
+    assert_eq!(
+        c.breaker(),
+        BreakerState::Closed,
+        "rate limits and recovered blips do not trip it"
+    );
 }
 
 #[tokio::test]
@@ -349,9 +437,18 @@ async fn five_failures_open_the_breaker_and_a_probe_closes_it() {
 async fn identical_requests_in_flight_share_one_call() {
     let sim = start(SimConfig::frozen(SESSION).rate(500)).await;
     let dir = tempfile::tempdir().unwrap();
-    let c = client(&config(&sim, 500), options(dir.path(), Some(manual_clock().1)));
+    let c = client(
+        &config(&sim, 500),
+        options(dir.path(), Some(manual_clock().1)),
+    );
     c.quote(code("000660"), P).await.unwrap();
-    sim.add_fault(FaultRule::always(FaultKind::Latency { ms: 300, jitter_ms: 0 }).on("FHKST01010100"));
+    sim.add_fault(
+        FaultRule::always(FaultKind::Latency {
+            ms: 300,
+            jitter_ms: 0,
+        })
+        .on("FHKST01010100"),
+    );
     let before = tr_requests(&sim, "FHKST01010100");
     let calls = (0..10).map(|_| c.quote(code("005930"), P));
     for r in futures::future::join_all(calls).await {
@@ -366,14 +463,24 @@ async fn master_files_fall_back_to_the_last_good_copy() {
     let mut sim = start(SimConfig::frozen(SESSION).rate(200)).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&sim, 200);
-    let n = client(&cfg, options(dir.path(), None)).universe().await.unwrap().len();
+    let n = client(&cfg, options(dir.path(), None))
+        .universe()
+        .await
+        .unwrap()
+        .len();
     assert!(n > 1000, "{n}");
     // The download host is gone: a new client still has the universe from disk.
     sim.stop().await;
-    let u = client(&cfg, options(dir.path(), None)).universe().await.unwrap();
+    let u = client(&cfg, options(dir.path(), None))
+        .universe()
+        .await
+        .unwrap();
     assert_eq!(u.len(), n);
     // With no copy at all, a clear error.
     let empty = tempfile::tempdir().unwrap();
-    let e = client(&cfg, options(empty.path(), None)).universe().await.unwrap_err();
+    let e = client(&cfg, options(empty.path(), None))
+        .universe()
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("no saved copy"), "{e}");
 }

@@ -116,6 +116,9 @@ struct Inner {
     data_dir: PathBuf,
     multi_unsupported: AtomicBool,
     universe: tokio::sync::Mutex<Option<(Instant, Arc<Vec<Listing>>)>>,
+    /// chk-holiday answers cover the asked day and the following ones; KIS asks for about one
+    /// call a day, so every day learned is kept.
+    days: Mutex<HashMap<NaiveDate, wire::info::DayStatus>>,
 }
 
 /// The KIS client. Clone freely.
@@ -242,6 +245,7 @@ impl KisClient {
                 data_dir: opts.data_dir,
                 multi_unsupported: AtomicBool::new(false),
                 universe: tokio::sync::Mutex::new(None),
+                days: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -794,13 +798,24 @@ impl KisClient {
         date: NaiveDate,
         prio: Priority,
     ) -> Result<wire::info::DayStatus, KisError> {
+        if let Some(d) = self.days().get(&date) {
+            return Ok(*d);
+        }
         let body = self
             .get(wire::request::HOLIDAY, wire::request::holiday(date), prio)
             .await?;
         let days = wire::info::holidays(&body)?;
-        days.into_iter()
-            .find(|d| d.date == date)
+        let mut g = self.days();
+        for d in days {
+            g.insert(d.date, d);
+        }
+        g.get(&date)
+            .copied()
             .ok_or_else(|| body.error(format!("chk-holiday did not cover {date}")))
+    }
+
+    fn days(&self) -> std::sync::MutexGuard<'_, HashMap<NaiveDate, wire::info::DayStatus>> {
+        self.inner.days.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The listed universe (KOSPI + KOSDAQ master files), downloaded at most every 12 hours,

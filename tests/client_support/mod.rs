@@ -62,7 +62,12 @@ pub fn manual_clock() -> (ManualClock, SharedClock) {
 
 /// `n` distinct listed codes from the sim's universe.
 pub fn codes(sim: &SimHandle, n: usize) -> Vec<StockCode> {
-    sim.market().stocks().iter().take(n).map(|s| s.code).collect()
+    sim.market()
+        .stocks()
+        .iter()
+        .take(n)
+        .map(|s| s.code)
+        .collect()
 }
 
 pub fn code(s: &str) -> StockCode {
@@ -81,7 +86,11 @@ pub fn token_requests(sim: &SimHandle) -> u64 {
 
 /// Requests the sim received for a tr_id.
 pub fn tr_requests(sim: &SimHandle, tr_id: &str) -> u64 {
-    sim.stats().requests_by_tr_id.get(tr_id).copied().unwrap_or(0)
+    sim.stats()
+        .requests_by_tr_id
+        .get(tr_id)
+        .copied()
+        .unwrap_or(0)
 }
 
 /// Polls `f` until true or `timeout` (never a bare sleep in tests).
