@@ -87,11 +87,11 @@ async fn endpoints_match_the_sims_ground_truth() {
     assert_eq!(bars.len(), truth.len());
     assert_eq!(
         bars.first().map(|b| (b.date, b.close)),
-        truth.first().map(|b| (b.date, b.close))
+        truth.first().map(|b| (b.date, hoga::market::Krw(b.close)))
     );
     assert_eq!(
         bars.last().map(|b| (b.date, b.close)),
-        truth.last().map(|b| (b.date, b.close))
+        truth.last().map(|b| (b.date, hoga::market::Krw(b.close)))
     );
 
     // Weekly and monthly pages too.

@@ -103,6 +103,8 @@ struct Inner {
     retry_budget: Duration,
     retry_base: Duration,
     http: reqwest::Client,
+    /// Master files are large and not latency-sensitive: their own, patient client.
+    master_http: reqwest::Client,
     token: Option<TokenManager>,
     limiter: RateLimiter,
     per_sec: u32,
@@ -157,6 +159,10 @@ impl KisClient {
         let http = http::build(
             Duration::from_millis(k.connect_timeout_ms.max(1)),
             Duration::from_millis(k.request_timeout_ms.max(1)),
+        )?;
+        let master_http = http::build(
+            Duration::from_millis(k.connect_timeout_ms.max(1)),
+            Duration::from_secs(120),
         )?;
         let metrics = Arc::new(Metrics::default());
         let (appkey, appsecret) = if k.has_credentials() {
@@ -232,6 +238,7 @@ impl KisClient {
                 retry_budget: Duration::from_millis(k.retry_budget_ms),
                 retry_base: opts.retry_base,
                 http,
+                master_http,
                 token,
                 limiter: RateLimiter::new(lc),
                 per_sec,
@@ -829,8 +836,8 @@ impl KisClient {
         }
         let i = &self.inner;
         let (kospi, kosdaq) = tokio::join!(
-            master::load(&i.http, &i.master_url, &i.data_dir, Market::Kospi),
-            master::load(&i.http, &i.master_url, &i.data_dir, Market::Kosdaq),
+            master::load(&i.master_http, &i.master_url, &i.data_dir, Market::Kospi),
+            master::load(&i.master_http, &i.master_url, &i.data_dir, Market::Kosdaq),
         );
         let mut all = kospi?;
         all.extend(kosdaq?);
