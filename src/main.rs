@@ -45,7 +45,7 @@ fn main() -> ExitCode {
 }
 
 /// What to do, once the config is known. Each mode is one arm.
-fn run(cli: Cli, loaded: LoadedConfig, _paths: Paths) -> Result<ExitCode> {
+fn run(cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
     if cli.check_config {
         print!("{}", check_config_report(&loaded));
         return Ok(ExitCode::SUCCESS);
@@ -53,8 +53,13 @@ fn run(cli: Cli, loaded: LoadedConfig, _paths: Paths) -> Result<ExitCode> {
     match cli.command {
         Some(command) => match command {},
         None if cli.ingest => {
-            eprintln!("hoga: --ingest is not available yet in this build");
-            Ok(ExitCode::FAILURE)
+            let rt = tokio::runtime::Runtime::new()?;
+            let code = rt.block_on(hoga::ingest::cmd::main(
+                &cli.ingest_args,
+                &loaded.config,
+                &paths,
+            ));
+            Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
         None => {
             eprintln!(
