@@ -27,12 +27,28 @@ use crate::paths::Paths;
 use crate::source::DataSource;
 use std::sync::Arc;
 
-/// The data source for the monitor. Until the source factory lands this serves the fixture
-/// market for every choice (marked SIMULATED in the status bar).
+/// The data source for the monitor: the simulated market for `--source mock` or when no
+/// credentials are configured; KIS otherwise.
 pub async fn source_for(
-    _choice: SourceArg,
-    _config: &Config,
+    choice: SourceArg,
+    config: &Config,
     _paths: &Paths,
 ) -> anyhow::Result<Arc<dyn DataSource>> {
-    Ok(Arc::new(fixtures::StaticSource::new(2_500)))
+    let mock = match choice {
+        SourceArg::Mock => true,
+        SourceArg::Auto => !config.kis.has_credentials(),
+        SourceArg::Kis => false,
+    };
+    if mock {
+        return Ok(Arc::new(crate::source::mock::MockSource::new(
+            MOCK_SEED,
+            crate::clock::system(),
+        )));
+    }
+    anyhow::bail!(
+        "the KIS source is not wired into the monitor in this build yet; use --source mock"
+    )
 }
+
+/// Seed of the built-in simulated market (the same market every run).
+pub const MOCK_SEED: u64 = 1;
