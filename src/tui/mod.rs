@@ -27,28 +27,18 @@ use crate::paths::Paths;
 use crate::source::DataSource;
 use std::sync::Arc;
 
-/// The data source for the monitor: the simulated market for `--source mock` or when no
-/// credentials are configured; KIS otherwise.
+/// The data source for the monitor, from the source factory: KIS (behind the cache) when
+/// credentials are configured or `--source kis`, the simulated market otherwise.
 pub async fn source_for(
     choice: SourceArg,
     config: &Config,
-    _paths: &Paths,
+    paths: &Paths,
 ) -> anyhow::Result<Arc<dyn DataSource>> {
-    let mock = match choice {
-        SourceArg::Mock => true,
-        SourceArg::Auto => !config.kis.has_credentials(),
-        SourceArg::Kis => false,
-    };
-    if mock {
-        return Ok(Arc::new(crate::source::mock::MockSource::new(
-            MOCK_SEED,
-            crate::clock::system(),
-        )));
-    }
-    anyhow::bail!(
-        "the KIS source is not wired into the monitor in this build yet; use --source mock"
-    )
+    Ok(crate::source::factory::build(
+        config,
+        paths,
+        choice.into(),
+        crate::clock::system(),
+        crate::kis::Priority::Interactive,
+    )?)
 }
-
-/// Seed of the built-in simulated market (the same market every run).
-pub const MOCK_SEED: u64 = 1;
