@@ -1,1 +1,97 @@
-//! Command-line interface (clap derive).
+//! Command-line interface (clap derive): global options, and the subcommands that exist.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// hoga (호가): a terminal market monitor for KOSPI and KOSDAQ on the KIS Open API.
+///
+/// With no command, runs the full-screen monitor (a simulated market when no KIS credentials
+/// are configured).
+#[derive(Debug, Parser)]
+#[command(name = "hoga", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file to read instead of the default (`<config dir>/hoga/config.toml`).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Log filter: a level (error, warn, info, debug, trace) or tracing directives such as
+    /// `hoga=debug,info`. Overrides RUST_LOG.
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+
+    /// Where market data comes from: `kis` (needs credentials), `mock` (the simulated market),
+    /// or `auto` (KIS when credentials are configured, else mock).
+    #[arg(long, global = true, value_enum, default_value_t = SourceArg::Auto)]
+    pub source: SourceArg,
+
+    /// Print the effective configuration (secrets redacted) and exit: 0 if valid, 2 if not.
+    #[arg(long)]
+    pub check_config: bool,
+
+    /// Run the headless daily ingestion job instead of the monitor.
+    // Hidden until the ingest job lands: only things that work are shown.
+    #[arg(long, hide = true)]
+    pub ingest: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Which data source to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceArg {
+    Auto,
+    Kis,
+    Mock,
+}
+
+/// One-shot commands. Each prints its answer and exits.
+#[derive(Debug, Subcommand)]
+pub enum Command {}
+
+impl Cli {
+    /// Whether this invocation runs the full-screen UI (so logs must never reach the terminal).
+    pub fn runs_tui(&self) -> bool {
+        self.command.is_none() && !self.ingest && !self.check_config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_parse() {
+        let cli = Cli::try_parse_from([
+            "hoga",
+            "--config",
+            "/tmp/x.toml",
+            "--log-level",
+            "debug",
+            "--source",
+            "mock",
+            "--check-config",
+        ])
+        .expect("valid arguments");
+        assert_eq!(
+            cli.config.as_deref(),
+            Some(std::path::Path::new("/tmp/x.toml"))
+        );
+        assert_eq!(cli.log_level.as_deref(), Some("debug"));
+        assert_eq!(cli.source, SourceArg::Mock);
+        assert!(cli.check_config);
+        assert!(!cli.runs_tui());
+        assert!(Cli::try_parse_from(["hoga", "--source", "bogus"]).is_err());
+        assert!(
+            Cli::try_parse_from(["hoga"])
+                .expect("no arguments")
+                .runs_tui()
+        );
+    }
+}

@@ -1,11 +1,30 @@
-//! Configuration: TOML file, then `HOGA_<SECTION>_<KEY>` environment overrides, then the seed
-//! names `KIS_APP_KEY`, `KIS_APP_SECRET`, `KIS_USE_VIRTUAL_SERVER`. Secrets are `secrecy` types.
+//! Configuration: defaults, then the TOML file, then environment overrides (`HOGA_<SECTION>_<KEY>`,
+//! or the seed names `KIS_APP_KEY`, `KIS_APP_SECRET`, `KIS_USE_VIRTUAL_SERVER`; the `HOGA_` name
+//! wins when both are set). Secrets are `secrecy` types: `Debug` and `Serialize` redact them.
 //!
-//! The struct definitions live here; loading, overrides and validation are in `load`.
+//! The struct definitions live here; loading, overrides and validation are in `config/load.rs`.
+//! Adding a key: add the field and its default; if it is an `Option`, also list it in
+//! `load::OPTIONAL_KEYS`; document it in `config.example.toml` (a test checks that).
 
-use secrecy::SecretString;
-use serde::Deserialize;
+mod load;
+
+pub use load::{ConfigError, EnvVars, LoadedConfig, Origin};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize, Serializer};
 use std::collections::BTreeMap;
+
+/// Serializes a secret as `"<redacted, N chars>"`: `--check-config` shows that a key is set
+/// (and its length, to spot a truncated paste) without revealing it.
+fn redact<S: Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(secret) => s.serialize_str(&format!(
+            "<redacted, {} chars>",
+            secret.expose_secret().chars().count()
+        )),
+        None => s.serialize_none(),
+    }
+}
 
 pub const REAL_BASE_URL: &str = "https://openapi.koreainvestment.com:9443";
 pub const VIRTUAL_BASE_URL: &str = "https://openapivts.koreainvestment.com:29443";
@@ -13,7 +32,7 @@ pub const REAL_WS_URL: &str = "ws://ops.koreainvestment.com:21000";
 pub const VIRTUAL_WS_URL: &str = "ws://ops.koreainvestment.com:31000";
 pub const MASTER_BASE_URL: &str = "https://new.real.download.dws.co.kr/common/master";
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub kis: KisConfig,
@@ -28,27 +47,32 @@ pub struct Config {
 }
 
 /// One key or several for an action.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum KeyBinding {
     One(String),
     Many(Vec<String>),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct KisConfig {
+    #[serde(serialize_with = "redact", skip_serializing_if = "Option::is_none")]
     pub app_key: Option<SecretString>,
+    #[serde(serialize_with = "redact", skip_serializing_if = "Option::is_none")]
     pub app_secret: Option<SecretString>,
     /// Use the paper-trading (모의투자) server.
     #[serde(rename = "virtual")]
     pub virtual_server: bool,
     /// REST base URL; defaults to the real or virtual KIS host. Point it at kis-sim for tests.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ws_url: Option<String>,
     /// Where `kospi_code.mst.zip` and `kosdaq_code.mst.zip` are downloaded from.
     pub master_url: String,
     /// Requests per second for this appkey; defaults to 18 (real) or 1 (virtual).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requests_per_sec: Option<u32>,
     /// Share of the budget this process may use when Redis cannot coordinate (0 < share ≤ 1).
     pub rate_share: f64,
@@ -87,7 +111,6 @@ impl Default for KisConfig {
 
 impl KisConfig {
     pub fn has_credentials(&self) -> bool {
-        use secrecy::ExposeSecret;
         matches!((&self.app_key, &self.app_secret), (Some(k), Some(s))
             if !k.expose_secret().trim().is_empty() && !s.expose_secret().trim().is_empty())
     }
@@ -114,7 +137,7 @@ impl KisConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RedisConfig {
     /// Set to false to use the in-memory cache only.
@@ -141,7 +164,7 @@ impl Default for RedisConfig {
 }
 
 /// Freshness (serve without calling KIS) and retention (TTL: how long a fallback) per kind.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CacheConfig {
     pub price_fresh_ms: u64,
@@ -172,7 +195,7 @@ impl Default for CacheConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BreakerConfig {
     /// Consecutive failures that open the breaker.
@@ -190,14 +213,14 @@ impl Default for BreakerConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct NamedList {
     pub name: String,
     pub codes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WatchlistConfig {
     /// Initial watchlists, used until the user edits them in the UI (edits are saved in the
@@ -226,7 +249,7 @@ impl Default for WatchlistConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IngestConfig {
     /// `sqlite:PATH` or `postgres://...`; empty means `sqlite:` in the data dir.
@@ -247,7 +270,7 @@ impl Default for IngestConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UiConfig {
     /// Colour of rising prices (Korean convention: red).

@@ -1,5 +1,103 @@
-//! The `hoga` binary.
+//! The `hoga` binary: parse the command line, start logging, load the config, dispatch.
 
-fn main() {
-    println!("hoga: under construction");
+use anyhow::Result;
+use clap::Parser;
+use hoga::cli::Cli;
+use hoga::config::{Config, LoadedConfig};
+use hoga::logging::{self, LogMode};
+use hoga::paths::Paths;
+use std::process::ExitCode;
+
+/// Exit code for a bad config or bad arguments (clap uses 2 for the latter too).
+const EXIT_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let paths = Paths::discover();
+    let mode = if cli.runs_tui() {
+        LogMode::Tui
+    } else {
+        LogMode::Headless
+    };
+    let _log = match logging::init(mode, cli.log_level.as_deref(), &paths) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("hoga: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let loaded = match Config::load(cli.config.as_deref(), &paths) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            tracing::error!(target: logging::FILE_ONLY, "config: {e}");
+            eprintln!("hoga: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    match run(cli, loaded, paths) {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!(target: logging::FILE_ONLY, "{e:#}");
+            eprintln!("hoga: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What to do, once the config is known. Each mode is one arm.
+fn run(cli: Cli, loaded: LoadedConfig, _paths: Paths) -> Result<ExitCode> {
+    if cli.check_config {
+        print!("{}", check_config_report(&loaded));
+        return Ok(ExitCode::SUCCESS);
+    }
+    match cli.command {
+        Some(command) => match command {},
+        None if cli.ingest => {
+            eprintln!("hoga: --ingest is not available yet in this build");
+            Ok(ExitCode::FAILURE)
+        }
+        None => {
+            eprintln!(
+                "hoga: the full-screen monitor is not available yet in this build; \
+                 `hoga --check-config` shows the configuration"
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `--check-config`: where the config came from, warnings, then the effective config as TOML.
+fn check_config_report(loaded: &LoadedConfig) -> String {
+    let mut out = String::from("# hoga: effective configuration (secrets redacted)\n");
+    match &loaded.file {
+        Some(f) => out.push_str(&format!("# file: {}\n", f.display())),
+        None => out.push_str("# file: none (defaults)\n"),
+    }
+    if !loaded.env_overrides.is_empty() {
+        out.push_str(&format!(
+            "# environment overrides: {}\n",
+            loaded.env_overrides.join(", ")
+        ));
+    }
+    for w in &loaded.warnings {
+        out.push_str(&format!("# warning: {w}\n"));
+    }
+    let kis = &loaded.config.kis;
+    out.push_str(&format!(
+        "# KIS: {} server {}, {} requests/s, credentials {}\n\n",
+        if kis.virtual_server {
+            "virtual"
+        } else {
+            "real"
+        },
+        kis.effective_base_url(),
+        kis.effective_rate(),
+        if kis.has_credentials() {
+            "set"
+        } else {
+            "not set (simulated market)"
+        },
+    ));
+    out.push_str(&loaded.config.to_redacted_toml());
+    out
 }

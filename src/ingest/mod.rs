@@ -1,1 +1,261 @@
 //! `hoga --ingest`: universe → fetch → validate → store, resumable and idempotent.
+//!
+//! - `args`: the command-line options (flattened into the top-level `Cli`).
+//! - `run`: one run, given a plan, a source and a store.
+//! - `validate`: the market rules a bar must pass before it is stored.
+//! - `source`: what the run reads (over a `DataSource` or the KIS client directly).
+//! - `report`: progress bar / log lines. `cmd`: the command itself (options → plan → exit code).
+
+pub mod args;
+pub mod cmd;
+pub mod report;
+pub mod run;
+pub mod source;
+pub mod validate;
+
+pub use run::{Deps, IngestError, run};
+
+use crate::market::{Market, StockCode};
+use chrono::NaiveDate;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// How today's or past bars are fetched.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Via {
+    /// Multi-quote for the current day after the close on the real server, else the chart.
+    #[default]
+    Auto,
+    /// Quotes of 30 stocks per call (today's bar only).
+    MultiQuote,
+    /// The daily chart per stock (any date range).
+    Chart,
+}
+
+/// A resolved run: what to fetch and how. `Via::Auto` has been decided by now.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// A subset of the universe, or all of it.
+    pub codes: Option<Vec<StockCode>>,
+    /// One market, or both.
+    pub market: Option<Market>,
+    pub via: Via,
+    pub dry_run: bool,
+    /// Accept non-trading dates.
+    pub force: bool,
+    /// Stock requests in flight at once (the limiter still paces them).
+    pub concurrency: usize,
+    /// Bars per transaction (a transaction is also committed at least once a second).
+    pub batch_size: usize,
+}
+
+impl Plan {
+    /// The run's identity: a hash of the arguments that decide what is fetched, and those
+    /// arguments as JSON. A later run with the same identity resumes an interrupted one.
+    pub fn identity(&self) -> (String, String) {
+        let mut codes: Option<Vec<String>> = self
+            .codes
+            .as_ref()
+            .map(|c| c.iter().map(|c| c.to_string()).collect());
+        if let Some(c) = codes.as_mut() {
+            c.sort();
+            c.dedup();
+        }
+        let args = serde_json::json!({
+            "from": self.from.to_string(),
+            "to": self.to.to_string(),
+            "codes": codes,
+            "market": self.market.map(|m| m.label()),
+            "via": self.via,
+        });
+        let text = args.to_string();
+        let hash = hex::encode(Sha256::digest(text.as_bytes()));
+        (hash[..16].to_string(), text)
+    }
+}
+
+/// A stock that could not be fetched, with why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FailedStock {
+    pub code: StockCode,
+    pub error: String,
+}
+
+/// The end-of-run summary: printed for people, `--json` for machines, kept in `ingest_runs`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub run_id: String,
+    /// `complete`, `partial`, `interrupted`, `failed`.
+    pub status: String,
+    pub exit_code: i32,
+    pub dry_run: bool,
+    pub date_from: NaiveDate,
+    pub date_to: NaiveDate,
+    pub via: Via,
+    pub source: String,
+    pub store: String,
+    /// Where the universe came from (master files, or the stored copy and why).
+    pub universe: String,
+    pub stocks_total: u64,
+    /// Already finished by an interrupted earlier run with the same arguments.
+    pub stocks_resumed: u64,
+    /// Stocks with at least one bar stored in this run.
+    pub stocks_stored: u64,
+    /// Stocks the source had no bars for (suspended, not listed in the range).
+    pub stocks_empty: u64,
+    /// Stocks whose every row was rejected.
+    pub stocks_rejected: u64,
+    /// Of the resumed stocks, those the earlier run rejected entirely.
+    pub stocks_rejected_before: u64,
+    pub bars_stored: u64,
+    pub rejected_rows: u64,
+    pub rejects_by_category: BTreeMap<String, u64>,
+    pub failed: Vec<FailedStock>,
+    pub api_calls: u64,
+    /// EGW00201 (rate limit) answers seen.
+    pub rate_limited: u64,
+    pub retries: u64,
+    pub cache_hits: u64,
+    pub duration_secs: f64,
+    pub stocks_per_sec: f64,
+    pub interrupted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_error: Option<String>,
+}
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_PARTIAL: i32 = 1;
+pub const EXIT_CONFIG: i32 = 2;
+pub const EXIT_NOTHING: i32 = 3;
+
+impl Summary {
+    /// Decides status and exit code once the counts are in. `attempted` is the number of
+    /// stocks this run tried (not those resumed).
+    pub fn finish(&mut self, attempted: u64) {
+        let got_data = self.stocks_stored + self.stocks_rejected;
+        (self.status, self.exit_code) = if self.interrupted {
+            ("interrupted".into(), EXIT_PARTIAL)
+        } else if attempted > 0 && got_data == 0 {
+            ("failed".into(), EXIT_NOTHING)
+        } else if !self.failed.is_empty()
+            || self.rejected_rows > 0
+            || self.stocks_rejected > 0
+            || self.stocks_rejected_before > 0
+            || self.store_error.is_some()
+        {
+            ("partial".into(), EXIT_PARTIAL)
+        } else {
+            ("complete".into(), EXIT_OK)
+        };
+    }
+
+    /// The human summary (stderr).
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        use std::fmt::Write;
+        let range = if self.date_from == self.date_to {
+            self.date_to.to_string()
+        } else {
+            format!("{} .. {}", self.date_from, self.date_to)
+        };
+        let _ = writeln!(
+            s,
+            "ingest {} ({}{}): {range} via {:?} from {} into {}",
+            self.status,
+            self.run_id,
+            if self.dry_run {
+                ", dry run: nothing written"
+            } else {
+                ""
+            },
+            self.via,
+            self.source,
+            self.store
+        );
+        let _ = writeln!(s, "  universe      {}", self.universe);
+        let _ = writeln!(
+            s,
+            "  stocks        {} total, {} stored, {} empty, {} rejected, {} failed{}",
+            self.stocks_total,
+            self.stocks_stored,
+            self.stocks_empty,
+            self.stocks_rejected,
+            self.failed.len(),
+            if self.stocks_resumed > 0 {
+                format!(
+                    ", {} done by the interrupted run before",
+                    self.stocks_resumed
+                )
+            } else {
+                String::new()
+            }
+        );
+        let _ = writeln!(
+            s,
+            "  bars          {} {}, {} rejected{}",
+            self.bars_stored,
+            if self.dry_run { "valid" } else { "stored" },
+            self.rejected_rows,
+            if self.rejects_by_category.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({})",
+                    self.rejects_by_category
+                        .iter()
+                        .map(|(k, v)| format!("{k} {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        );
+        let _ = writeln!(
+            s,
+            "  requests      {} API calls, {} EGW00201, {} retries, {} cache hits",
+            self.api_calls, self.rate_limited, self.retries, self.cache_hits
+        );
+        let _ = writeln!(
+            s,
+            "  time          {:.1} s, {:.1} stocks/s",
+            self.duration_secs, self.stocks_per_sec
+        );
+        if !self.failed.is_empty() {
+            let shown: Vec<String> = self
+                .failed
+                .iter()
+                .take(20)
+                .map(|f| format!("{} ({})", f.code, f.error))
+                .collect();
+            let more = self.failed.len().saturating_sub(shown.len());
+            let _ = writeln!(
+                s,
+                "  failed        {}{}",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        if let Some(e) = &self.store_error {
+            let _ = writeln!(s, "  store error   {e}");
+        }
+        if self.interrupted {
+            let _ = writeln!(
+                s,
+                "  interrupted: run the same command again to fetch only what is missing"
+            );
+        } else if !self.failed.is_empty() {
+            let _ = writeln!(
+                s,
+                "  run the same command again to retry only the failed stocks"
+            );
+        }
+        s
+    }
+}

@@ -1,1 +1,22 @@
-//! The KIS Open API client: http, token, limiter, retry, breaker, endpoints, wire types.
+//! The KIS Open API client: one shared HTTP client, token manager, rate limiter, retry,
+//! circuit breaker, request de-duplication and metrics around the quotation endpoints.
+//! KIS field names live only in `wire`.
+
+pub mod breaker;
+pub mod coord;
+pub mod error;
+pub mod http;
+pub mod limiter;
+pub mod master;
+pub mod metrics;
+pub mod token;
+pub mod wire;
+
+mod client;
+
+pub use breaker::{Admit, Breaker, BreakerState};
+pub use client::{ClientOptions, KisClient};
+pub use error::KisError;
+pub use limiter::{LimiterConfig, Priority, RateLimiter};
+pub use metrics::{LatencySummary, MetricsSnapshot};
+pub use wire::info::DayStatus;

@@ -537,7 +537,7 @@ impl SimMarket {
     }
 
     /// Period bars (D/W/M/Y) in `[from, to]` at `t`, oldest first. A week/month/year bar is
-    /// dated by its last trading day in range, as KIS does.
+    /// dated by its last trading day in range, as the period chart does.
     pub fn period_bars_at(
         &self,
         code: StockCode,
@@ -546,6 +546,24 @@ impl SimMarket {
         to: NaiveDate,
         t: DateTime<Utc>,
     ) -> Vec<Candle> {
+        self.period_day_bars_at(code, period, from, to, t, false)
+            .iter()
+            .map(|b| candle(b, None))
+            .collect()
+    }
+
+    /// Period bars with their base (the close before the period's first day). Rows are dated
+    /// by the period's first trading day when `date_by_first` (inquire-daily-price), else by
+    /// the last (inquire-daily-itemchartprice).
+    pub fn period_day_bars_at(
+        &self,
+        code: StockCode,
+        period: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+        t: DateTime<Utc>,
+        date_by_first: bool,
+    ) -> Vec<DayBar> {
         let days = self.daily_bars_at(code, from, to, t);
         let key = |d: NaiveDate| -> (i32, u32) {
             match period {
@@ -563,9 +581,18 @@ impl SimMarket {
             let k = key(b.date);
             match out.last_mut() {
                 Some((agg, ak)) if *ak == k => {
-                    agg.date = b.date;
+                    if !date_by_first {
+                        agg.date = b.date;
+                    }
+                    if agg.volume == 0 && b.volume > 0 {
+                        agg.open = b.open;
+                    }
                     agg.high = agg.high.max(b.high);
-                    agg.low = agg.low.min(b.low);
+                    agg.low = if agg.low == 0 {
+                        b.low
+                    } else {
+                        agg.low.min(b.low)
+                    };
                     agg.close = b.close;
                     agg.volume += b.volume;
                     agg.value += b.value;
@@ -573,7 +600,7 @@ impl SimMarket {
                 _ => out.push((b, k)),
             }
         }
-        out.into_iter().map(|(b, _)| candle(&b, None)).collect()
+        out.into_iter().map(|(b, _)| b).collect()
     }
 
     /// The daily bar of `code` on `date` as final (ground truth), if it is a simulated trading day.

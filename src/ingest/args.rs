@@ -1,0 +1,75 @@
+//! The `--ingest` options, flattened into the top-level `Cli` (they only matter with `--ingest`).
+
+use super::Via;
+use chrono::NaiveDate;
+
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Ingest options (with --ingest)")]
+pub struct IngestArgs {
+    /// Trading day to ingest (KST). Default: the latest trading day whose session has closed.
+    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with_all = ["from", "to"])]
+    pub date: Option<NaiveDate>,
+
+    /// First day of a backfill range (with --to; --to defaults to the latest closed day).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: Option<NaiveDate>,
+
+    /// Last day of a backfill range.
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "from")]
+    pub to: Option<NaiveDate>,
+
+    /// Only these stocks (comma-separated codes), instead of the whole universe.
+    #[arg(long, value_name = "CODE,...", value_delimiter = ',')]
+    pub codes: Vec<String>,
+
+    /// Which market's stocks.
+    #[arg(long, value_enum, default_value_t = MarketArg::All)]
+    pub market: MarketArg,
+
+    /// Where to store: `sqlite:PATH` or `postgres://USER@HOST:PORT/DB` (default: `[ingest]
+    /// store`, else `sqlite:` hoga.db in the data dir).
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+
+    /// Fetch and validate, store nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print the run summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Before ingesting, fill the cache (Redis) with the watchlists' quotes and books.
+    #[arg(long)]
+    pub warm_cache: bool,
+
+    /// Ingest a date even if it is not a KRX trading day.
+    #[arg(long)]
+    pub force: bool,
+
+    /// How to fetch: multi-quote (today after the close, real server) or the daily chart.
+    #[arg(long, value_enum, default_value_t = Via::Auto)]
+    pub via: Via,
+
+    /// Requests in flight at once (default: `[ingest] concurrency`).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum MarketArg {
+    Kospi,
+    Kosdaq,
+    #[default]
+    All,
+}
+
+impl MarketArg {
+    pub fn market(self) -> Option<crate::market::Market> {
+        match self {
+            MarketArg::Kospi => Some(crate::market::Market::Kospi),
+            MarketArg::Kosdaq => Some(crate::market::Market::Kosdaq),
+            MarketArg::All => None,
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! The `hoga --ingest` command: options → plan → store → run → summary → exit code.
+//!
+//! Exit codes: 0 everything stored, 1 partial (failed or rejected stocks, or interrupted),
+//! 2 configuration or authentication error, 3 nothing could be fetched.
+
+use super::args::IngestArgs;
+use super::report::{Bar, Lines, Reporter, Silent};
+use super::source::IngestSource;
+use super::{Deps, EXIT_CONFIG, EXIT_NOTHING, IngestError, Plan, Summary, Via, run};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::market::{Calendar, StockCode, kst_date};
+use crate::paths::Paths;
+use crate::store::{Store, StoreSpec};
+use chrono::{DateTime, Datelike, Utc};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Turns the options into a plan, or says what is wrong with them.
+pub fn plan(
+    args: &IngestArgs,
+    config: &Config,
+    now: DateTime<Utc>,
+    multi_quote_available: bool,
+) -> Result<Plan, String> {
+    let cal = Calendar::krx();
+    let today = kst_date(now);
+    let latest = cal.last_closed_trading_day(now);
+    let (from, to) = match (args.from, args.to, args.date) {
+        (Some(from), to, _) => {
+            let to = to.unwrap_or(latest);
+            if from > to {
+                return Err(format!("--from {from} is after --to {to}"));
+            }
+            (from, to)
+        }
+        (None, _, Some(date)) => {
+            if !cal.is_trading_day(date) && !args.force {
+                return Err(format!(
+                    "{date} ({}) is not a KRX trading day; the latest trading day is {latest}. \
+                     Use --force to ingest {date} anyway.",
+                    date.weekday()
+                ));
+            }
+            (date, date)
+        }
+        (None, _, None) => (latest, latest),
+    };
+    if to > today {
+        return Err(format!("{to} is in the future (today is {today} in Korea)"));
+    }
+    let codes = if args.codes.is_empty() {
+        None
+    } else {
+        let mut out = Vec::new();
+        for c in args.codes.iter().filter(|c| !c.trim().is_empty()) {
+            out.push(StockCode::new(c).map_err(|e| format!("--codes: {e}"))?);
+        }
+        Some(out)
+    };
+    // Today's bar is final only after the close; before it a multi-quote would store a
+    // half-day.
+    let today_closed =
+        from == to && to == today && cal.close_instant(to).is_some_and(|close| now >= close);
+    let via = match args.via {
+        Via::Auto if today_closed && multi_quote_available => Via::MultiQuote,
+        Via::Auto => Via::Chart,
+        Via::MultiQuote if from != to || to != today => {
+            return Err(
+                "--via multi-quote fetches the current day only; use --via chart for other dates"
+                    .into(),
+            );
+        }
+        Via::MultiQuote if !multi_quote_available => {
+            return Err(
+                "--via multi-quote needs the real server (the virtual one has no multi-quote)"
+                    .into(),
+            );
+        }
+        v => v,
+    };
+    Ok(Plan {
+        from,
+        to,
+        codes,
+        market: args.market.market(),
+        via,
+        dry_run: args.dry_run,
+        force: args.force,
+        concurrency: args.concurrency.unwrap_or(config.ingest.concurrency).max(1),
+        batch_size: config.ingest.batch_size.max(1),
+    })
+}
+
+/// Cancels `token` on SIGINT or SIGTERM; a second signal exits at once.
+pub fn cancel_on_signals(token: CancellationToken, reporter: Arc<dyn Reporter>) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        for round in 0..2 {
+            #[cfg(unix)]
+            {
+                let term_recv = async {
+                    match term.as_mut() {
+                        Some(t) => {
+                            t.recv().await;
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                };
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term_recv => {}
+                }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+            if round == 0 {
+                reporter.note(
+                    "interrupted: finishing the requests in flight and committing them \
+                     (signal again to quit at once)",
+                );
+                token.cancel();
+            } else {
+                std::process::exit(130);
+            }
+        }
+    });
+}
+
+/// Runs the command with an already-built source. Prints the summary; returns the exit code.
+pub async fn execute(
+    args: &IngestArgs,
+    config: &Config,
+    paths: &Paths,
+    source: Arc<dyn IngestSource>,
+    clock: SharedClock,
+    cancel: CancellationToken,
+) -> i32 {
+    let plan = match plan(args, config, clock.now(), source.supports_multi_quote()) {
+        Ok(p) => p,
+        Err(msg) => {
+            eprintln!("hoga --ingest: {msg}");
+            return EXIT_CONFIG;
+        }
+    };
+    let store: Option<Arc<dyn Store>> = if plan.dry_run {
+        None
+    } else {
+        let text = args
+            .store
+            .clone()
+            .unwrap_or_else(|| config.ingest.store.clone());
+        let spec = match StoreSpec::parse(&text, &paths.data_dir) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("hoga --ingest: {e}");
+                return EXIT_CONFIG;
+            }
+        };
+        match spec.open().await {
+            Ok(s) => Some(Arc::from(s)),
+            Err(e) => {
+                eprintln!("hoga --ingest: cannot open {}: {e}", spec.describe());
+                return EXIT_CONFIG;
+            }
+        }
+    };
+    let reporter: Arc<dyn Reporter> = if args.json && !std::io::stderr().is_terminal() {
+        Arc::new(Silent)
+    } else if std::io::stderr().is_terminal() {
+        Arc::new(Bar::new())
+    } else {
+        Arc::new(Lines::new(Duration::from_secs(5)))
+    };
+    cancel_on_signals(cancel.clone(), reporter.clone());
+    let deps = Deps {
+        source,
+        store,
+        clock,
+        cancel,
+        reporter,
+    };
+    let summary = match run(&plan, deps).await {
+        Ok(s) => s,
+        Err(IngestError::Auth(msg)) => {
+            eprintln!("hoga --ingest: authentication failed: {msg}");
+            return EXIT_CONFIG;
+        }
+        Err(IngestError::Config(msg)) => {
+            eprintln!("hoga --ingest: {msg}");
+            return EXIT_NOTHING;
+        }
+        Err(IngestError::Store(e)) => {
+            // Only the bookkeeping before any fetch can fail this way: the store is unusable.
+            eprintln!("hoga --ingest: store: {e}");
+            return EXIT_CONFIG;
+        }
+    };
+    print_summary(&summary, args.json);
+    summary.exit_code
+}
+
+pub fn print_summary(summary: &Summary, json: bool) {
+    eprint!("{}", summary.render());
+    if json {
+        match serde_json::to_string_pretty(summary) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("hoga --ingest: summary as JSON: {e}"),
+        }
+    }
+}

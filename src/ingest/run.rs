@@ -1,0 +1,423 @@
+//! One ingest run: universe → what is still missing → fetch (bounded concurrency, the client's
+//! limiter paces) → validate → store in batches with resume marks → summary.
+//!
+//! Resume works on stocks: a stock's bars, rejects and its "done" mark are one transaction, so
+//! after any interruption (SIGINT, SIGTERM, crash, kill -9) the marks say exactly which stocks
+//! are in, and the next run with the same arguments fetches only the others. The marks are
+//! dropped when a run finishes without failures, so the run after that refreshes everything
+//! (idempotently).
+
+use super::report::Reporter;
+use super::source::{Counters, IngestSource};
+use super::validate::{self, Rules};
+use super::{Plan, Summary, Via};
+use crate::clock::SharedClock;
+use crate::market::{Calendar, Candle, Krw, Listing, SecurityKind, StockCode};
+use crate::source::SourceError;
+use crate::store::{Progress, RunRecord, Store, WriteBatch, ts};
+use chrono::NaiveDate;
+use futures::StreamExt;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// Errors that end a run before it produces a summary (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("authentication failed: {0}")]
+    Auth(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Everything a run needs besides its plan.
+pub struct Deps {
+    pub source: Arc<dyn IngestSource>,
+    /// `None` on a dry run: nothing is opened, nothing written.
+    pub store: Option<Arc<dyn Store>>,
+    pub clock: SharedClock,
+    pub cancel: CancellationToken,
+    pub reporter: Arc<dyn Reporter>,
+}
+
+/// One stock to fetch.
+#[derive(Clone, Copy, Debug)]
+struct Item {
+    code: StockCode,
+    kind: SecurityKind,
+}
+
+/// What came back for one stock.
+enum Fetched {
+    /// Candles (oldest first) and the close before the first of them, when known.
+    Bars {
+        candles: Vec<Candle>,
+        base: Option<(NaiveDate, Krw)>,
+    },
+    Failed(SourceError),
+    /// Not started because the run was interrupted.
+    Skipped,
+}
+
+/// Commit at least this often, so an interrupt loses little and progress is visible.
+const COMMIT_EVERY: Duration = Duration::from_secs(1);
+
+pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
+    let started = Instant::now();
+    let started_at = deps.clock.now();
+    let (args_hash, args_json) = plan.identity();
+    let run_id = format!(
+        "{}-{:04x}",
+        started_at.format("%Y%m%dT%H%M%SZ"),
+        fastrand::u16(..)
+    );
+    let before = deps.source.counters();
+    let mut summary = Summary {
+        run_id: run_id.clone(),
+        date_from: plan.from,
+        date_to: plan.to,
+        via: plan.via,
+        dry_run: plan.dry_run,
+        source: deps.source.label(),
+        store: deps
+            .store
+            .as_ref()
+            .map(|s| s.describe())
+            .unwrap_or_else(|| "none (dry run)".into()),
+        ..Summary::default()
+    };
+
+    // 1. The universe: from the master files, else the last stored copy.
+    let universe = load_universe(plan, &deps, &mut summary).await?;
+    let items = select(plan, &universe);
+    summary.stocks_total = items.len() as u64;
+
+    // 2. Resume: skip stocks an interrupted run with the same arguments already finished.
+    let done = match &deps.store {
+        Some(store) => store.progress(&args_hash).await?,
+        None => HashMap::new(),
+    };
+    let todo: Vec<Item> = items
+        .iter()
+        .filter(|i| !done.contains_key(&i.code))
+        .copied()
+        .collect();
+    summary.stocks_resumed = (items.len() - todo.len()) as u64;
+    for (code, p) in &done {
+        if items.iter().any(|i| i.code == *code) && *p == Progress::Rejected {
+            summary.stocks_rejected_before += 1;
+        }
+    }
+    if summary.stocks_resumed > 0 {
+        deps.reporter.note(&format!(
+            "resuming: {} of {} stocks already stored by an interrupted run with the same arguments",
+            summary.stocks_resumed, summary.stocks_total
+        ));
+    }
+
+    let mut record = RunRecord {
+        run_id: run_id.clone(),
+        started_at: ts(started_at),
+        finished_at: None,
+        date_from: plan.from.to_string(),
+        date_to: plan.to.to_string(),
+        args_hash: args_hash.clone(),
+        args: args_json,
+        stocks_total: summary.stocks_total as i64,
+        status: "running".into(),
+        ..RunRecord::default()
+    };
+    if let Some(store) = &deps.store {
+        store.save_run(&record).await?;
+    }
+
+    // 3. Fetch, validate, store.
+    deps.reporter.begin(todo.len() as u64);
+    let kinds: HashMap<StockCode, SecurityKind> = todo.iter().map(|i| (i.code, i.kind)).collect();
+    let units: Vec<Vec<Item>> = match plan.via {
+        Via::MultiQuote => todo.chunks(30).map(|c| c.to_vec()).collect(),
+        _ => todo.iter().map(|i| vec![*i]).collect(),
+    };
+    let source_label = match plan.via {
+        Via::MultiQuote => "kis:multi_quote",
+        _ => "kis:period_chart",
+    };
+    let mut stream = futures::stream::iter(units)
+        .map(|unit| fetch_unit(plan, &deps, unit))
+        .buffer_unordered(plan.concurrency.max(1));
+
+    let rules = Rules {
+        calendar: Calendar::krx(),
+        allow_non_trading_days: plan.force,
+    };
+    let mut pending = WriteBatch::default();
+    let mut last_commit = Instant::now();
+    let mut processed = 0u64;
+    let mut auth_error: Option<String> = None;
+    let mut store_error: Option<String> = None;
+    let mut categories: BTreeMap<String, u64> = BTreeMap::new();
+    while let Some(results) = stream.next().await {
+        for (code, fetched) in results {
+            match fetched {
+                Fetched::Skipped => continue,
+                Fetched::Failed(e) => {
+                    if e.is_auth() && auth_error.is_none() {
+                        auth_error = Some(e.to_string());
+                        deps.cancel.cancel();
+                    }
+                    summary.failed.push(super::FailedStock {
+                        code,
+                        error: e.to_string(),
+                    });
+                }
+                Fetched::Bars { candles, base } => {
+                    let kind = kinds.get(&code).copied().unwrap_or(SecurityKind::Stock);
+                    let checked = validate::check(
+                        &run_id, code, kind, &candles, base, plan.from, plan.to, rules,
+                    );
+                    let mark = if !checked.bars.is_empty() {
+                        summary.stocks_stored += 1;
+                        Progress::Stored
+                    } else if !checked.rejects.is_empty() {
+                        summary.stocks_rejected += 1;
+                        Progress::Rejected
+                    } else {
+                        summary.stocks_empty += 1;
+                        Progress::Empty
+                    };
+                    for r in &checked.rejects {
+                        *categories.entry(r.category.clone()).or_insert(0) += 1;
+                    }
+                    summary.rejected_rows += checked.rejects.len() as u64;
+                    summary.bars_stored += checked.bars.len() as u64;
+                    pending.bars.extend(checked.bars);
+                    pending.rejects.extend(checked.rejects);
+                    pending.progress.push((args_hash.clone(), code, mark));
+                }
+            }
+            processed += 1;
+            deps.reporter
+                .advance(processed, summary.failed.len() as u64);
+        }
+        if pending.bars.len() >= plan.batch_size.max(1) || last_commit.elapsed() >= COMMIT_EVERY {
+            if let Err(e) = commit(&deps, &mut pending, source_label).await {
+                store_error = Some(e.to_string());
+                deps.cancel.cancel();
+            }
+            last_commit = Instant::now();
+        }
+    }
+    if store_error.is_none()
+        && let Err(e) = commit(&deps, &mut pending, source_label).await
+    {
+        store_error = Some(e.to_string());
+    }
+    deps.reporter.end();
+
+    // 4. Summary and the run record.
+    let counters = deps.source.counters().since(before);
+    fill_counters(&mut summary, counters);
+    summary.rejects_by_category = categories;
+    summary.duration_secs = started.elapsed().as_secs_f64();
+    summary.stocks_per_sec = if summary.duration_secs > 0.0 {
+        processed as f64 / summary.duration_secs
+    } else {
+        0.0
+    };
+    summary.interrupted =
+        deps.cancel.is_cancelled() && auth_error.is_none() && store_error.is_none();
+    summary.store_error = store_error.clone();
+    let fetched_ok = summary.stocks_stored + summary.stocks_empty + summary.stocks_rejected;
+    if let Some(msg) = auth_error.filter(|_| fetched_ok == 0) {
+        return Err(IngestError::Auth(msg));
+    }
+    summary.finish(todo.len() as u64);
+
+    if let Some(store) = &deps.store {
+        record.finished_at = Some(ts(deps.clock.now()));
+        record.stocks_stored = (summary.stocks_stored + summary.stocks_resumed) as i64;
+        record.bars_stored = summary.bars_stored as i64;
+        record.rejected = summary.rejected_rows as i64;
+        record.failed = summary.failed.len() as i64;
+        record.api_calls = summary.api_calls as i64;
+        record.status = summary.status.clone();
+        // A failed bookkeeping write must not hide the summary of what was stored.
+        if let Err(e) = store.save_run(&record).await {
+            deps.reporter
+                .note(&format!("could not record the run: {e}"));
+        }
+        if summary.failed.is_empty()
+            && !summary.interrupted
+            && summary.store_error.is_none()
+            && let Err(e) = store.clear_progress(&args_hash).await
+        {
+            deps.reporter
+                .note(&format!("could not clear the resume marks: {e}"));
+        }
+    }
+    Ok(summary)
+}
+
+fn fill_counters(summary: &mut Summary, c: Counters) {
+    summary.api_calls = c.api_calls;
+    summary.rate_limited = c.rate_limited;
+    summary.retries = c.retries;
+    summary.cache_hits = c.cache_hits;
+}
+
+/// Writes and empties `pending` (a dry run only empties it).
+async fn commit(
+    deps: &Deps,
+    pending: &mut WriteBatch,
+    source_label: &str,
+) -> Result<(), crate::store::StoreError> {
+    let mut batch = std::mem::take(pending);
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let Some(store) = &deps.store else {
+        return Ok(());
+    };
+    batch.source = source_label.to_string();
+    batch.ingested_at = deps.clock.now();
+    store.write(batch).await.map(|_| ())
+}
+
+async fn load_universe(
+    plan: &Plan,
+    deps: &Deps,
+    summary: &mut Summary,
+) -> Result<Vec<Listing>, IngestError> {
+    match deps.source.universe().await {
+        Ok(list) if !list.is_empty() => {
+            summary.universe = "master files".into();
+            if let Some(store) = &deps.store {
+                store.upsert_stocks(&list, deps.clock.now()).await?;
+            }
+            Ok(list)
+        }
+        result => {
+            let why = match result {
+                Err(e) if e.is_auth() => return Err(IngestError::Auth(e.to_string())),
+                Err(e) => e.to_string(),
+                Ok(_) => "the master files list no stocks".to_string(),
+            };
+            let stored = match &deps.store {
+                Some(store) => store.load_stocks().await?,
+                None => Vec::new(),
+            };
+            if !stored.is_empty() {
+                summary.universe = format!("last stored universe (download failed: {why})");
+                deps.reporter.note(&format!(
+                    "universe download failed ({why}); using the last stored universe of {} stocks",
+                    stored.len()
+                ));
+                Ok(stored)
+            } else if plan.codes.is_some() {
+                summary.universe = format!("--codes only (download failed: {why})");
+                deps.reporter.note(&format!(
+                    "universe download failed ({why}) and none is stored; using --codes as given"
+                ));
+                Ok(Vec::new())
+            } else {
+                summary.universe = format!("unavailable (download failed: {why})");
+                Err(IngestError::Config(format!(
+                    "the stock universe could not be downloaded ({why}) and none is stored yet"
+                )))
+            }
+        }
+    }
+}
+
+/// The stocks this run covers, in code order.
+fn select(plan: &Plan, universe: &[Listing]) -> Vec<Item> {
+    let by_code: HashMap<StockCode, &Listing> = universe.iter().map(|l| (l.code, l)).collect();
+    let mut items: Vec<Item> = match &plan.codes {
+        Some(codes) => codes
+            .iter()
+            .map(|c| Item {
+                code: *c,
+                kind: by_code
+                    .get(c)
+                    .map(|l| l.kind)
+                    .unwrap_or(SecurityKind::Stock),
+            })
+            .filter(|i| match (plan.market, by_code.get(&i.code)) {
+                (Some(m), Some(l)) => l.market == m,
+                _ => true,
+            })
+            .collect(),
+        None => universe
+            .iter()
+            .filter(|l| plan.market.is_none_or(|m| l.market == m))
+            .map(|l| Item {
+                code: l.code,
+                kind: l.kind,
+            })
+            .collect(),
+    };
+    items.sort_by_key(|i| i.code);
+    items.dedup_by_key(|i| i.code);
+    items
+}
+
+/// Fetches one unit (30 stocks by multi-quote, or one stock by chart).
+async fn fetch_unit(plan: &Plan, deps: &Deps, unit: Vec<Item>) -> Vec<(StockCode, Fetched)> {
+    if deps.cancel.is_cancelled() {
+        return unit.iter().map(|i| (i.code, Fetched::Skipped)).collect();
+    }
+    let cal = Calendar::krx();
+    if plan.via == Via::MultiQuote {
+        let codes: Vec<StockCode> = unit.iter().map(|i| i.code).collect();
+        match deps.source.day_bars(&codes).await {
+            Ok(bars) => {
+                let mut out = Vec::with_capacity(unit.len());
+                let by_code: HashMap<StockCode, _> = bars.iter().map(|b| (b.code, b)).collect();
+                for item in &unit {
+                    match by_code.get(&item.code).filter(|b| b.candle.date == plan.to) {
+                        Some(b) => out.push((
+                            item.code,
+                            Fetched::Bars {
+                                candles: vec![b.candle],
+                                base: Some((cal.prev_trading_day(plan.to), b.prev_close)),
+                            },
+                        )),
+                        // Left out of the answer, or a quote of another day: ask the chart.
+                        None => out.push((item.code, fetch_chart(plan, deps, item.code).await)),
+                    }
+                }
+                out
+            }
+            Err(e) => unit
+                .iter()
+                .map(|i| (i.code, Fetched::Failed(e.clone())))
+                .collect(),
+        }
+    } else {
+        let mut out = Vec::with_capacity(unit.len());
+        for item in &unit {
+            out.push((item.code, fetch_chart(plan, deps, item.code).await));
+        }
+        out
+    }
+}
+
+/// Daily bars of one stock from the trading day before `from` (the base for the limit check)
+/// to `to`.
+async fn fetch_chart(plan: &Plan, deps: &Deps, code: StockCode) -> Fetched {
+    let from = Calendar::krx().prev_trading_day(plan.from);
+    match deps.source.daily_chart(code, from, plan.to).await {
+        Ok(candles) => Fetched::Bars {
+            candles,
+            base: None,
+        },
+        Err(SourceError::NotFound(_)) => Fetched::Bars {
+            candles: Vec::new(),
+            base: None,
+        },
+        Err(e) => Fetched::Failed(e),
+    }
+}

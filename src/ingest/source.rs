@@ -1,0 +1,145 @@
+//! What the ingest reads from: the universe, today's bars 30 stocks per call, and per-stock
+//! daily charts, plus the counters the summary reports. Implemented over any `DataSource`
+//! (the simulated market, KisSource) and directly over the KIS client with `Priority::Batch`.
+
+use crate::market::{Candle, Listing, Period, StockCode};
+use crate::source::{DataSource, SourceError, SourceKind};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// One stock's bar for the current day from a quote, with the close it moved from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DayBar {
+    pub code: StockCode,
+    pub candle: Candle,
+    pub prev_close: crate::market::Krw,
+}
+
+/// Request counters, cumulative since the source was made.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub api_calls: u64,
+    /// Rate-limit refusals from KIS (EGW00201).
+    pub rate_limited: u64,
+    pub retries: u64,
+    pub cache_hits: u64,
+}
+
+impl Counters {
+    pub fn since(self, before: Counters) -> Counters {
+        Counters {
+            api_calls: self.api_calls.saturating_sub(before.api_calls),
+            rate_limited: self.rate_limited.saturating_sub(before.rate_limited),
+            retries: self.retries.saturating_sub(before.retries),
+            cache_hits: self.cache_hits.saturating_sub(before.cache_hits),
+        }
+    }
+}
+
+#[async_trait]
+pub trait IngestSource: Send + Sync {
+    /// For the summary: `kis real`, `kis virtual`, `simulated`.
+    fn label(&self) -> String;
+
+    /// Whether multi-quote calls are available (the real server; the virtual one lacks them).
+    fn supports_multi_quote(&self) -> bool;
+
+    async fn universe(&self) -> Result<Vec<Listing>, SourceError>;
+
+    /// Today's bars for up to 30 stocks per call (the source chunks larger slices). Stocks the
+    /// server does not know are left out.
+    async fn day_bars(&self, codes: &[StockCode]) -> Result<Vec<DayBar>, SourceError>;
+
+    /// Daily bars in `[from, to]`, oldest first, paged past the 100-row cap.
+    async fn daily_chart(
+        &self,
+        code: StockCode,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Candle>, SourceError>;
+
+    fn counters(&self) -> Counters;
+}
+
+/// Any `DataSource` as an ingest source. Counts calls made through it (a cache behind the
+/// source may serve some; the source's own counters are not visible through the trait).
+pub struct DataSourceIngest {
+    inner: Arc<dyn DataSource>,
+    calls: AtomicU64,
+}
+
+impl DataSourceIngest {
+    pub fn new(inner: Arc<dyn DataSource>) -> DataSourceIngest {
+        DataSourceIngest {
+            inner,
+            calls: AtomicU64::new(0),
+        }
+    }
+}
+
+#[async_trait]
+impl IngestSource for DataSourceIngest {
+    fn label(&self) -> String {
+        match self.inner.kind() {
+            SourceKind::Kis(env) => format!("kis {}", env.label()),
+            SourceKind::Simulated => "simulated".to_string(),
+        }
+    }
+
+    fn supports_multi_quote(&self) -> bool {
+        !matches!(
+            self.inner.kind(),
+            SourceKind::Kis(crate::market::Env::Virtual)
+        )
+    }
+
+    async fn universe(&self) -> Result<Vec<Listing>, SourceError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        Ok(self.inner.universe().await?.value)
+    }
+
+    async fn day_bars(&self, codes: &[StockCode]) -> Result<Vec<DayBar>, SourceError> {
+        self.calls
+            .fetch_add(codes.len().div_ceil(30) as u64, Ordering::Relaxed);
+        let quotes = self.inner.quotes(codes).await?;
+        Ok(quotes
+            .into_iter()
+            .map(|q| {
+                let q = q.value;
+                DayBar {
+                    code: q.code,
+                    candle: Candle {
+                        date: crate::market::kst_date(q.as_of),
+                        time: None,
+                        open: q.open,
+                        high: q.high,
+                        low: q.low,
+                        close: q.price,
+                        volume: q.volume,
+                        value: q.value,
+                    },
+                    prev_close: q.prev_close,
+                }
+            })
+            .collect())
+    }
+
+    async fn daily_chart(
+        &self,
+        code: StockCode,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Candle>, SourceError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        Ok(self.inner.chart(code, Period::Day, from, to).await?.value)
+    }
+
+    fn counters(&self) -> Counters {
+        Counters {
+            api_calls: self.calls.load(Ordering::Relaxed),
+            ..Counters::default()
+        }
+    }
+}
