@@ -105,7 +105,11 @@ fn report(name: &str, mut samples: Vec<Duration>) {
         p95,
         pct(0.99),
         pct(1.0),
-        if p95 < 1000.0 { "p95 < 1 ms: OK" } else { "p95 >= 1 ms: MISSED" }
+        if p95 < 1000.0 {
+            "p95 < 1 ms: OK"
+        } else {
+            "p95 >= 1 ms: MISSED"
+        }
     );
 }
 
@@ -167,7 +171,8 @@ async fn main() {
     let code = StockCode::new("005930").unwrap_or_else(|_| unreachable!());
     let keys = hoga::cache::Keys::new(&prefix, Env::Real);
     let key = keys.price(code);
-    let entry = CacheEntry::encode(Utc::now(), &sample_quote(code)).unwrap_or_else(|| unreachable!());
+    let entry =
+        CacheEntry::encode(Utc::now(), &sample_quote(code)).unwrap_or_else(|| unreachable!());
     redis.set(&key, &entry, Duration::from_secs(600)).await;
 
     // Warm up the connection and the allocator.
@@ -195,8 +200,10 @@ async fn main() {
     }
     report("TieredCache::get (Redis hit)", s);
 
-    let mut cache_cfg = CacheConfig::default();
-    cache_cfg.price_fresh_ms = 3_600_000;
+    let cache_cfg = CacheConfig {
+        price_fresh_ms: 3_600_000,
+        ..CacheConfig::default()
+    };
     let source = KisSource::new(
         Arc::new(Unreachable),
         tiered,

@@ -45,13 +45,18 @@ fn main() -> ExitCode {
 }
 
 /// What to do, once the config is known. Each mode is one arm.
-fn run(cli: Cli, loaded: LoadedConfig, _paths: Paths) -> Result<ExitCode> {
+fn run(cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
     if cli.check_config {
         print!("{}", check_config_report(&loaded));
         return Ok(ExitCode::SUCCESS);
     }
     match cli.command {
-        Some(command) => match command {},
+        Some(command) => Ok(ExitCode::from(hoga::lookup::execute(
+            command.into_lookup(),
+            &loaded.config,
+            &paths,
+            cli.source.into(),
+        ))),
         None if cli.ingest => {
             eprintln!("hoga: --ingest is not available yet in this build");
             Ok(ExitCode::FAILURE)
