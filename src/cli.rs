@@ -28,10 +28,12 @@ pub struct Cli {
     #[arg(long)]
     pub check_config: bool,
 
-    /// Run the headless daily ingestion job instead of the monitor.
-    // Hidden until the ingest job lands: only things that work are shown.
-    #[arg(long, hide = true)]
+    /// Run the headless daily ingestion job instead of the monitor (see the ingest options).
+    #[arg(long)]
     pub ingest: bool,
+
+    #[command(flatten)]
+    pub ingest_args: crate::ingest::args::IngestArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,

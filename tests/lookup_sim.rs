@@ -366,3 +366,13 @@ async fn exit_codes_for_data_usage_and_auth_errors() {
         "secret echoed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_mock_answers_without_kis() {
+    let env = start(SimConfig::frozen(FROZEN)).await;
+    let v = env.json(&["--source", "mock", "quote", "005930", "--json"]);
+    assert_eq!(v["code"], "005930");
+    assert_eq!(v["provenance"]["kind"], "simulated");
+    assert!(v["price"].as_i64().unwrap() > 0);
+    assert_eq!(env.sim.stats().requests, 0, "KIS not asked");
+}

@@ -1129,6 +1129,47 @@ mod tests {
         assert!(l.warnings.is_empty(), "{:?}", l.warnings);
     }
 
+    /// Every field of every section, as serde lists them in its unknown-field error.
+    fn declared_fields() -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let sections = load_str("[nosuchsection]\n", &[])
+            .expect_err("unknown section")
+            .to_string();
+        // serde: "expected `a`", "expected `a` or `b`", "expected one of `a`, `b`, `c`".
+        let list = |msg: &str| -> Vec<String> {
+            let tail = msg.rsplit("expected ").next().unwrap_or("");
+            let tail = tail.strip_prefix("one of ").unwrap_or(tail);
+            tail.split(", ")
+                .flat_map(|s| s.split(" or "))
+                .map(|s| s.trim().trim_matches('`').to_string())
+                .collect()
+        };
+        for section in list(&sections) {
+            if section == "keys" {
+                continue; // free-form: HOGA_KEYS_<ACTION>
+            }
+            let text = format!("[{section}]\nnosuchkey = 1\n");
+            let err = load_str(&text, &[]).expect_err("unknown key").to_string();
+            for key in list(&err) {
+                out.push((section.clone(), key));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_declared_key_can_be_overridden_from_the_environment() {
+        let fields = declared_fields();
+        assert!(fields.len() > 30, "{fields:?}");
+        let schema = schema();
+        for (section, key) in fields {
+            assert!(
+                schema.get(&section).is_some_and(|k| k.contains_key(&key)),
+                "{section}.{key} has no env override: an Option field must be listed in OPTIONAL_KEYS"
+            );
+        }
+    }
+
     #[test]
     fn example_config_documents_every_key_and_equals_defaults() {
         let text = include_str!("../../config.example.toml");

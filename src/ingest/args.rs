@@ -39,7 +39,7 @@ pub struct IngestArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Before ingesting, fill the cache (Redis) with the watchlists' quotes and books.
+    /// Before ingesting, fill the cache (Redis) with the watchlists' quotes.
     #[arg(long)]
     pub warm_cache: bool,
 

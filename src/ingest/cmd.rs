@@ -215,3 +215,29 @@ pub fn print_summary(summary: &Summary, json: bool) {
         }
     }
 }
+
+/// `hoga --ingest` against KIS (or kis-sim via `[kis] base_url`), with the system clock.
+pub async fn main(args: &IngestArgs, config: &Config, paths: &Paths) -> i32 {
+    if !config.kis.has_credentials() {
+        eprintln!(
+            "hoga --ingest: no KIS credentials: set KIS_APP_KEY and KIS_APP_SECRET, or \
+             app_key/app_secret under [kis] in the config file"
+        );
+        return EXIT_CONFIG;
+    }
+    let clock = crate::clock::system();
+    let mut opts = crate::kis::ClientOptions::from_config(config, paths);
+    opts.clock = clock.clone();
+    let client = match crate::kis::KisClient::new(config, opts) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("hoga --ingest: {e}");
+            return EXIT_CONFIG;
+        }
+    };
+    if args.warm_cache {
+        super::warm::warm(config, &client, clock.clone()).await;
+    }
+    let source = Arc::new(super::source::KisIngest::new(client));
+    execute(args, config, paths, source, clock, CancellationToken::new()).await
+}

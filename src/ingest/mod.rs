@@ -12,6 +12,7 @@ pub mod report;
 pub mod run;
 pub mod source;
 pub mod validate;
+pub mod warm;
 
 pub use run::{Deps, IngestError, run};
 

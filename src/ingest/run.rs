@@ -137,18 +137,10 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
     // 3. Fetch, validate, store.
     deps.reporter.begin(todo.len() as u64);
     let kinds: HashMap<StockCode, SecurityKind> = todo.iter().map(|i| (i.code, i.kind)).collect();
-    let units: Vec<Vec<Item>> = match plan.via {
-        Via::MultiQuote => todo.chunks(30).map(|c| c.to_vec()).collect(),
-        _ => todo.iter().map(|i| vec![*i]).collect(),
-    };
     let source_label = match plan.via {
         Via::MultiQuote => "kis:multi_quote",
         _ => "kis:period_chart",
     };
-    let mut stream = futures::stream::iter(units)
-        .map(|unit| fetch_unit(plan, &deps, unit))
-        .buffer_unordered(plan.concurrency.max(1));
-
     let rules = Rules {
         calendar: Calendar::krx(),
         allow_non_trading_days: plan.force,
@@ -159,56 +151,90 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
     let mut auth_error: Option<String> = None;
     let mut store_error: Option<String> = None;
     let mut categories: BTreeMap<String, u64> = BTreeMap::new();
-    while let Some(results) = stream.next().await {
-        for (code, fetched) in results {
-            match fetched {
-                Fetched::Skipped => continue,
-                Fetched::Failed(e) => {
-                    if e.is_auth() && auth_error.is_none() {
-                        auth_error = Some(e.to_string());
-                        deps.cancel.cancel();
-                    }
-                    summary.failed.push(super::FailedStock {
-                        code,
-                        error: e.to_string(),
-                    });
-                }
-                Fetched::Bars { candles, base } => {
-                    let kind = kinds.get(&code).copied().unwrap_or(SecurityKind::Stock);
-                    let checked = validate::check(
-                        &run_id, code, kind, &candles, base, plan.from, plan.to, rules,
-                    );
-                    let mark = if !checked.bars.is_empty() {
-                        summary.stocks_stored += 1;
-                        Progress::Stored
-                    } else if !checked.rejects.is_empty() {
-                        summary.stocks_rejected += 1;
-                        Progress::Rejected
-                    } else {
-                        summary.stocks_empty += 1;
-                        Progress::Empty
-                    };
-                    for r in &checked.rejects {
-                        *categories.entry(r.category.clone()).or_insert(0) += 1;
-                    }
-                    summary.rejected_rows += checked.rejects.len() as u64;
-                    summary.bars_stored += checked.bars.len() as u64;
-                    pending.bars.extend(checked.bars);
-                    pending.rejects.extend(checked.rejects);
-                    pending.progress.push((args_hash.clone(), code, mark));
-                }
-            }
-            processed += 1;
-            deps.reporter
-                .advance(processed, summary.failed.len() as u64);
+    // Pass 1 fetches everything; pass 2 gives the stocks that failed transiently one more go
+    // (after the client's own retries), e.g. those caught by a server restart.
+    let mut pass_items = todo.clone();
+    for pass in 0..2 {
+        if pass_items.is_empty() || deps.cancel.is_cancelled() {
+            break;
         }
-        if pending.bars.len() >= plan.batch_size.max(1) || last_commit.elapsed() >= COMMIT_EVERY {
-            if let Err(e) = commit(&deps, &mut pending, source_label).await {
-                store_error = Some(e.to_string());
-                deps.cancel.cancel();
-            }
-            last_commit = Instant::now();
+        if pass > 0 {
+            deps.reporter.note(&format!(
+                "retrying {} stocks that failed in the first pass",
+                pass_items.len()
+            ));
+            processed -= pass_items.len() as u64;
+            let retry: std::collections::HashSet<StockCode> =
+                pass_items.iter().map(|i| i.code).collect();
+            summary.failed.retain(|f| !retry.contains(&f.code));
         }
+        let units: Vec<Vec<Item>> = match plan.via {
+            Via::MultiQuote => pass_items.chunks(30).map(|c| c.to_vec()).collect(),
+            _ => pass_items.iter().map(|i| vec![*i]).collect(),
+        };
+        let mut stream = futures::stream::iter(units)
+            .map(|unit| fetch_unit(plan, &deps, unit))
+            .buffer_unordered(plan.concurrency.max(1));
+        let mut failed_now = Vec::new();
+        while let Some(results) = stream.next().await {
+            for (code, fetched) in results {
+                match fetched {
+                    Fetched::Skipped => continue,
+                    Fetched::Failed(e) => {
+                        if e.is_auth() && auth_error.is_none() {
+                            auth_error = Some(e.to_string());
+                            deps.cancel.cancel();
+                        }
+                        if !e.is_auth()
+                            && let Some(item) = kinds.get(&code).map(|k| Item { code, kind: *k })
+                        {
+                            failed_now.push(item);
+                        }
+                        summary.failed.push(super::FailedStock {
+                            code,
+                            error: e.to_string(),
+                        });
+                    }
+                    Fetched::Bars { candles, base } => {
+                        let kind = kinds.get(&code).copied().unwrap_or(SecurityKind::Stock);
+                        let checked = validate::check(
+                            &run_id, code, kind, &candles, base, plan.from, plan.to, rules,
+                        );
+                        let mark = if !checked.bars.is_empty() {
+                            summary.stocks_stored += 1;
+                            Progress::Stored
+                        } else if !checked.rejects.is_empty() {
+                            summary.stocks_rejected += 1;
+                            Progress::Rejected
+                        } else {
+                            summary.stocks_empty += 1;
+                            Progress::Empty
+                        };
+                        for r in &checked.rejects {
+                            *categories.entry(r.category.clone()).or_insert(0) += 1;
+                        }
+                        summary.rejected_rows += checked.rejects.len() as u64;
+                        summary.bars_stored += checked.bars.len() as u64;
+                        pending.bars.extend(checked.bars);
+                        pending.rejects.extend(checked.rejects);
+                        pending.progress.push((args_hash.clone(), code, mark));
+                    }
+                }
+                processed += 1;
+                deps.reporter
+                    .advance(processed, summary.failed.len() as u64);
+            }
+            if pending.bars.len() >= plan.batch_size.max(1) || last_commit.elapsed() >= COMMIT_EVERY
+            {
+                if let Err(e) = commit(&deps, &mut pending, source_label).await {
+                    store_error = Some(e.to_string());
+                    deps.cancel.cancel();
+                }
+                last_commit = Instant::now();
+            }
+        }
+        failed_now.sort_by_key(|i| i.code);
+        pass_items = failed_now;
     }
     if store_error.is_none()
         && let Err(e) = commit(&deps, &mut pending, source_label).await
@@ -372,7 +398,7 @@ async fn fetch_unit(plan: &Plan, deps: &Deps, unit: Vec<Item>) -> Vec<(StockCode
     let cal = Calendar::krx();
     if plan.via == Via::MultiQuote {
         let codes: Vec<StockCode> = unit.iter().map(|i| i.code).collect();
-        match deps.source.day_bars(&codes).await {
+        match patiently(deps, || deps.source.day_bars(&codes)).await {
             Ok(bars) => {
                 let mut out = Vec::with_capacity(unit.len());
                 let by_code: HashMap<StockCode, _> = bars.iter().map(|b| (b.code, b)).collect();
@@ -409,7 +435,7 @@ async fn fetch_unit(plan: &Plan, deps: &Deps, unit: Vec<Item>) -> Vec<(StockCode
 /// to `to`.
 async fn fetch_chart(plan: &Plan, deps: &Deps, code: StockCode) -> Fetched {
     let from = Calendar::krx().prev_trading_day(plan.from);
-    match deps.source.daily_chart(code, from, plan.to).await {
+    match patiently(deps, || deps.source.daily_chart(code, from, plan.to)).await {
         Ok(candles) => Fetched::Bars {
             candles,
             base: None,
@@ -419,5 +445,36 @@ async fn fetch_chart(plan: &Plan, deps: &Deps, code: StockCode) -> Fetched {
             base: None,
         },
         Err(e) => Fetched::Failed(e),
+    }
+}
+
+/// Longest an ingest waits for an open circuit breaker before giving a stock up as failed.
+const MAX_BREAKER_WAIT: Duration = Duration::from_secs(90);
+
+/// Calls `f`, waiting out an open breaker (which answers at once with a retry time) instead of
+/// failing every remaining stock in a burst; the batch has time, the stocks must get in.
+async fn patiently<T, F, Fut>(deps: &Deps, mut f: F) -> Result<T, SourceError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, SourceError>>,
+{
+    let mut waited = Duration::ZERO;
+    loop {
+        match f().await {
+            Err(SourceError::Unavailable {
+                retry_at: Some(at), ..
+            }) if waited < MAX_BREAKER_WAIT && !deps.cancel.is_cancelled() => {
+                let d = (at - deps.clock.now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO)
+                    .clamp(Duration::from_millis(100), MAX_BREAKER_WAIT);
+                tokio::select! {
+                    _ = tokio::time::sleep(d) => {}
+                    _ = deps.cancel.cancelled() => {}
+                }
+                waited += d;
+            }
+            r => return r,
+        }
     }
 }

@@ -143,3 +143,84 @@ impl IngestSource for DataSourceIngest {
         }
     }
 }
+
+/// The KIS client itself, every request at `Priority::Batch` so an interactive TUI on the same
+/// key always goes first; counters come from the client's metrics.
+pub struct KisIngest {
+    client: crate::kis::KisClient,
+}
+
+impl KisIngest {
+    pub fn new(client: crate::kis::KisClient) -> KisIngest {
+        KisIngest { client }
+    }
+
+    pub fn client(&self) -> &crate::kis::KisClient {
+        &self.client
+    }
+}
+
+#[async_trait]
+impl IngestSource for KisIngest {
+    fn label(&self) -> String {
+        format!(
+            "kis {} ({})",
+            self.client.env().label(),
+            self.client.base_url()
+        )
+    }
+
+    fn supports_multi_quote(&self) -> bool {
+        self.client.env() == crate::market::Env::Real
+    }
+
+    async fn universe(&self) -> Result<Vec<Listing>, SourceError> {
+        Ok(self.client.universe().await?.as_ref().clone())
+    }
+
+    async fn day_bars(&self, codes: &[StockCode]) -> Result<Vec<DayBar>, SourceError> {
+        let quotes = self
+            .client
+            .multi_quote(codes, crate::kis::Priority::Batch)
+            .await?;
+        Ok(quotes
+            .into_iter()
+            .map(|q| DayBar {
+                code: q.code,
+                candle: Candle {
+                    date: crate::market::kst_date(q.as_of),
+                    time: None,
+                    open: q.open,
+                    high: q.high,
+                    low: q.low,
+                    close: q.price,
+                    volume: q.volume,
+                    value: q.value,
+                },
+                prev_close: q.prev_close,
+            })
+            .collect())
+    }
+
+    async fn daily_chart(
+        &self,
+        code: StockCode,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Candle>, SourceError> {
+        Ok(self
+            .client
+            .period_chart(code, Period::Day, from, to, crate::kis::Priority::Batch)
+            .await?)
+    }
+
+    fn counters(&self) -> Counters {
+        let m = self.client.metrics();
+        Counters {
+            api_calls: m.requests,
+            rate_limited: m.rate_limited,
+            retries: m.retries,
+            cache_hits: m.cache_hits,
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! the simulated market (or `--source mock`). KIS gets the Redis/memory cache in front.
 
 use super::kis::{ClientApi, KisSource};
+use super::mock::MockSource;
 use super::{DataSource, SourceError};
 use crate::cache::{self, CachePolicy};
 use crate::clock::SharedClock;
@@ -80,12 +81,13 @@ pub fn build(
     }
 }
 
-fn mock_source(_cfg: &Config, _clock: SharedClock) -> Result<Arc<dyn DataSource>, SourceError> {
-    Err(SourceError::Fatal(
-        "the simulated market is not available in this build yet; configure KIS credentials"
-            .to_string(),
-    ))
+/// The simulated market, on the same seed as a default kis-sim so the two agree.
+fn mock_source(_cfg: &Config, clock: SharedClock) -> Result<Arc<dyn DataSource>, SourceError> {
+    Ok(Arc::new(MockSource::new(MOCK_SEED, clock)))
 }
+
+/// kis-sim's default seed.
+pub const MOCK_SEED: u64 = 1;
 
 #[cfg(test)]
 mod tests {
@@ -100,6 +102,21 @@ mod tests {
         cfg.kis.app_secret = Some(SecretString::from("s".to_string()));
         assert_eq!(resolve(&cfg, SourceChoice::Auto), SourceChoice::Kis);
         assert_eq!(resolve(&cfg, SourceChoice::Mock), SourceChoice::Mock);
+    }
+
+    #[test]
+    fn mock_is_built_without_credentials() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let s = build(
+            &Config::default(),
+            &paths,
+            SourceChoice::Auto,
+            crate::clock::system(),
+            Priority::Interactive,
+        )
+        .unwrap();
+        assert_eq!(s.kind(), crate::source::SourceKind::Simulated);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod factory;
 pub mod kis;
+pub mod mock;
 
 use crate::market::{
     Candle, Env, Listing, OrderBook, Period, Provenance, Quote, StockCode, StockInfo,
