@@ -62,6 +62,11 @@ fn run(cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
             Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
         None => {
+            // The TUI keeps logs off the terminal; show config warnings before it takes over
+            // (they stay in the scrollback after it exits).
+            for w in &loaded.warnings {
+                eprintln!("hoga: warning: {w}");
+            }
             eprintln!(
                 "hoga: the full-screen monitor is not available yet in this build; \
                  `hoga --check-config` shows the configuration"
