@@ -67,6 +67,16 @@ fn run(cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
             for w in &loaded.warnings {
                 eprintln!("hoga: warning: {w}");
             }
+            // First run: leave a commented config (every key at its default) to edit.
+            if cli.config.is_none() {
+                match Config::create_default_file(&paths) {
+                    Ok(Some(p)) => {
+                        tracing::info!("wrote a commented default config to {}", p.display())
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("cannot write a default config file: {e}"),
+                }
+            }
             eprintln!(
                 "hoga: the full-screen monitor is not available yet in this build; \
                  `hoga --check-config` shows the configuration"
