@@ -103,6 +103,8 @@ struct Inner {
     retry_budget: Duration,
     retry_base: Duration,
     http: reqwest::Client,
+    /// Master files are large and not latency-sensitive: their own, patient client.
+    master_http: reqwest::Client,
     token: Option<TokenManager>,
     limiter: RateLimiter,
     per_sec: u32,
@@ -116,6 +118,9 @@ struct Inner {
     data_dir: PathBuf,
     multi_unsupported: AtomicBool,
     universe: tokio::sync::Mutex<Option<(Instant, Arc<Vec<Listing>>)>>,
+    /// chk-holiday answers cover the asked day and the following ones; KIS asks for about one
+    /// call a day, so every day learned is kept.
+    days: Mutex<HashMap<NaiveDate, wire::info::DayStatus>>,
 }
 
 /// The KIS client. Clone freely.
@@ -154,6 +159,10 @@ impl KisClient {
         let http = http::build(
             Duration::from_millis(k.connect_timeout_ms.max(1)),
             Duration::from_millis(k.request_timeout_ms.max(1)),
+        )?;
+        let master_http = http::build(
+            Duration::from_millis(k.connect_timeout_ms.max(1)),
+            Duration::from_secs(120),
         )?;
         let metrics = Arc::new(Metrics::default());
         let (appkey, appsecret) = if k.has_credentials() {
@@ -229,6 +238,7 @@ impl KisClient {
                 retry_budget: Duration::from_millis(k.retry_budget_ms),
                 retry_base: opts.retry_base,
                 http,
+                master_http,
                 token,
                 limiter: RateLimiter::new(lc),
                 per_sec,
@@ -242,6 +252,7 @@ impl KisClient {
                 data_dir: opts.data_dir,
                 multi_unsupported: AtomicBool::new(false),
                 universe: tokio::sync::Mutex::new(None),
+                days: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -794,13 +805,24 @@ impl KisClient {
         date: NaiveDate,
         prio: Priority,
     ) -> Result<wire::info::DayStatus, KisError> {
+        if let Some(d) = self.days().get(&date) {
+            return Ok(*d);
+        }
         let body = self
             .get(wire::request::HOLIDAY, wire::request::holiday(date), prio)
             .await?;
         let days = wire::info::holidays(&body)?;
-        days.into_iter()
-            .find(|d| d.date == date)
+        let mut g = self.days();
+        for d in days {
+            g.insert(d.date, d);
+        }
+        g.get(&date)
+            .copied()
             .ok_or_else(|| body.error(format!("chk-holiday did not cover {date}")))
+    }
+
+    fn days(&self) -> std::sync::MutexGuard<'_, HashMap<NaiveDate, wire::info::DayStatus>> {
+        self.inner.days.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The listed universe (KOSPI + KOSDAQ master files), downloaded at most every 12 hours,
@@ -814,8 +836,8 @@ impl KisClient {
         }
         let i = &self.inner;
         let (kospi, kosdaq) = tokio::join!(
-            master::load(&i.http, &i.master_url, &i.data_dir, Market::Kospi),
-            master::load(&i.http, &i.master_url, &i.data_dir, Market::Kosdaq),
+            master::load(&i.master_http, &i.master_url, &i.data_dir, Market::Kospi),
+            master::load(&i.master_http, &i.master_url, &i.data_dir, Market::Kosdaq),
         );
         let mut all = kospi?;
         all.extend(kosdaq?);

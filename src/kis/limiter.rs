@@ -53,7 +53,9 @@ struct State {
     last_adjust: Instant,
     /// Grant times within the last window (plus margin).
     sent: VecDeque<Instant>,
-    last_grant: Option<Instant>,
+    /// Ideal time of the next grant (evenly spaced schedule). Grants that the 1 ms timer
+    /// makes a little late are caught up, so the average rate is the limit, not less.
+    tat: Option<Instant>,
     queues: [VecDeque<oneshot::Sender<()>>; 3],
 }
 
@@ -104,7 +106,7 @@ impl RateLimiter {
                     factor: 1.0,
                     last_adjust: Instant::now(),
                     sent: VecDeque::new(),
-                    last_grant: None,
+                    tat: None,
                     queues: Default::default(),
                 }),
                 notify: Notify::new(),
@@ -127,7 +129,16 @@ impl RateLimiter {
             Some(self.shared.room.acquire().await.map_err(|_| Closed)?)
         };
         let (tx, rx) = oneshot::channel();
-        self.shared.lock().queues[priority as usize].push_back(tx);
+        {
+            let mut g = self.shared.lock();
+            // Nobody waiting and a slot free now: take it without a trip through the pump.
+            let now = Instant::now();
+            if !g.waiting() && next_slot(&mut g, self.shared.margin, now) <= now {
+                grant(&mut g, now);
+                return Ok(());
+            }
+            g.queues[priority as usize].push_back(tx);
+        }
         self.shared.notify.notify_one();
         rx.await.map_err(|_| Closed)
     }
@@ -175,6 +186,9 @@ impl Drop for RateLimiter {
     }
 }
 
+/// Catch-up allowance: a grant this late still counts as on schedule.
+const SLACK: Duration = Duration::from_millis(2);
+
 /// Earliest instant the next permit may be granted.
 fn next_slot(g: &mut State, margin: Duration, now: Instant) -> Instant {
     let limit = g.effective(now) as usize;
@@ -185,14 +199,30 @@ fn next_slot(g: &mut State, margin: Duration, now: Instant) -> Instant {
             break;
         }
     }
+    let interval = WINDOW / limit as u32;
+    // Up to a quarter interval (at most 1 ms) early is fine for pacing: it avoids a timer
+    // round-up of a whole millisecond. The window rule below is never relaxed.
+    let early = (interval / 4).min(Duration::from_millis(1));
     let mut at = now;
-    if let Some(last) = g.last_grant {
-        at = at.max(last + WINDOW / limit as u32);
+    if let Some(tat) = g.tat {
+        at = at.max(tat.checked_sub(early).unwrap_or(tat));
     }
     if g.sent.len() >= limit {
         at = at.max(g.sent[g.sent.len() - limit] + WINDOW + margin);
     }
     at
+}
+
+/// Records a grant at `now` and schedules the next ideal time.
+fn grant(g: &mut State, now: Instant) {
+    let limit = g.effective(now);
+    let interval = WINDOW / limit;
+    let base = match g.tat {
+        Some(t) if now.saturating_duration_since(t) <= SLACK => t,
+        _ => now,
+    };
+    g.tat = Some(base + interval);
+    g.sent.push_back(now);
 }
 
 async fn pump(shared: Arc<Shared>) {
@@ -209,7 +239,9 @@ async fn pump(shared: Arc<Shared>) {
             shared.notify.notified().await;
             continue;
         };
-        tokio::time::sleep_until(at).await;
+        if at > Instant::now() {
+            tokio::time::sleep_until(at).await;
+        }
         let mut g = shared.lock();
         let now = Instant::now();
         // The budget may have shrunk while sleeping.
@@ -230,8 +262,7 @@ async fn pump(shared: Arc<Shared>) {
             }
         }
         if granted {
-            g.sent.push_back(now);
-            g.last_grant = Some(now);
+            grant(&mut g, now);
         }
     }
 }

@@ -2,6 +2,7 @@
 //! built-in simulated market. Every value comes back with its provenance.
 
 pub mod kis;
+pub mod mock;
 
 use crate::market::{
     Candle, Env, Listing, OrderBook, Period, Provenance, Quote, StockCode, StockInfo,

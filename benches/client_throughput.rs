@@ -1,0 +1,234 @@
+//! Client benchmarks against an in-process kis-sim (a bench binary that prints figures):
+//!
+//! 1. throughput: sim limit 200/s, client 200/s, 32 tasks, for CLIENT_BENCH_SECS (default 60):
+//!    sustained rate as a share of the limit, and EGW00201 counted by the sim (target ≥ 95 %, 0).
+//! 2. soak: KIS's real 18/s for CLIENT_BENCH_SOAK_SECS (default 600): requests per minute
+//!    (target ≥ 1,000/min) and EGW00201 (target 0).
+//! 3. latency: sequential calls, limiter not the bottleneck: the client stack (dedup, breaker,
+//!    limiter, token, wire parse) vs a bare reqwest GET of the same endpoint (target: added
+//!    p95 < 1 ms).
+//!
+//! Run: `cargo bench --bench client_throughput`; quick: `CLIENT_BENCH_SECS=10
+//! CLIENT_BENCH_SOAK_SECS=60 cargo bench --bench client_throughput`; one phase:
+//! `CLIENT_BENCH_PHASES=latency`.
+
+use hoga::config::Config;
+use hoga::kis::{ClientOptions, KisClient, Priority};
+use hoga::market::StockCode;
+use hoga::sim::{SimConfig, SimHandle, SimServer, TEST_APP_KEY, TEST_APP_SECRET};
+use secrecy::SecretString;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+fn env_secs(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn config(sim: &SimHandle, rate: u32) -> Config {
+    let mut c = Config::default();
+    c.kis.app_key = Some(SecretString::from(TEST_APP_KEY.to_string()));
+    c.kis.app_secret = Some(SecretString::from(TEST_APP_SECRET.to_string()));
+    c.kis.base_url = Some(sim.base_url());
+    c.kis.master_url = sim.master_url();
+    c.kis.requests_per_sec = Some(rate);
+    c.redis.enabled = false;
+    c
+}
+
+fn codes(sim: &SimHandle) -> Vec<StockCode> {
+    sim.market()
+        .stocks()
+        .iter()
+        .take(500)
+        .map(|s| s.code)
+        .collect()
+}
+
+/// Keeps `tasks` tasks busy for `secs`; returns (completed requests, elapsed).
+async fn run_load(c: &KisClient, codes: &[StockCode], tasks: usize, secs: u64) -> (u64, Duration) {
+    let done = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let start = Instant::now();
+    let mut hs = Vec::new();
+    for t in 0..tasks {
+        let (c, done, stop, codes) = (c.clone(), done.clone(), stop.clone(), codes.to_vec());
+        hs.push(tokio::spawn(async move {
+            let mut i = t;
+            while !stop.load(Ordering::Relaxed) {
+                let code = codes[i % codes.len()];
+                i += tasks;
+                let r = if i % 3 == 0 {
+                    c.order_book(code, Priority::Background).await.map(|_| ())
+                } else {
+                    c.quote(code, Priority::Background).await.map(|_| ())
+                };
+                if r.is_ok() {
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    let n = done.load(Ordering::Relaxed);
+    let elapsed = start.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    for h in hs {
+        let _ = h.await;
+    }
+    (n, elapsed)
+}
+
+async fn throughput(secs: u64) {
+    let limit = 200;
+    let sim = SimServer::start(SimConfig::default().rate(limit))
+        .await
+        .expect("sim");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = KisClient::new(
+        &config(&sim, limit),
+        ClientOptions::in_dirs(dir.path().join("s"), dir.path().join("d")),
+    )
+    .expect("client");
+    let codes = codes(&sim);
+    // Token first, so the run measures steady state.
+    c.quote(codes[0], Priority::Interactive)
+        .await
+        .expect("warm-up");
+    let before = sim.stats().requests;
+    let (n, el) = run_load(&c, &codes, 32, secs).await;
+    let served = sim.stats().requests - before;
+    let rate = n as f64 / el.as_secs_f64();
+    println!(
+        "throughput: {n} ok requests in {:.1} s = {rate:.1}/s = {:.1}% of the {limit}/s limit \
+         (sim saw {served}); EGW00201 counted by kis-sim: {}, by client: {}   [target ≥ 95%, 0]",
+        el.as_secs_f64(),
+        100.0 * rate / limit as f64,
+        sim.stats().rate_limited,
+        c.metrics().rate_limited
+    );
+}
+
+async fn soak(secs: u64) {
+    let limit = 18;
+    let sim = SimServer::start(SimConfig::default().rate(limit))
+        .await
+        .expect("sim");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = KisClient::new(
+        &config(&sim, limit),
+        ClientOptions::in_dirs(dir.path().join("s"), dir.path().join("d")),
+    )
+    .expect("client");
+    let codes = codes(&sim);
+    c.quote(codes[0], Priority::Interactive)
+        .await
+        .expect("warm-up");
+    let (n, el) = run_load(&c, &codes, 8, secs).await;
+    let per_min = n as f64 * 60.0 / el.as_secs_f64();
+    println!(
+        "soak at 18/s: {n} ok requests in {:.0} s = {per_min:.0}/min; EGW00201 counted by kis-sim: {}   \
+         [target ≥ 1000/min for 10 min, 0]",
+        el.as_secs_f64(),
+        sim.stats().rate_limited
+    );
+}
+
+fn pct(v: &mut [u64], p: f64) -> u64 {
+    v.sort_unstable();
+    let i = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
+    v[i.min(v.len() - 1)]
+}
+
+async fn latency(n: usize) {
+    let limit = 100_000;
+    let sim = SimServer::start(SimConfig::default().rate(limit))
+        .await
+        .expect("sim");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("s");
+    let c = KisClient::new(
+        &config(&sim, limit),
+        ClientOptions::in_dirs(state.clone(), dir.path().join("d")),
+    )
+    .expect("client");
+    let codes = codes(&sim);
+    c.quote(codes[0], Priority::Interactive)
+        .await
+        .expect("warm-up");
+    let saved: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(state.join("kis-token-real.json")).expect("token file"),
+    )
+    .expect("token json");
+    let token = saved["token"].as_str().expect("token").to_string();
+    let bare = reqwest::Client::builder()
+        .tcp_nodelay(true)
+        .build()
+        .expect("reqwest");
+    let url = format!(
+        "{}/uapi/domestic-stock/v1/quotations/inquire-price",
+        sim.base_url()
+    );
+    let (mut b, mut k) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for i in 0..n + 200 {
+        let code = codes[i % codes.len()];
+        let t = Instant::now();
+        let r = bare
+            .get(&url)
+            .query(&[
+                ("FID_COND_MRKT_DIV_CODE", "J"),
+                ("FID_INPUT_ISCD", code.as_str()),
+            ])
+            .header("authorization", format!("Bearer {token}"))
+            .header("appkey", TEST_APP_KEY)
+            .header("appsecret", TEST_APP_SECRET)
+            .header("tr_id", "FHKST01010100")
+            .header("custtype", "P")
+            .send()
+            .await
+            .expect("bare send");
+        let _ = r.bytes().await.expect("bare body");
+        let bare_us = t.elapsed().as_micros() as u64;
+        let t = Instant::now();
+        c.quote(code, Priority::Interactive)
+            .await
+            .expect("client quote");
+        let client_us = t.elapsed().as_micros() as u64;
+        if i >= 200 {
+            b.push(bare_us);
+            k.push(client_us);
+        }
+    }
+    let (b50, b95, b99) = (pct(&mut b, 50.0), pct(&mut b, 95.0), pct(&mut b, 99.0));
+    let (k50, k95, k99) = (pct(&mut k, 50.0), pct(&mut k, 95.0), pct(&mut k, 99.0));
+    println!(
+        "latency over {n} sequential calls (µs): bare reqwest p50 {b50} p95 {b95} p99 {b99}; \
+         client stack p50 {k50} p95 {k95} p99 {k99}; added p50 {} p95 {} µs   [target added p95 < 1000 µs]",
+        k50 as i64 - b50 as i64,
+        k95 as i64 - b95 as i64
+    );
+}
+
+fn main() {
+    let phases =
+        std::env::var("CLIENT_BENCH_PHASES").unwrap_or_else(|_| "throughput,soak,latency".into());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        if phases.contains("latency") {
+            latency(env_secs("CLIENT_BENCH_LATENCY_N", 2000) as usize).await;
+        }
+        if phases.contains("throughput") {
+            throughput(env_secs("CLIENT_BENCH_SECS", 60)).await;
+        }
+        if phases.contains("soak") {
+            soak(env_secs("CLIENT_BENCH_SOAK_SECS", 600)).await;
+        }
+    });
+}
