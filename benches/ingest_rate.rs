@@ -2,6 +2,7 @@
 //! 1. today's bars for the whole market (~2,500 issues) by multi-quote, 30 codes per call:
 //!    target within 1.15 × ceil(N/30)/18 s, zero EGW00201;
 //! 2. per-code daily charts (a past date): target ≥ 95 % of the limit sustained, zero EGW00201.
+//!
 //! Run: `cargo bench --bench ingest_rate` (or build with `cargo build --bench ingest_rate`
 //! and run the binary from target/debug/deps for a quicker, unoptimised build).
 
