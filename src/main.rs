@@ -61,14 +61,21 @@ fn run(cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
             ));
             Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
-        None => {
-            eprintln!(
-                "hoga: the full-screen monitor is not available yet in this build; \
-                 `hoga --check-config` shows the configuration"
-            );
-            Ok(ExitCode::FAILURE)
-        }
+        None => run_tui(&cli, &loaded.config, &paths),
     }
+}
+
+/// The full-screen monitor on its own tokio runtime.
+fn run_tui(cli: &Cli, config: &Config, paths: &Paths) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let source = hoga::tui::source_for(cli.source, config, paths).await?;
+        hoga::tui::run(config, paths, source).await
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `--check-config`: where the config came from, warnings, then the effective config as TOML.

@@ -1,1 +1,463 @@
-//! The background task layer: what to poll, when, within which rate budget; emits messages to the UI.
+//! The background task layer between the data source and the UI. The UI says what is on screen
+//! (`Interest`); this task polls exactly that at a pace that fits the market session, one
+//! request in flight per kind (identical requests coalesce), and sends every reply or failure
+//! to the UI as a `Msg` tagged with the version it was asked for. The UI never awaits the
+//! network; errors never end anything — they become messages with the next try's time.
+
+use crate::clock::SharedClock;
+use crate::market::{
+    Calendar, Candle, OrderBook, Period, Quote, Session, StockCode, StockInfo, kst_date,
+};
+use crate::source::{DataSource, SourceError, SourceStatus, Sourced};
+use crate::tui::msg::{Failure, Interest, Msg};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// How often each kind of data is fetched while the market is live, and when it is not.
+#[derive(Clone, Debug)]
+pub struct Pace {
+    pub book: Duration,
+    pub quote: Duration,
+    pub watchlist: Duration,
+    pub chart_minute: Duration,
+    pub chart_period: Duration,
+    pub info: Duration,
+    /// Everything, outside market hours (the close does not change).
+    pub closed: Duration,
+    pub status: Duration,
+    /// Backoff after failures: doubling from `backoff_min` up to `backoff_max`.
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace {
+            book: Duration::from_secs(1),
+            quote: Duration::from_secs(1),
+            watchlist: Duration::from_secs(2),
+            chart_minute: Duration::from_secs(20),
+            chart_period: Duration::from_secs(60),
+            info: Duration::from_secs(600),
+            closed: Duration::from_secs(600),
+            status: Duration::from_secs(1),
+            backoff_min: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Job {
+    Universe,
+    Quote,
+    Book,
+    Watchlist,
+    Chart,
+    Info,
+}
+
+impl Job {
+    const ALL: [Job; 6] = [
+        Job::Book,
+        Job::Quote,
+        Job::Watchlist,
+        Job::Chart,
+        Job::Info,
+        Job::Universe,
+    ];
+}
+
+/// The wait before the next fetch of `job` after a success, given the session. `budget_limit`
+/// is the source's requests per second (0 = unknown); a tiny budget (the paper-trading
+/// server's 1/s) slows everything down so the focused stock still gets through.
+pub fn pace_for(
+    pace: &Pace,
+    job: Job,
+    period: Option<Period>,
+    session: Session,
+    budget_limit: u32,
+) -> Duration {
+    let live = match job {
+        Job::Book => pace.book,
+        Job::Quote => pace.quote,
+        Job::Watchlist => pace.watchlist,
+        Job::Chart => match period {
+            Some(Period::Minute) => pace.chart_minute,
+            _ => pace.chart_period,
+        },
+        Job::Info => pace.info,
+        Job::Universe => Duration::from_secs(24 * 3600),
+    };
+    let base = if session.is_live() {
+        live
+    } else {
+        live.max(pace.closed)
+    };
+    if budget_limit > 0 && budget_limit < 5 && job != Job::Book {
+        base * 4
+    } else {
+        base
+    }
+}
+
+pub fn backoff(pace: &Pace, failures: u32) -> Duration {
+    let exp = failures.saturating_sub(1).min(16);
+    (pace.backoff_min * 2u32.pow(exp)).min(pace.backoff_max)
+}
+
+enum Done {
+    Universe(Result<Sourced<Vec<crate::market::Listing>>, SourceError>),
+    Quote(StockCode, u64, Result<Sourced<Quote>, SourceError>),
+    Book(StockCode, u64, Result<Sourced<OrderBook>, SourceError>),
+    Watchlist(Result<Vec<Sourced<Quote>>, SourceError>),
+    Chart(
+        StockCode,
+        Period,
+        u64,
+        Result<Sourced<Vec<Candle>>, SourceError>,
+    ),
+    Info(StockCode, u64, Result<Sourced<StockInfo>, SourceError>),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    due: Option<Instant>,
+    in_flight: bool,
+    failures: u32,
+}
+
+/// A handle on the feed task. Dropping it stops the task.
+pub struct Feed {
+    interest: watch::Sender<Interest>,
+    task: JoinHandle<()>,
+}
+
+impl Feed {
+    pub fn spawn(
+        source: Arc<dyn DataSource>,
+        clock: SharedClock,
+        tx: mpsc::UnboundedSender<Msg>,
+        pace: Pace,
+    ) -> Feed {
+        let (itx, irx) = watch::channel(Interest::default());
+        let task = tokio::spawn(run(source, clock, tx, pace, irx));
+        Feed {
+            interest: itx,
+            task,
+        }
+    }
+
+    /// Tells the feed what is on screen now.
+    pub fn set_interest(&self, i: Interest) {
+        self.interest.send_if_modified(|cur| {
+            if *cur == i {
+                false
+            } else {
+                *cur = i;
+                true
+            }
+        });
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn failure(e: &SourceError, next_try: DateTime<Utc>) -> Failure {
+    let next_try = match e {
+        SourceError::Unavailable {
+            retry_at: Some(t), ..
+        } if *t > next_try => *t,
+        _ => next_try,
+    };
+    Failure {
+        message: e.to_string(),
+        next_try: Some(next_try),
+    }
+}
+
+async fn run(
+    source: Arc<dyn DataSource>,
+    clock: SharedClock,
+    tx: mpsc::UnboundedSender<Msg>,
+    pace: Pace,
+    mut irx: watch::Receiver<Interest>,
+) {
+    let calendar = Calendar::krx();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+    let mut slots: std::collections::HashMap<Job, Slot> = Job::ALL
+        .iter()
+        .map(|j| {
+            (
+                *j,
+                Slot {
+                    due: None,
+                    in_flight: false,
+                    failures: 0,
+                },
+            )
+        })
+        .collect();
+    if let Some(s) = slots.get_mut(&Job::Universe) {
+        s.due = Some(Instant::now());
+    }
+    let mut interest = Interest::default();
+    let mut last_status: Option<SourceStatus> = None;
+    let mut status_tick = tokio::time::interval(pace.status);
+    status_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    loop {
+        let now_utc = clock.now();
+        let session = calendar.session_at(now_utc);
+        let budget = last_status.as_ref().map(|s| s.budget_limit).unwrap_or(0);
+        // Start whatever is due and wanted.
+        let now = Instant::now();
+        for job in Job::ALL {
+            let Some(slot) = slots.get(&job).copied() else {
+                continue;
+            };
+            if slot.in_flight || slot.due.is_none_or(|d| d > now) {
+                continue;
+            }
+            if start(job, &interest, &source, &done_tx, kst_date(now_utc)) {
+                if let Some(s) = slots.get_mut(&job) {
+                    s.in_flight = true;
+                    s.due = None;
+                }
+            } else if let Some(s) = slots.get_mut(&job) {
+                // Nothing on screen needs it; wait for the interest to change.
+                s.due = None;
+            }
+        }
+        let next_due = slots
+            .values()
+            .filter(|s| !s.in_flight)
+            .filter_map(|s| s.due)
+            .min();
+        let sleep = async {
+            match next_due {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            changed = irx.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let new = irx.borrow_and_update().clone();
+                let now = Instant::now();
+                let refresh = new.refresh != interest.refresh;
+                let focus_changed = new.focused != interest.focused || new.version != interest.version;
+                let mut wake = |job: Job, cond: bool| {
+                    if (cond || refresh)
+                        && let Some(s) = slots.get_mut(&job)
+                    {
+                        s.due = Some(now);
+                        s.failures = 0;
+                    }
+                };
+                wake(Job::Quote, focus_changed && new.focused.is_some());
+                wake(Job::Book, new.book && (focus_changed || !interest.book));
+                wake(Job::Chart, (focus_changed || new.period != interest.period) && new.period.is_some());
+                wake(Job::Info, new.info && (focus_changed || !interest.info));
+                let added = new.watchlist.iter().any(|c| !interest.watchlist.contains(c));
+                wake(Job::Watchlist, added);
+                interest = new;
+            }
+            Some(done) = done_rx.recv() => {
+                let job = match &done {
+                    Done::Universe(_) => Job::Universe,
+                    Done::Quote(..) => Job::Quote,
+                    Done::Book(..) => Job::Book,
+                    Done::Watchlist(_) => Job::Watchlist,
+                    Done::Chart(..) => Job::Chart,
+                    Done::Info(..) => Job::Info,
+                };
+                let ok = match &done {
+                    Done::Universe(r) => r.is_ok(),
+                    Done::Quote(_, _, r) => r.is_ok(),
+                    Done::Book(_, _, r) => r.is_ok(),
+                    Done::Watchlist(r) => r.is_ok(),
+                    Done::Chart(_, _, _, r) => r.is_ok(),
+                    Done::Info(_, _, r) => r.is_ok(),
+                };
+                let at = clock.now();
+                let Some(slot) = slots.get_mut(&job) else { continue };
+                slot.in_flight = false;
+                let wait = if ok {
+                    slot.failures = 0;
+                    let mut w = pace_for(&pace, job, interest.period, session, budget);
+                    if !session.is_live() {
+                        // Resume at the pre-open whatever the closed pace says.
+                        let until_open = (calendar.next_pre_open(at) - at).to_std().unwrap_or_default();
+                        w = w.min(until_open.max(Duration::from_secs(1)));
+                    }
+                    w
+                } else {
+                    slot.failures += 1;
+                    backoff(&pace, slot.failures)
+                };
+                // A reply for a stock the user already left: fetch the current one now.
+                let outdated = match &done {
+                    Done::Quote(c, v, _) | Done::Book(c, v, _) | Done::Info(c, v, _) => Some(*c) != interest.focused || *v != interest.version,
+                    Done::Chart(c, p, v, _) => Some(*c) != interest.focused || *v != interest.version || Some(*p) != interest.period,
+                    _ => false,
+                };
+                slot.due = Some(if outdated { Instant::now() } else { Instant::now() + wait });
+                let next_try = at + chrono::Duration::from_std(wait).unwrap_or_default();
+                let fail = |e: &SourceError| failure(e, next_try);
+                let msg = match done {
+                    Done::Universe(r) => Msg::Universe { at, reply: r.map_err(|e| fail(&e)) },
+                    Done::Quote(code, version, r) => Msg::Quote { code, version, at, reply: r.map_err(|e| fail(&e)) },
+                    Done::Book(code, version, r) => Msg::Book { code, version, at, reply: r.map_err(|e| fail(&e)) },
+                    Done::Watchlist(r) => Msg::Quotes { at, reply: r.map_err(|e| fail(&e)) },
+                    Done::Chart(code, period, version, r) => Msg::Chart { code, period, version, at, reply: r.map_err(|e| fail(&e)) },
+                    Done::Info(code, version, r) => Msg::Info { code, version, at, reply: r.map_err(|e| fail(&e)) },
+                };
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+            _ = status_tick.tick() => {
+                let s = source.status();
+                if last_status.as_ref() != Some(&s) {
+                    last_status = Some(s.clone());
+                    if tx.send(Msg::Status(s)).is_err() {
+                        return;
+                    }
+                }
+            }
+            _ = sleep => {}
+        }
+    }
+}
+
+/// Spawns the fetch for `job` if the interest needs it; false when there is nothing to fetch.
+fn start(
+    job: Job,
+    i: &Interest,
+    source: &Arc<dyn DataSource>,
+    done: &mpsc::UnboundedSender<Done>,
+    today: chrono::NaiveDate,
+) -> bool {
+    let src = source.clone();
+    let done = done.clone();
+    let version = i.version;
+    match job {
+        Job::Universe => {
+            tokio::spawn(async move {
+                let _ = done.send(Done::Universe(src.universe().await));
+            });
+        }
+        Job::Quote => {
+            let Some(code) = i.focused else { return false };
+            tokio::spawn(async move {
+                let _ = done.send(Done::Quote(code, version, src.quote(code).await));
+            });
+        }
+        Job::Book => {
+            let Some(code) = i.focused.filter(|_| i.book) else {
+                return false;
+            };
+            tokio::spawn(async move {
+                let _ = done.send(Done::Book(code, version, src.order_book(code).await));
+            });
+        }
+        Job::Watchlist => {
+            if i.watchlist.is_empty() {
+                return false;
+            }
+            let codes = i.watchlist.clone();
+            tokio::spawn(async move {
+                let _ = done.send(Done::Watchlist(src.quotes(&codes).await));
+            });
+        }
+        Job::Chart => {
+            let (Some(code), Some(period)) = (i.focused, i.period) else {
+                return false;
+            };
+            tokio::spawn(async move {
+                let r = match period {
+                    Period::Minute => src.minute_chart(code).await,
+                    p => {
+                        let to = today;
+                        let back = match p {
+                            Period::Day => 400,
+                            Period::Week => 7 * 300,
+                            _ => 31 * 240,
+                        };
+                        let from = to - chrono::Duration::days(back);
+                        src.chart(code, p, from, to).await
+                    }
+                };
+                let _ = done.send(Done::Chart(code, period, version, r));
+            });
+        }
+        Job::Info => {
+            let Some(code) = i.focused.filter(|_| i.info) else {
+                return false;
+            };
+            tokio::spawn(async move {
+                let _ = done.send(Done::Info(code, version, src.info(code).await));
+            });
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pace_slows_outside_market_hours_and_on_tiny_budgets() {
+        let p = Pace::default();
+        assert_eq!(
+            pace_for(&p, Job::Book, None, Session::Continuous, 18),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            pace_for(&p, Job::Book, None, Session::Closed, 18),
+            Duration::from_secs(600)
+        );
+        assert_eq!(
+            pace_for(
+                &p,
+                Job::Chart,
+                Some(Period::Minute),
+                Session::Continuous,
+                18
+            ),
+            Duration::from_secs(20)
+        );
+        assert_eq!(
+            pace_for(&p, Job::Chart, Some(Period::Day), Session::Continuous, 18),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            pace_for(&p, Job::Watchlist, None, Session::Continuous, 1),
+            Duration::from_secs(8)
+        );
+        assert_eq!(
+            pace_for(&p, Job::Book, None, Session::PreOpenAuction, 1),
+            Duration::from_secs(1)
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_to_a_cap() {
+        let p = Pace::default();
+        assert_eq!(backoff(&p, 1), Duration::from_secs(1));
+        assert_eq!(backoff(&p, 3), Duration::from_secs(4));
+        assert_eq!(backoff(&p, 30), Duration::from_secs(60));
+    }
+}

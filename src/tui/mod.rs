@@ -1,1 +1,38 @@
-//! The terminal UI: state, messages, update, views and widgets.
+//! The terminal UI: watchlist, candlestick chart, 10-level order book, info pane, lookup and
+//! status bar. Elm-style: one `Msg` enum, a pure `update`, pure views, and an event loop
+//! (`app`) that owns the terminal and talks to the `feed` task through messages.
+
+pub mod action;
+pub mod app;
+#[doc(hidden)]
+pub mod fixtures;
+pub mod layout;
+pub mod msg;
+pub mod search;
+pub mod state;
+pub mod term;
+pub mod update;
+pub mod view;
+pub mod watchlist;
+pub mod widgets;
+
+pub use app::run;
+pub use msg::{Command, Msg};
+pub use state::State;
+pub use update::update;
+
+use crate::cli::SourceArg;
+use crate::config::Config;
+use crate::paths::Paths;
+use crate::source::DataSource;
+use std::sync::Arc;
+
+/// The data source for the monitor. Until the source factory lands this serves the fixture
+/// market for every choice (marked SIMULATED in the status bar).
+pub async fn source_for(
+    _choice: SourceArg,
+    _config: &Config,
+    _paths: &Paths,
+) -> anyhow::Result<Arc<dyn DataSource>> {
+    Ok(Arc::new(fixtures::StaticSource::new(2_500)))
+}

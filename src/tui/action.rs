@@ -1,0 +1,391 @@
+//! Every user action, named: the keymap target, the help text and the `[keys]` config names.
+
+use crate::config::KeyBinding;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+
+macro_rules! actions {
+    ($($variant:ident => $name:literal, [$($key:literal),*], $help:literal;)*) => {
+        /// A named user action. Keys map to actions; the help overlay lists them all.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action { $($variant),* }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+
+            /// The name used in `[keys]`.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),* }
+            }
+
+            pub fn help(self) -> &'static str {
+                match self { $(Action::$variant => $help),* }
+            }
+
+            pub fn default_keys(self) -> &'static [&'static str] {
+                match self { $(Action::$variant => &[$($key),*]),* }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit => "quit", ["q", "ctrl-c"], "quit hoga";
+    Help => "help", ["?"], "show or hide this help";
+    Search => "search", ["/"], "look a stock up by code, name, English name or 초성";
+    Cancel => "cancel", ["esc"], "close the overlay or search";
+    FocusNext => "focus_next", ["tab"], "focus the next pane";
+    FocusPrev => "focus_prev", ["shift-tab"], "focus the previous pane";
+    Up => "up", ["up", "k"], "move up (watchlist row, help line)";
+    Down => "down", ["down", "j"], "move down";
+    Left => "left", ["left", "h"], "chart: cursor to the previous candle (pans at the edge)";
+    Right => "right", ["right", "l"], "chart: cursor to the next candle";
+    Top => "top", ["g", "home"], "first row / oldest candle";
+    Bottom => "bottom", ["G", "end"], "last row / newest candle";
+    PageDown => "page_down", ["ctrl-d", "pagedown"], "half a page down";
+    PageUp => "page_up", ["ctrl-u", "pageup"], "half a page up";
+    Open => "open", ["enter"], "open the selected stock";
+    AddToWatchlist => "add_to_watchlist", ["a"], "add the open stock to the current watchlist";
+    RemoveFromWatchlist => "remove_from_watchlist", ["d", "delete"], "remove the selected row from the watchlist";
+    MoveRowUp => "move_row_up", ["K", "shift-up"], "move the selected row up (manual order)";
+    MoveRowDown => "move_row_down", ["J", "shift-down"], "move the selected row down (manual order)";
+    NextWatchlist => "next_watchlist", ["w"], "switch to the next watchlist";
+    PrevWatchlist => "prev_watchlist", ["W"], "switch to the previous watchlist";
+    Watchlist1 => "watchlist_1", ["1"], "switch to watchlist 1";
+    Watchlist2 => "watchlist_2", ["2"], "switch to watchlist 2";
+    Watchlist3 => "watchlist_3", ["3"], "switch to watchlist 3";
+    Watchlist4 => "watchlist_4", ["4"], "switch to watchlist 4";
+    Watchlist5 => "watchlist_5", ["5"], "switch to watchlist 5";
+    NewWatchlist => "new_watchlist", ["N"], "create a new empty watchlist";
+    SortNext => "sort_next", ["s"], "sort the watchlist by the next column";
+    SortReverse => "sort_reverse", ["S"], "reverse the sort order";
+    PrevInterval => "prev_interval", ["["], "chart interval: shorter (M → W → D → 1m)";
+    NextInterval => "next_interval", ["]"], "chart interval: longer (1m → D → W → M)";
+    ZoomIn => "zoom_in", ["+", "="], "chart: wider candles";
+    ZoomOut => "zoom_out", ["-"], "chart: narrower candles, more history";
+    PanLeft => "pan_left", ["H"], "chart: pan a page back in time";
+    PanRight => "pan_right", ["L"], "chart: pan a page forward";
+    ToggleMa5 => "toggle_ma5", ["!"], "chart: toggle the 5-period moving average";
+    ToggleMa20 => "toggle_ma20", ["@"], "chart: toggle the 20-period moving average";
+    ToggleMa60 => "toggle_ma60", ["#"], "chart: toggle the 60-period moving average";
+    ToggleMa120 => "toggle_ma120", ["$"], "chart: toggle the 120-period moving average";
+    Refresh => "refresh", ["r"], "fetch everything on screen again now";
+}
+
+/// A key chord: code plus the modifiers that matter (ctrl, alt; shift only for named keys).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Chord {
+    code: ChordCode,
+    ctrl: bool,
+    alt: bool,
+    shift: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum ChordCode {
+    Char(char),
+    Named(u8),
+    F(u8),
+}
+
+const NAMED: &[(&str, KeyCode)] = &[
+    ("enter", KeyCode::Enter),
+    ("esc", KeyCode::Esc),
+    ("tab", KeyCode::Tab),
+    ("backspace", KeyCode::Backspace),
+    ("up", KeyCode::Up),
+    ("down", KeyCode::Down),
+    ("left", KeyCode::Left),
+    ("right", KeyCode::Right),
+    ("home", KeyCode::Home),
+    ("end", KeyCode::End),
+    ("pageup", KeyCode::PageUp),
+    ("pagedown", KeyCode::PageDown),
+    ("delete", KeyCode::Delete),
+    ("insert", KeyCode::Insert),
+];
+
+impl Chord {
+    /// Parses `q`, `G`, `ctrl-c`, `shift-tab`, `alt-x`, `f5`, `space`, `pagedown`.
+    pub fn parse(s: &str) -> Result<Chord, String> {
+        let mut ctrl = false;
+        let mut alt = false;
+        let mut shift = false;
+        let mut rest = s.trim();
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if let Some(r) = lower
+                .strip_prefix("ctrl-")
+                .or_else(|| lower.strip_prefix("c-"))
+            {
+                ctrl = true;
+                rest = &rest[rest.len() - r.len()..];
+            } else if let Some(r) = lower
+                .strip_prefix("alt-")
+                .or_else(|| lower.strip_prefix("m-"))
+            {
+                alt = true;
+                rest = &rest[rest.len() - r.len()..];
+            } else if let Some(r) = lower.strip_prefix("shift-") {
+                shift = true;
+                rest = &rest[rest.len() - r.len()..];
+            } else {
+                break;
+            }
+        }
+        let lower = rest.to_ascii_lowercase();
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => {
+                let c = if ctrl { c.to_ascii_lowercase() } else { c };
+                if shift && c.is_ascii_lowercase() {
+                    shift = false;
+                    ChordCode::Char(c.to_ascii_uppercase())
+                } else {
+                    ChordCode::Char(c)
+                }
+            }
+            _ if lower == "space" => ChordCode::Char(' '),
+            _ if lower.starts_with('f') && lower[1..].parse::<u8>().is_ok() => {
+                ChordCode::F(lower[1..].parse().unwrap_or(0))
+            }
+            _ => match NAMED.iter().position(|(n, _)| *n == lower) {
+                Some(i) => ChordCode::Named(i as u8),
+                None => return Err(format!("unknown key {s:?}")),
+            },
+        };
+        if let ChordCode::Char(_) = code {
+            // Shift is part of the character itself ('G', '?').
+            shift = false;
+        }
+        Ok(Chord {
+            code,
+            ctrl,
+            alt,
+            shift,
+        })
+    }
+
+    /// The chord of a terminal key event, if it can be bound.
+    pub fn from_event(ev: &KeyEvent) -> Option<Chord> {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = ev.modifiers.contains(KeyModifiers::ALT);
+        let mut shift = ev.modifiers.contains(KeyModifiers::SHIFT);
+        let code = match ev.code {
+            KeyCode::Char(c) => {
+                shift = false;
+                ChordCode::Char(if ctrl { c.to_ascii_lowercase() } else { c })
+            }
+            KeyCode::BackTab => {
+                shift = true;
+                ChordCode::Named(NAMED.iter().position(|(n, _)| *n == "tab")? as u8)
+            }
+            KeyCode::F(n) => ChordCode::F(n),
+            other => ChordCode::Named(NAMED.iter().position(|(_, k)| *k == other)? as u8),
+        };
+        Some(Chord {
+            code,
+            ctrl,
+            alt,
+            shift,
+        })
+    }
+
+    /// How the chord is written in help and config.
+    pub fn label(&self) -> String {
+        let mut s = String::new();
+        if self.ctrl {
+            s.push_str("ctrl-");
+        }
+        if self.alt {
+            s.push_str("alt-");
+        }
+        if self.shift {
+            s.push_str("shift-");
+        }
+        match self.code {
+            ChordCode::Char(' ') => s.push_str("space"),
+            ChordCode::Char(c) => s.push(c),
+            ChordCode::Named(i) => s.push_str(NAMED.get(i as usize).map(|n| n.0).unwrap_or("?")),
+            ChordCode::F(n) => s.push_str(&format!("f{n}")),
+        }
+        s
+    }
+}
+
+/// Key chords → actions, from the defaults overridden by `[keys]`.
+#[derive(Clone, Debug)]
+pub struct Keymap {
+    map: BTreeMap<Chord, Action>,
+    keys: BTreeMap<Action, Vec<Chord>>,
+}
+
+impl Keymap {
+    /// The defaults with `overrides` applied: an action named in `[keys]` gets exactly the keys
+    /// given there. Unknown action names and unparsable keys are errors (shown before the
+    /// terminal is taken over).
+    pub fn new(overrides: &BTreeMap<String, KeyBinding>) -> Result<Keymap, String> {
+        let mut keys: BTreeMap<Action, Vec<Chord>> = BTreeMap::new();
+        for a in Action::ALL {
+            let chords = a
+                .default_keys()
+                .iter()
+                .map(|k| Chord::parse(k))
+                .collect::<Result<Vec<_>, _>>()?;
+            keys.insert(*a, chords);
+        }
+        for (name, binding) in overrides {
+            let Some(action) = Action::ALL.iter().find(|a| a.name() == name) else {
+                return Err(format!(
+                    "[keys] {name}: unknown action (known: {})",
+                    Action::ALL
+                        .iter()
+                        .map(|a| a.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            };
+            let list: Vec<&str> = match binding {
+                KeyBinding::One(k) => vec![k.as_str()],
+                KeyBinding::Many(v) => v.iter().map(|s| s.as_str()).collect(),
+            };
+            let chords = list
+                .iter()
+                .map(|k| Chord::parse(k).map_err(|e| format!("[keys] {name}: {e}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            // A key given explicitly moves to this action.
+            for v in keys.values_mut() {
+                v.retain(|c| !chords.contains(c));
+            }
+            keys.insert(*action, chords);
+        }
+        let mut map = BTreeMap::new();
+        for (a, cs) in &keys {
+            for c in cs {
+                map.insert(*c, *a);
+            }
+        }
+        Ok(Keymap { map, keys })
+    }
+
+    pub fn action(&self, ev: &KeyEvent) -> Option<Action> {
+        self.map.get(&Chord::from_event(ev)?).copied()
+    }
+
+    /// The keys of an action as written in the help overlay: `q, ctrl-c`.
+    pub fn keys_label(&self, a: Action) -> String {
+        self.keys
+            .get(&a)
+            .map(|v| v.iter().map(|c| c.label()).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default()
+    }
+
+    /// The first key of an action, for hints.
+    pub fn first_key(&self, a: Action) -> String {
+        self.keys
+            .get(&a)
+            .and_then(|v| v.first())
+            .map(|c| c.label())
+            .unwrap_or_default()
+    }
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap::new(&BTreeMap::new()).unwrap_or(Keymap {
+            map: BTreeMap::new(),
+            keys: BTreeMap::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, m)
+    }
+
+    #[test]
+    fn defaults_cover_vim_and_arrows() {
+        let km = Keymap::default();
+        assert_eq!(
+            km.action(&key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            km.action(&key(KeyCode::Down, KeyModifiers::NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            km.action(&key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::Bottom)
+        );
+        assert_eq!(
+            km.action(&key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.action(&key(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+            Some(Action::PageDown)
+        );
+        assert_eq!(
+            km.action(&key(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::FocusPrev)
+        );
+        assert_eq!(
+            km.action(&key(KeyCode::Char('d'), KeyModifiers::NONE)),
+            Some(Action::RemoveFromWatchlist)
+        );
+    }
+
+    #[test]
+    fn every_default_key_parses_and_no_two_actions_share_one() {
+        let mut seen = BTreeMap::new();
+        for a in Action::ALL {
+            for k in a.default_keys() {
+                let c = Chord::parse(k).unwrap();
+                assert_eq!(seen.insert(c, *a), None, "{k} bound twice");
+            }
+        }
+    }
+
+    #[test]
+    fn config_remaps_and_steals_keys() {
+        let mut o = BTreeMap::new();
+        o.insert("quit".to_string(), KeyBinding::One("x".into()));
+        o.insert(
+            "down".to_string(),
+            KeyBinding::Many(vec!["n".into(), "ctrl-n".into()]),
+        );
+        let km = Keymap::new(&o).unwrap();
+        assert_eq!(
+            km.action(&key(KeyCode::Char('x'), KeyModifiers::NONE)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.action(&key(KeyCode::Char('q'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            km.action(&key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            km.action(&key(KeyCode::Char('n'), KeyModifiers::CONTROL)),
+            Some(Action::Down)
+        );
+        assert_eq!(km.keys_label(Action::Down), "n, ctrl-n");
+    }
+
+    #[test]
+    fn config_errors_name_the_action() {
+        let mut o = BTreeMap::new();
+        o.insert("fly".to_string(), KeyBinding::One("x".into()));
+        assert!(Keymap::new(&o).unwrap_err().contains("fly"));
+        let mut o = BTreeMap::new();
+        o.insert("quit".to_string(), KeyBinding::One("hyper-x".into()));
+        assert!(Keymap::new(&o).is_err());
+    }
+}

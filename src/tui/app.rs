@@ -1,0 +1,242 @@
+//! The event loop: terminal events, feed messages, a clock tick and signals in one `select!`;
+//! `update` on each; a frame only when something visible changed, at most `[ui] max_fps` a
+//! second, wrapped in a synchronized update so tmux never shows half a frame.
+
+use super::action::Keymap;
+use super::msg::{Command, Msg};
+use super::state::{PERIODS, Settings, State, Theme};
+use super::watchlist::Watchlists;
+use super::{term, update::update, view};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::feed::{Feed, Pace};
+use crate::market::Period;
+use crate::paths::Paths;
+use crate::source::DataSource;
+use crossterm::event::{Event, EventStream};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// Backends that can bracket a frame in a synchronized update (DEC mode 2026).
+pub trait Synced {
+    fn begin_frame(&mut self) {}
+    fn end_frame(&mut self) {}
+}
+
+impl<W: Write> Synced for CrosstermBackend<W> {
+    fn begin_frame(&mut self) {
+        let _ = crossterm::queue!(self, BeginSynchronizedUpdate);
+    }
+    fn end_frame(&mut self) {
+        let _ = crossterm::execute!(self, EndSynchronizedUpdate);
+    }
+}
+
+impl Synced for TestBackend {}
+
+/// UI settings from the config: keymap, theme, flash length, mouse. Errors name the key.
+pub fn settings(config: &Config) -> Result<Settings, String> {
+    Ok(Settings {
+        keymap: Keymap::new(&config.keys)?,
+        theme: Theme::from_config(&config.ui)?,
+        flash: chrono::Duration::milliseconds(config.ui.flash_ms as i64),
+        mouse: config.ui.mouse,
+    })
+}
+
+/// The chart interval to start with (`[ui] default_interval`, daily when unsupported).
+pub fn initial_period(config: &Config) -> Period {
+    Period::parse(&config.ui.default_interval)
+        .filter(|p| PERIODS.contains(p))
+        .unwrap_or(Period::Day)
+}
+
+/// Counts for the idle/latency measurements.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoopStats {
+    pub frames: u64,
+    pub messages: u64,
+}
+
+/// Runs the TUI until the user quits or a signal arrives. The terminal is restored on every
+/// exit path.
+pub async fn run(
+    config: &Config,
+    paths: &Paths,
+    source: Arc<dyn DataSource>,
+) -> anyhow::Result<()> {
+    let settings = settings(config).map_err(anyhow::Error::msg)?;
+    let clock = crate::clock::system();
+    let (watchlists, warning) = Watchlists::load(&paths.state_dir, &config.watchlist);
+    let mut state = State::new(
+        settings,
+        watchlists,
+        source.kind(),
+        initial_period(config),
+        clock.now(),
+    );
+    if let Some(w) = warning {
+        tracing::warn!("{w}");
+        state.notice = Some((clock.now(), w));
+    }
+    let (tx, rx) = mpsc::unbounded_channel();
+    let feed = Feed::spawn(source, clock.clone(), tx, Pace::default());
+    let (mut terminal, guard) = term::enter(config.ui.mouse)?;
+    let shutdown = signals();
+    let result = event_loop(
+        &mut terminal,
+        EventStream::new(),
+        rx,
+        &feed,
+        &mut state,
+        clock,
+        config.ui.max_fps,
+        Some(paths.state_dir.clone()),
+        shutdown,
+    )
+    .await;
+    drop(guard);
+    term::restore();
+    match &result {
+        Ok(s) => tracing::info!(frames = s.frames, messages = s.messages, "tui exited"),
+        Err(e) => tracing::error!("tui failed: {e:#}"),
+    }
+    result.map(|_| ())
+}
+
+/// Resolves on SIGTERM, SIGHUP or SIGINT (Ctrl-C arrives as a key in raw mode; SIGINT only
+/// from `kill`).
+async fn signals() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+            _ = int.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn event_msg(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) => Some(Msg::Key(k)),
+        Event::Mouse(m) => Some(Msg::Mouse(m)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        Event::Paste(s) => Some(Msg::Paste(s)),
+        _ => None,
+    }
+}
+
+/// The loop, generic over the backend and event stream so benches can drive it headless.
+#[allow(clippy::too_many_arguments)]
+pub async fn event_loop<B, E>(
+    terminal: &mut Terminal<B>,
+    mut events: E,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+    feed: &Feed,
+    state: &mut State,
+    clock: SharedClock,
+    max_fps: u32,
+    state_dir: Option<PathBuf>,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<LoopStats>
+where
+    B: Backend + Synced,
+    B::Error: Send + Sync + 'static,
+    E: Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    let min_frame = Duration::from_secs_f64(1.0 / max_fps.clamp(1, 240) as f64);
+    let mut stats = LoopStats::default();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_frame: Option<Instant> = None;
+    tokio::pin!(shutdown);
+
+    let size = terminal.size()?;
+    let mut pending = vec![Msg::Tick(clock.now()), Msg::Resize(size.width, size.height)];
+    loop {
+        for msg in pending.drain(..) {
+            stats.messages += 1;
+            for cmd in update(state, msg) {
+                match cmd {
+                    Command::Quit => {
+                        return Ok(stats);
+                    }
+                    Command::SaveWatchlists => save(state, state_dir.as_deref()),
+                    Command::SetInterest(i) => feed.set_interest(i),
+                }
+            }
+        }
+        // Draw now if allowed, otherwise at the next frame slot.
+        let draw_at = state
+            .dirty
+            .then(|| last_frame.map_or_else(Instant::now, |t| t + min_frame));
+        if let Some(at) = draw_at.filter(|at| *at <= Instant::now()) {
+            let _ = at;
+            terminal.backend_mut().begin_frame();
+            let drawn = terminal
+                .draw(|f| view::draw(state, f.buffer_mut()))
+                .map(|_| ());
+            terminal.backend_mut().end_frame();
+            drawn?;
+            state.dirty = false;
+            stats.frames += 1;
+            last_frame = Some(Instant::now());
+            continue;
+        }
+        let frame_wait = async {
+            match draw_at {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => pending.extend(event_msg(ev)),
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(stats),
+            },
+            Some(m) = rx.recv() => {
+                pending.push(m);
+                // Coalesce a burst of feed replies into one frame.
+                while let Ok(m) = rx.try_recv() {
+                    pending.push(m);
+                }
+            }
+            _ = tick.tick() => pending.push(Msg::Tick(clock.now())),
+            _ = frame_wait => {}
+            _ = &mut shutdown => return Ok(stats),
+        }
+    }
+}
+
+fn save(state: &mut State, dir: Option<&Path>) {
+    let Some(dir) = dir else { return };
+    if let Err(e) = state.watchlists.save(dir) {
+        let msg = format!("could not save watchlists in {}: {e}", dir.display());
+        tracing::warn!("{msg}");
+        state.notice = Some((state.now, msg));
+        state.dirty = true;
+    }
+}

@@ -1,0 +1,732 @@
+//! Deterministic market data for snapshot tests, property tests and benches (not the
+//! simulator: fixed numbers, so screens can be compared byte for byte), and a static
+//! `DataSource` over them.
+
+use super::msg::Msg;
+use super::state::{Settings, State};
+use super::update::update;
+use super::watchlist::{Watchlist, Watchlists};
+use crate::market::tick::round_down;
+use crate::market::{
+    Candle, Direction, ExpectedFill, Krw, Level, Listing, Market, OrderBook, Period, Provenance,
+    Quote, Rate, SecurityKind, StatusFlags, StockCode, StockInfo, kst_to_utc, price_limits,
+};
+use crate::source::{DataSource, SourceError, SourceKind, SourceStatus, Sourced};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+
+/// Well-known stocks: code, Hangul name, English name, market, base price, cap (억).
+pub const KNOWN: &[(&str, &str, &str, Market, i64, u64)] = &[
+    (
+        "005930",
+        "삼성전자",
+        "Samsung Electronics",
+        Market::Kospi,
+        65_800,
+        3_928_000,
+    ),
+    (
+        "000660",
+        "SK하이닉스",
+        "SK hynix",
+        Market::Kospi,
+        182_300,
+        1_327_000,
+    ),
+    (
+        "373220",
+        "LG에너지솔루션",
+        "LG Energy Solution",
+        Market::Kospi,
+        371_500,
+        869_000,
+    ),
+    (
+        "207940",
+        "삼성바이오로직스",
+        "Samsung Biologics",
+        Market::Kospi,
+        1_012_000,
+        720_000,
+    ),
+    (
+        "005380",
+        "현대차",
+        "Hyundai Motor",
+        Market::Kospi,
+        214_500,
+        449_000,
+    ),
+    ("000270", "기아", "Kia", Market::Kospi, 98_700, 392_000),
+    (
+        "005935",
+        "삼성전자우",
+        "Samsung Electronics Pref",
+        Market::Kospi,
+        55_300,
+        455_000,
+    ),
+    (
+        "068270",
+        "셀트리온",
+        "Celltrion",
+        Market::Kospi,
+        178_900,
+        388_000,
+    ),
+    ("035420", "NAVER", "NAVER", Market::Kospi, 201_000, 318_000),
+    ("035720", "카카오", "Kakao", Market::Kospi, 41_250, 183_000),
+    (
+        "105560",
+        "KB금융",
+        "KB Financial Group",
+        Market::Kospi,
+        79_600,
+        313_000,
+    ),
+    (
+        "055550",
+        "신한지주",
+        "Shinhan Financial Group",
+        Market::Kospi,
+        50_300,
+        255_000,
+    ),
+    (
+        "247540",
+        "에코프로비엠",
+        "EcoPro BM",
+        Market::Kosdaq,
+        181_200,
+        177_000,
+    ),
+    (
+        "086520",
+        "에코프로",
+        "EcoPro",
+        Market::Kosdaq,
+        92_400,
+        123_000,
+    ),
+    ("028300", "HLB", "HLB", Market::Kosdaq, 61_700, 80_000),
+    (
+        "196170",
+        "알테오젠",
+        "Alteogen",
+        Market::Kosdaq,
+        318_000,
+        169_000,
+    ),
+    (
+        "263750",
+        "펄어비스",
+        "Pearl Abyss",
+        Market::Kosdaq,
+        36_850,
+        23_000,
+    ),
+    (
+        "293490",
+        "카카오게임즈",
+        "Kakao Games",
+        Market::Kosdaq,
+        17_930,
+        14_000,
+    ),
+    (
+        "006400",
+        "삼성SDI",
+        "Samsung SDI",
+        Market::Kospi,
+        392_000,
+        269_000,
+    ),
+    (
+        "028260",
+        "삼성물산",
+        "Samsung C&T",
+        Market::Kospi,
+        143_700,
+        258_000,
+    ),
+    (
+        "032830",
+        "삼성생명",
+        "Samsung Life Insurance",
+        Market::Kospi,
+        88_900,
+        177_000,
+    ),
+    (
+        "042700",
+        "한미반도체",
+        "Hanmi Semiconductor",
+        Market::Kospi,
+        94_500,
+        91_000,
+    ),
+];
+
+/// 2026-11-25 10:15 KST (a Wednesday, continuous session).
+pub fn now() -> DateTime<Utc> {
+    kst(2026, 11, 25, 10, 15)
+}
+
+pub fn kst(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    let date = NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    let time = NaiveTime::from_hms_opt(h, min, 0).unwrap_or_default();
+    kst_to_utc(NaiveDateTime::new(date, time))
+}
+
+/// A small deterministic generator (no dependency on a RNG's version for snapshots).
+pub struct Lcg(u64);
+
+impl Lcg {
+    pub fn new(seed: u64) -> Lcg {
+        Lcg(seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407))
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    /// Uniform in [-range, range].
+    pub fn signed(&mut self, range: i64) -> i64 {
+        if range <= 0 {
+            return 0;
+        }
+        (self.next_u64() % (2 * range as u64 + 1)) as i64 - range
+    }
+}
+
+fn code(s: &str) -> StockCode {
+    StockCode::new(s)
+        .unwrap_or_else(|_| StockCode::new("000000").unwrap_or_else(|_| unreachable!()))
+}
+
+/// The known stocks followed by synthetic ones up to `n` listings.
+pub fn universe(n: usize) -> Vec<Listing> {
+    let mut out: Vec<Listing> = KNOWN
+        .iter()
+        .map(|(c, name, en, market, base, cap)| Listing {
+            code: code(c),
+            isin: format!("KR7{c}003"),
+            name: name.to_string(),
+            name_en: Some(en.to_string()),
+            market: *market,
+            group: "ST".into(),
+            kind: if name.ends_with('우') {
+                SecurityKind::Preferred
+            } else {
+                SecurityKind::Stock
+            },
+            base_price: Krw(*base),
+            listed_shares: cap * 100_000_000 / *base as u64,
+            flags: StatusFlags::default(),
+            market_cap_eok: *cap,
+        })
+        .collect();
+    let syllables = [
+        '가', '나', '다', '라', '마', '바', '사', '아', '자', '차', '카', '타', '파', '하', '한',
+        '국', '전', '자', '화', '학',
+    ];
+    let mut rng = Lcg::new(7);
+    let mut i = 0;
+    while out.len() < n {
+        i += 1;
+        let c = format!("{:06}", 100_000 + i * 7);
+        let name: String = (0..(2 + rng.next_u64() % 4))
+            .map(|_| syllables[(rng.next_u64() % syllables.len() as u64) as usize])
+            .collect();
+        let base = round_down(Krw(1_000 + (rng.next_u64() % 200_000) as i64));
+        out.push(Listing {
+            code: code(&c),
+            isin: format!("KR7{c}003"),
+            name: format!("{name}{}", i % 10),
+            name_en: Some(format!("Company {i}")),
+            market: if i % 3 == 0 {
+                Market::Kosdaq
+            } else {
+                Market::Kospi
+            },
+            group: "ST".into(),
+            kind: SecurityKind::Stock,
+            base_price: base,
+            listed_shares: 10_000_000 + rng.next_u64() % 100_000_000,
+            flags: StatusFlags::default(),
+            market_cap_eok: 100 + rng.next_u64() % 10_000,
+        });
+    }
+    out
+}
+
+/// A quote for a listing, moved deterministically by `seed`.
+pub fn quote(l: &Listing, seed: u64, at: DateTime<Utc>) -> Quote {
+    let mut rng = Lcg::new(seed ^ l.code.as_str().bytes().fold(0u64, |a, b| a * 31 + b as u64));
+    let prev = l.base_price;
+    let (lower, upper) = price_limits(prev);
+    let moved = prev.0 + prev.0 * rng.signed(600) / 10_000;
+    let price = round_down(Krw(moved)).clamp(lower, upper);
+    let change = price - prev;
+    let open = round_down(Krw(prev.0 + prev.0 * rng.signed(100) / 10_000));
+    let high = price.max(open).max(round_down(Krw(
+        price.0 + price.0 * (rng.next_u64() % 150) as i64 / 10_000
+    )));
+    let low = price.min(open).min(round_down(Krw(
+        price.0 - price.0 * (rng.next_u64() % 150) as i64 / 10_000
+    )));
+    let volume = 10_000 + rng.next_u64() % 20_000_000;
+    Quote {
+        code: l.code,
+        name: Some(l.name.clone()),
+        price,
+        change,
+        change_rate: Rate::of(change, prev),
+        prev_close: prev,
+        open,
+        high,
+        low,
+        volume,
+        value: Krw(volume as i64 * price.0),
+        upper_limit: upper,
+        lower_limit: lower,
+        flags: l.flags,
+        expected: None,
+        as_of: at,
+    }
+}
+
+/// A 10-level book around the quote's price; with an expected fill when `auction`.
+pub fn book(q: &Quote, seed: u64, auction: bool) -> OrderBook {
+    let mut rng = Lcg::new(seed);
+    let mut asks = Vec::new();
+    let mut bids = Vec::new();
+    let mut p = q.price;
+    let mut b = crate::market::tick::tick_down(q.price);
+    for _ in 0..10 {
+        asks.push(Level {
+            price: p,
+            qty: 100 + rng.next_u64() % 50_000,
+        });
+        bids.push(Level {
+            price: b,
+            qty: 100 + rng.next_u64() % 50_000,
+        });
+        p = crate::market::tick::tick_up(p);
+        b = crate::market::tick::tick_down(b);
+    }
+    let total_ask_qty = asks.iter().map(|l| l.qty).sum::<u64>() * 3;
+    let total_bid_qty = bids.iter().map(|l| l.qty).sum::<u64>() * 3;
+    OrderBook {
+        code: q.code,
+        asks,
+        bids,
+        total_ask_qty,
+        total_bid_qty,
+        last: Some(q.price),
+        prev_close: Some(q.prev_close),
+        expected: auction.then_some(ExpectedFill {
+            price: q.price,
+            volume: 123_456,
+            change: q.change,
+            change_rate: q.change_rate,
+        }),
+        as_of: q.as_of,
+    }
+}
+
+/// `n` candles of `period` ending at `end` (daily: trading days only, skipping weekends).
+pub fn candles(
+    n: usize,
+    period: Period,
+    start_price: i64,
+    seed: u64,
+    end: NaiveDate,
+) -> Vec<Candle> {
+    let mut rng = Lcg::new(seed);
+    let mut out = Vec::with_capacity(n);
+    let mut price = start_price;
+    let mut date = end;
+    let mut dates = Vec::with_capacity(n);
+    let mut minute = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
+    for _ in 0..n {
+        dates.push(date);
+        date = match period {
+            Period::Day | Period::Minute => {
+                let mut d = date - Duration::days(1);
+                while matches!(
+                    chrono::Datelike::weekday(&d),
+                    chrono::Weekday::Sat | chrono::Weekday::Sun
+                ) {
+                    d -= Duration::days(1);
+                }
+                d
+            }
+            Period::Week => date - Duration::days(7),
+            _ => date - Duration::days(30),
+        };
+    }
+    dates.reverse();
+    for (i, d) in dates.into_iter().enumerate() {
+        let open = round_down(Krw(price)).0.max(100);
+        let close = round_down(Krw((open + open * rng.signed(300) / 10_000).max(100))).0;
+        let high = round_down(Krw(
+            open.max(close) + open * (rng.next_u64() % 200) as i64 / 10_000
+        ))
+        .0;
+        let low = round_down(Krw(
+            open.min(close) - open * (rng.next_u64() % 200) as i64 / 10_000
+        ))
+        .0
+        .max(1);
+        let volume = 100_000 + rng.next_u64() % 30_000_000;
+        let (date, time) = if period == Period::Minute {
+            let t = minute;
+            minute += Duration::minutes(1);
+            let _ = i;
+            (end, Some(t))
+        } else {
+            (d, None)
+        };
+        out.push(Candle {
+            date,
+            time,
+            open: Krw(open),
+            high: Krw(high),
+            low: Krw(low),
+            close: Krw(close),
+            volume,
+            value: Krw(volume as i64 * close),
+        });
+        price = close;
+    }
+    out
+}
+
+/// `candles` scaled so the newest close is `target` (fixture charts end at the quote).
+pub fn ending_at(mut candles: Vec<Candle>, target: i64) -> Vec<Candle> {
+    let Some(last) = candles.last().map(|c| c.close.0).filter(|c| *c > 0) else {
+        return candles;
+    };
+    let f = |p: Krw| round_down(Krw((p.0 as i128 * target as i128 / last as i128) as i64));
+    for c in &mut candles {
+        c.open = f(c.open);
+        c.high = f(c.high);
+        c.low = f(c.low);
+        c.close = f(c.close);
+    }
+    if let Some(c) = candles.last_mut() {
+        c.close = Krw(target);
+        c.high = c.high.max(c.close);
+        c.low = c.low.min(c.close);
+    }
+    candles
+}
+
+pub fn info(l: &Listing, q: &Quote) -> StockInfo {
+    StockInfo {
+        code: l.code,
+        name: l.name.clone(),
+        name_en: l.name_en.clone(),
+        market: l.market,
+        kind: l.kind,
+        isin: Some(l.isin.clone()),
+        sector: Some(if l.market == Market::Kospi {
+            "전기·전자".into()
+        } else {
+            "제약".into()
+        }),
+        listed_shares: Some(l.listed_shares),
+        market_cap: Some(Krw(l.market_cap_eok as i64 * 100_000_000)),
+        per: Some(Rate(1342)),
+        pbr: Some(Rate(121)),
+        eps: Some(Krw(4_903)),
+        bps: Some(Krw(54_382)),
+        w52_high: Some(Krw(q.price.0 * 13 / 10)),
+        w52_low: Some(Krw(q.price.0 * 7 / 10)),
+        upper_limit: Some(q.upper_limit),
+        lower_limit: Some(q.lower_limit),
+        flags: l.flags,
+    }
+}
+
+/// What a fixture screen shows besides the default.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Scenario {
+    /// The open stock is halted (거래정지) and 관리종목.
+    pub halted: bool,
+    /// The breaker is open and the book fetch failed.
+    pub breaker_open: bool,
+    /// Pre-open auction with an expected fill.
+    pub auction: bool,
+    /// Universe size (at least the known stocks).
+    pub universe: usize,
+    /// Watchlist rows (taken from the universe).
+    pub rows: usize,
+    pub candles: usize,
+}
+
+/// A whole state with data, built through `update` like the real app.
+pub fn state(size: (u16, u16), sc: Scenario) -> State {
+    let at = if sc.auction {
+        kst(2026, 11, 25, 8, 45)
+    } else {
+        now()
+    };
+    let mut uni = universe(sc.universe.max(KNOWN.len()));
+    if sc.halted {
+        uni[0].flags.halted = true;
+        uni[0].flags.managed = true;
+        uni[0].flags.warning = crate::market::Warning::Warning;
+    }
+    let rows = if sc.rows == 0 { 12 } else { sc.rows };
+    let wl = Watchlists {
+        lists: vec![
+            Watchlist {
+                name: "대형주".into(),
+                codes: uni.iter().take(rows).map(|l| l.code).collect(),
+            },
+            Watchlist {
+                name: "코스닥".into(),
+                codes: uni
+                    .iter()
+                    .filter(|l| l.market == Market::Kosdaq)
+                    .take(6)
+                    .map(|l| l.code)
+                    .collect(),
+            },
+        ],
+        active: 0,
+    };
+    let kind = if sc.breaker_open {
+        SourceKind::Kis(crate::market::Env::Real)
+    } else {
+        SourceKind::Simulated
+    };
+    let prov = if sc.breaker_open {
+        Provenance::Stale {
+            since: at - Duration::seconds(95),
+        }
+    } else {
+        Provenance::Simulated
+    };
+    let mut s = State::new(Settings::default(), wl, kind, Period::Day, at);
+    update(&mut s, Msg::Resize(size.0, size.1));
+    update(&mut s, Msg::Tick(at));
+    update(
+        &mut s,
+        Msg::Universe {
+            at,
+            reply: Ok(Sourced::new(uni.clone(), prov)),
+        },
+    );
+    let quotes: Vec<Sourced<Quote>> = uni
+        .iter()
+        .take(rows.max(1))
+        .enumerate()
+        .map(|(i, l)| {
+            let mut q = quote(l, 1, at);
+            if sc.halted && i == 0 {
+                q.volume = 0;
+            }
+            Sourced::new(q, prov)
+        })
+        .collect();
+    let first = quotes[0].value.clone();
+    update(
+        &mut s,
+        Msg::Quotes {
+            at,
+            reply: Ok(quotes),
+        },
+    );
+    let code = first.code;
+    let version = s.version;
+    let n = if sc.candles == 0 { 200 } else { sc.candles };
+    update(
+        &mut s,
+        Msg::Chart {
+            code,
+            period: Period::Day,
+            version,
+            at,
+            reply: Ok(Sourced::new(
+                ending_at(
+                    candles(
+                        n,
+                        Period::Day,
+                        first.price.0,
+                        3,
+                        crate::market::kst_date(at),
+                    ),
+                    first.price.0,
+                ),
+                prov,
+            )),
+        },
+    );
+    // Two snapshots so the change column has something to show.
+    let b1 = book(&first, 11, sc.auction);
+    let mut b2 = b1.clone();
+    for (i, l) in b2.asks.iter_mut().chain(b2.bids.iter_mut()).enumerate() {
+        if i % 3 == 0 {
+            l.qty += 1_250;
+        } else if i % 5 == 0 {
+            l.qty = l.qty.saturating_sub(700).max(100);
+        }
+    }
+    update(
+        &mut s,
+        Msg::Book {
+            code,
+            version,
+            at,
+            reply: Ok(Sourced::new(b1, prov)),
+        },
+    );
+    update(
+        &mut s,
+        Msg::Book {
+            code,
+            version,
+            at,
+            reply: Ok(Sourced::new(b2, prov)),
+        },
+    );
+    update(
+        &mut s,
+        Msg::Info {
+            code,
+            version,
+            at,
+            reply: Ok(Sourced::new(info(&uni[0], &first), prov)),
+        },
+    );
+    if sc.breaker_open {
+        let later = at + Duration::seconds(5);
+        update(
+            &mut s,
+            Msg::Status(SourceStatus {
+                breaker: Some("open".into()),
+                breaker_retry_at: Some(later + Duration::seconds(42)),
+                redis_up: Some(false),
+                token_expires_at: Some(at + Duration::hours(20)),
+                budget_used: 0,
+                budget_limit: 18,
+                last_error: None,
+            }),
+        );
+        update(
+            &mut s,
+            Msg::Book {
+                code,
+                version,
+                at: later,
+                reply: Err(super::msg::Failure {
+                    message: "connection refused (KIS unreachable)".into(),
+                    next_try: Some(later + Duration::seconds(42)),
+                }),
+            },
+        );
+        update(&mut s, Msg::Tick(later));
+    } else {
+        update(&mut s, Msg::Status(SourceStatus::default()));
+    }
+    s.dirty = false;
+    s
+}
+
+/// A `DataSource` that always answers with the same fixture data (idle measurements, feed
+/// tests).
+pub struct StaticSource {
+    pub universe: Vec<Listing>,
+    pub at: DateTime<Utc>,
+}
+
+impl StaticSource {
+    pub fn new(n: usize) -> StaticSource {
+        StaticSource {
+            universe: universe(n),
+            at: now(),
+        }
+    }
+
+    fn listing(&self, code: StockCode) -> Result<&Listing, SourceError> {
+        self.universe
+            .iter()
+            .find(|l| l.code == code)
+            .ok_or(SourceError::NotFound(code))
+    }
+}
+
+#[async_trait]
+impl DataSource for StaticSource {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Simulated
+    }
+    async fn quote(&self, code: StockCode) -> Result<Sourced<Quote>, SourceError> {
+        Ok(Sourced::new(
+            quote(self.listing(code)?, 1, self.at),
+            Provenance::Simulated,
+        ))
+    }
+    async fn quotes(&self, codes: &[StockCode]) -> Result<Vec<Sourced<Quote>>, SourceError> {
+        Ok(codes
+            .iter()
+            .filter_map(|c| self.listing(*c).ok())
+            .map(|l| Sourced::new(quote(l, 1, self.at), Provenance::Simulated))
+            .collect())
+    }
+    async fn order_book(&self, code: StockCode) -> Result<Sourced<OrderBook>, SourceError> {
+        let q = quote(self.listing(code)?, 1, self.at);
+        Ok(Sourced::new(book(&q, 5, false), Provenance::Simulated))
+    }
+    async fn chart(
+        &self,
+        code: StockCode,
+        period: Period,
+        _from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Sourced<Vec<Candle>>, SourceError> {
+        let l = self.listing(code)?;
+        let q = quote(l, 1, self.at);
+        Ok(Sourced::new(
+            ending_at(candles(200, period, l.base_price.0, 3, to), q.price.0),
+            Provenance::Simulated,
+        ))
+    }
+    async fn minute_chart(&self, code: StockCode) -> Result<Sourced<Vec<Candle>>, SourceError> {
+        let l = self.listing(code)?;
+        let q = quote(l, 1, self.at);
+        let c = candles(
+            120,
+            Period::Minute,
+            l.base_price.0,
+            4,
+            crate::market::kst_date(self.at),
+        );
+        Ok(Sourced::new(ending_at(c, q.price.0), Provenance::Simulated))
+    }
+    async fn info(&self, code: StockCode) -> Result<Sourced<StockInfo>, SourceError> {
+        let l = self.listing(code)?;
+        Ok(Sourced::new(
+            info(l, &quote(l, 1, self.at)),
+            Provenance::Simulated,
+        ))
+    }
+    async fn universe(&self) -> Result<Sourced<Vec<Listing>>, SourceError> {
+        Ok(Sourced::new(self.universe.clone(), Provenance::Simulated))
+    }
+    fn status(&self) -> SourceStatus {
+        SourceStatus::default()
+    }
+}
+
+#[allow(dead_code)]
+fn _direction_is_used(q: &Quote) -> Direction {
+    q.direction()
+}

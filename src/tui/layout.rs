@@ -1,0 +1,170 @@
+//! Where each pane goes for a terminal size: all four side by side on wide screens, the
+//! watchlist plus the focused pane on medium ones, one pane on narrow ones, and a plain
+//! "enlarge the terminal" message below the minimum.
+
+use super::state::Pane;
+use ratatui::layout::Rect;
+
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Areas {
+    pub watchlist: Option<Rect>,
+    pub chart: Option<Rect>,
+    pub book: Option<Rect>,
+    pub info: Option<Rect>,
+    pub status: Option<Rect>,
+    pub too_small: bool,
+}
+
+impl Areas {
+    pub fn get(&self, p: Pane) -> Option<Rect> {
+        match p {
+            Pane::Watchlist => self.watchlist,
+            Pane::Chart => self.chart,
+            Pane::Book => self.book,
+            Pane::Info => self.info,
+        }
+    }
+
+    /// The pane under a screen position.
+    pub fn pane_at(&self, x: u16, y: u16) -> Option<Pane> {
+        Pane::ORDER
+            .into_iter()
+            .find(|p| self.get(*p).is_some_and(|r| r.contains((x, y).into())))
+    }
+}
+
+fn cols(area: Rect, widths: &[u16]) -> Vec<Rect> {
+    let mut x = area.x;
+    widths
+        .iter()
+        .map(|w| {
+            let r = Rect::new(
+                x,
+                area.y,
+                (*w).min(area.right().saturating_sub(x)),
+                area.height,
+            );
+            x = x.saturating_add(*w);
+            r
+        })
+        .collect()
+}
+
+fn split_v(area: Rect, top: u16) -> (Rect, Rect) {
+    let top = top.min(area.height);
+    (
+        Rect::new(area.x, area.y, area.width, top),
+        Rect::new(area.x, area.y + top, area.width, area.height - top),
+    )
+}
+
+/// Panes for a terminal of `size`. `side` is the non-watchlist pane shown when only one fits
+/// beside the watchlist; `focus` is the pane shown when only one fits at all.
+pub fn areas(size: Rect, focus: Pane, side: Pane) -> Areas {
+    let (w, h) = (size.width, size.height);
+    if w < MIN_WIDTH || h < MIN_HEIGHT {
+        return Areas {
+            too_small: true,
+            ..Areas::default()
+        };
+    }
+    let (body, status) = split_v(size, h - 1);
+    let mut a = Areas {
+        status: Some(status),
+        ..Areas::default()
+    };
+    let place = |a: &mut Areas, p: Pane, r: Rect| match p {
+        Pane::Watchlist => a.watchlist = Some(r),
+        Pane::Chart => a.chart = Some(r),
+        Pane::Book => a.book = Some(r),
+        Pane::Info => a.info = Some(r),
+    };
+    if w >= 150 {
+        let wl = (w * 3 / 10).clamp(50, 64);
+        let book = 44;
+        let c = cols(body, &[wl, w - wl - book, book]);
+        a.watchlist = Some(c[0]);
+        a.book = Some(c[2]);
+        if body.height >= 34 {
+            let (chart, info) = split_v(c[1], body.height - 11);
+            a.chart = Some(chart);
+            a.info = Some(info);
+        } else if side == Pane::Info {
+            a.info = Some(c[1]);
+        } else {
+            a.chart = Some(c[1]);
+        }
+    } else if w >= 100 {
+        let wl = 44;
+        let book = 38;
+        let c = cols(body, &[wl, w - wl - book, book]);
+        a.watchlist = Some(c[0]);
+        if body.height >= 38 {
+            let (book, info) = split_v(c[2], 27);
+            a.chart = Some(c[1]);
+            a.book = Some(book);
+            a.info = Some(info);
+        } else {
+            a.book = Some(c[2]);
+            if side == Pane::Info {
+                a.info = Some(c[1]);
+            } else {
+                a.chart = Some(c[1]);
+            }
+        }
+    } else if w >= 64 {
+        let wl = 34;
+        let c = cols(body, &[wl, w - wl]);
+        a.watchlist = Some(c[0]);
+        let right = if side == Pane::Watchlist {
+            Pane::Chart
+        } else {
+            side
+        };
+        place(&mut a, right, c[1]);
+    } else {
+        place(&mut a, focus, body);
+    }
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_shows_everything() {
+        let a = areas(Rect::new(0, 0, 200, 60), Pane::Watchlist, Pane::Chart);
+        assert!(a.watchlist.is_some() && a.chart.is_some() && a.book.is_some() && a.info.is_some());
+        let a = areas(Rect::new(0, 0, 120, 40), Pane::Watchlist, Pane::Chart);
+        assert!(a.watchlist.is_some() && a.chart.is_some() && a.book.is_some() && a.info.is_some());
+    }
+
+    #[test]
+    fn narrow_collapses_to_the_side_pane_then_the_focused_one() {
+        let a = areas(Rect::new(0, 0, 80, 24), Pane::Watchlist, Pane::Book);
+        assert!(a.watchlist.is_some() && a.book.is_some() && a.chart.is_none());
+        let a = areas(Rect::new(0, 0, 50, 20), Pane::Info, Pane::Info);
+        assert!(a.info.is_some() && a.watchlist.is_none());
+        assert!(areas(Rect::new(0, 0, 39, 24), Pane::Chart, Pane::Chart).too_small);
+        assert!(areas(Rect::new(0, 0, 1, 1), Pane::Chart, Pane::Chart).too_small);
+    }
+
+    #[test]
+    fn panes_never_leave_the_screen() {
+        for w in 1..260u16 {
+            for h in [1u16, 9, 10, 11, 23, 24, 33, 34, 37, 38, 60, 100] {
+                let size = Rect::new(0, 0, w, h);
+                let a = areas(size, Pane::Chart, Pane::Book);
+                for p in Pane::ORDER {
+                    if let Some(r) = a.get(p) {
+                        assert_eq!(r.intersection(size), r, "{p:?} at {w}x{h}");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! The whole UI state. `update` changes it; views only read it.
+
+use super::action::Keymap;
+use super::msg::Interest;
+use super::search::Index;
+use super::watchlist::Watchlists;
+use crate::config::UiConfig;
+use crate::market::{Candle, Listing, OrderBook, Period, Provenance, Quote, StockCode, StockInfo};
+use crate::source::{SourceKind, SourceStatus};
+use chrono::{DateTime, Duration, Utc};
+use ratatui::style::Color;
+use std::collections::HashMap;
+use std::str::FromStr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Watchlist,
+    Chart,
+    Book,
+    Info,
+}
+
+impl Pane {
+    pub const ORDER: [Pane; 4] = [Pane::Watchlist, Pane::Chart, Pane::Book, Pane::Info];
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Search,
+    Help,
+}
+
+/// A failure the UI reports: what failed, in words, and when the next try is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub at: DateTime<Utc>,
+    pub what: String,
+    pub message: String,
+    pub next_try: Option<DateTime<Utc>>,
+}
+
+/// One pane's data: the last good value, where it came from, and the failure since, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Data<T> {
+    pub value: Option<T>,
+    pub provenance: Option<Provenance>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub problem: Option<Problem>,
+}
+
+impl<T> Default for Data<T> {
+    fn default() -> Self {
+        Data {
+            value: None,
+            provenance: None,
+            received_at: None,
+            problem: None,
+        }
+    }
+}
+
+impl<T> Data<T> {
+    /// The source failed since the last good value, or served an old copy.
+    pub fn is_stale(&self) -> bool {
+        self.problem.is_some() || matches!(self.provenance, Some(Provenance::Stale { .. }))
+    }
+
+    /// When the shown value was really fetched.
+    pub fn fetched_at(&self) -> Option<DateTime<Utc>> {
+        match self.provenance {
+            Some(Provenance::Stale { since }) => Some(since),
+            Some(Provenance::Cached { fetched_at }) => Some(fetched_at),
+            _ => self.received_at,
+        }
+    }
+}
+
+/// A watchlist row's quote plus what flashes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuoteCell {
+    pub quote: Quote,
+    pub provenance: Provenance,
+    pub received_at: DateTime<Utc>,
+    /// +1 the price ticked up, −1 down, 0 only the volume moved.
+    pub tick: i8,
+    pub flash_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    Manual,
+    Name,
+    Code,
+    Price,
+    ChangeRate,
+    Volume,
+    Value,
+}
+
+impl SortKey {
+    pub const CYCLE: [SortKey; 7] = [
+        SortKey::Manual,
+        SortKey::Name,
+        SortKey::Code,
+        SortKey::Price,
+        SortKey::ChangeRate,
+        SortKey::Volume,
+        SortKey::Value,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Manual => "manual",
+            SortKey::Name => "name",
+            SortKey::Code => "code",
+            SortKey::Price => "price",
+            SortKey::ChangeRate => "change%",
+            SortKey::Volume => "volume",
+            SortKey::Value => "value",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+pub const MA_PERIODS: [usize; 4] = [5, 20, 60, 120];
+pub const PERIODS: [Period; 4] = [Period::Minute, Period::Day, Period::Week, Period::Month];
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartState {
+    pub period: Period,
+    pub data: Data<Vec<Candle>>,
+    /// Columns per candle (1 = densest).
+    pub stride: u16,
+    /// Index of the candle under the cursor; `None` follows the newest.
+    pub cursor: Option<usize>,
+    /// Exclusive end of the visible window; `None` follows the newest.
+    pub end: Option<usize>,
+    pub mas: [bool; 4],
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SearchState {
+    pub query: String,
+    /// Universe indices, best first.
+    pub results: Vec<usize>,
+    pub cursor: usize,
+}
+
+/// Colours from `[ui]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Theme {
+    pub up: Color,
+    pub down: Color,
+    pub flat: Color,
+    pub accent: Color,
+    pub dim: Color,
+    pub stale: Color,
+    pub error: Color,
+    pub cursor_bg: Color,
+}
+
+impl Theme {
+    pub fn from_config(ui: &UiConfig) -> Result<Theme, String> {
+        let parse = |key: &str, s: &str| {
+            Color::from_str(s).map_err(|_| format!("[ui] {key}: unknown colour {s:?}"))
+        };
+        Ok(Theme {
+            up: parse("up_color", &ui.up_color)?,
+            down: parse("down_color", &ui.down_color)?,
+            ..Theme::default()
+        })
+    }
+}
+
+impl Default for Theme {
+    fn default() -> Self {
+        Theme {
+            up: Color::Red,
+            down: Color::Blue,
+            flat: Color::Reset,
+            accent: Color::Cyan,
+            dim: Color::DarkGray,
+            stale: Color::Yellow,
+            error: Color::LightRed,
+            cursor_bg: Color::Indexed(236),
+        }
+    }
+}
+
+/// Settings `update` and the views read, fixed at start-up.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub flash: Duration,
+    pub mouse: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            keymap: Keymap::default(),
+            theme: Theme::default(),
+            flash: Duration::milliseconds(600),
+            mouse: true,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct State {
+    pub settings: Settings,
+    pub now: DateTime<Utc>,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub mode: Mode,
+    pub focus: Pane,
+    /// The pane shown beside the watchlist when the terminal is too narrow for all of them.
+    pub side: Pane,
+
+    pub source_kind: SourceKind,
+    pub status: SourceStatus,
+    /// Provenance of the latest reply of any kind.
+    pub provenance: Option<Provenance>,
+    pub last_problem: Option<Problem>,
+    /// A short message for the status bar ("added 삼성전자 to 대형주").
+    pub notice: Option<(DateTime<Utc>, String)>,
+
+    pub universe: Vec<Listing>,
+    pub index: Index,
+    pub by_code: HashMap<StockCode, usize>,
+    pub universe_problem: Option<Problem>,
+
+    pub watchlists: Watchlists,
+    pub sort: Sort,
+    /// The watchlist row under the cursor (kept by code so sorting does not move it).
+    pub wl_selected: Option<StockCode>,
+    pub wl_scroll: usize,
+    pub quotes: HashMap<StockCode, QuoteCell>,
+    pub quotes_problem: Option<Problem>,
+    pub quotes_at: Option<DateTime<Utc>>,
+
+    /// The open stock (chart, book, info) and its version.
+    pub selected: Option<StockCode>,
+    pub version: u64,
+    pub book: Data<OrderBook>,
+    /// The previous different snapshot, for the change column.
+    pub prev_book: Option<OrderBook>,
+    pub chart: ChartState,
+    pub info: Data<StockInfo>,
+
+    pub search: SearchState,
+    pub help_scroll: u16,
+
+    pub refresh: u64,
+    pub last_interest: Option<Interest>,
+    /// Something visible changed since the last frame.
+    pub dirty: bool,
+    /// Fingerprint of the time-dependent text on screen; a tick redraws only when it changes.
+    pub time_sig: u64,
+}
+
+impl State {
+    pub fn new(
+        settings: Settings,
+        watchlists: Watchlists,
+        source_kind: SourceKind,
+        period: Period,
+        now: DateTime<Utc>,
+    ) -> State {
+        let first = watchlists.current().codes.first().copied();
+        State {
+            settings,
+            now,
+            size: (80, 24),
+            mode: Mode::Normal,
+            focus: Pane::Watchlist,
+            side: Pane::Chart,
+            source_kind,
+            status: SourceStatus::default(),
+            provenance: None,
+            last_problem: None,
+            notice: None,
+            universe: Vec::new(),
+            index: Index::default(),
+            by_code: HashMap::new(),
+            universe_problem: None,
+            watchlists,
+            sort: Sort {
+                key: SortKey::Manual,
+                descending: false,
+            },
+            wl_selected: first,
+            wl_scroll: 0,
+            quotes: HashMap::new(),
+            quotes_problem: None,
+            quotes_at: None,
+            selected: first,
+            version: 1,
+            book: Data::default(),
+            prev_book: None,
+            chart: ChartState {
+                period,
+                data: Data::default(),
+                stride: 2,
+                cursor: None,
+                end: None,
+                mas: [true, true, false, false],
+            },
+            info: Data::default(),
+            search: SearchState::default(),
+            help_scroll: 0,
+            refresh: 0,
+            last_interest: None,
+            dirty: true,
+            time_sig: 0,
+        }
+    }
+
+    /// Name of a stock from the universe, quotes or info, NFC.
+    pub fn name_of(&self, code: StockCode) -> Option<&str> {
+        if let Some(l) = self.by_code.get(&code).and_then(|i| self.universe.get(*i)) {
+            return Some(&l.name);
+        }
+        if let Some(n) = self.quotes.get(&code).and_then(|q| q.quote.name.as_deref()) {
+            return Some(n);
+        }
+        self.info
+            .value
+            .as_ref()
+            .filter(|i| i.code == code)
+            .map(|i| i.name.as_str())
+    }
+
+    pub fn listing(&self, code: StockCode) -> Option<&Listing> {
+        self.by_code.get(&code).and_then(|i| self.universe.get(*i))
+    }
+
+    /// The current watchlist in display order (sorted or manual).
+    pub fn rows(&self) -> Vec<StockCode> {
+        let mut codes = self.watchlists.current().codes.clone();
+        let key = self.sort.key;
+        if key == SortKey::Manual {
+            return codes;
+        }
+        let q = |c: &StockCode| self.quotes.get(c).map(|q| &q.quote);
+        codes.sort_by(|a, b| {
+            let ord = match key {
+                SortKey::Manual => std::cmp::Ordering::Equal,
+                SortKey::Name => self
+                    .name_of(*a)
+                    .unwrap_or("")
+                    .cmp(self.name_of(*b).unwrap_or("")),
+                SortKey::Code => a.cmp(b),
+                SortKey::Price => q(a).map(|q| q.price).cmp(&q(b).map(|q| q.price)),
+                SortKey::ChangeRate => q(a)
+                    .map(|q| q.change_rate)
+                    .cmp(&q(b).map(|q| q.change_rate)),
+                SortKey::Volume => q(a).map(|q| q.volume).cmp(&q(b).map(|q| q.volume)),
+                SortKey::Value => q(a).map(|q| q.value).cmp(&q(b).map(|q| q.value)),
+            };
+            if self.sort.descending {
+                ord.reverse()
+            } else {
+                ord
+            }
+        });
+        codes
+    }
+
+    pub fn wl_cursor(&self, rows: &[StockCode]) -> usize {
+        self.wl_selected
+            .and_then(|s| rows.iter().position(|c| *c == s))
+            .unwrap_or(0)
+    }
+
+    /// The quote of the open stock, if any.
+    pub fn selected_quote(&self) -> Option<&QuoteCell> {
+        self.selected.and_then(|c| self.quotes.get(&c))
+    }
+}

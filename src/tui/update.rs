@@ -1,0 +1,897 @@
+//! `update(state, msg) -> commands`: every state change, pure (no I/O, no clock reads), so
+//! navigation, search, watchlist edits and stale-reply dropping are tested with plain asserts.
+
+use super::action::Action;
+use super::layout::{self, Areas};
+use super::msg::{Command, Failure, Interest, Msg};
+use super::search::Index;
+use super::state::{Data, MA_PERIODS, Mode, PERIODS, Pane, Problem, QuoteCell, SortKey, State};
+use super::view;
+use super::watchlist::Watchlist;
+use crate::market::{Candle, KST, OrderBook, Provenance, Quote, StockCode, kst_date};
+use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
+};
+use ratatui::layout::Rect;
+use std::hash::{Hash, Hasher};
+
+/// How many search results are kept.
+pub const SEARCH_LIMIT: usize = 50;
+/// How long a notice stays in the status bar.
+const NOTICE_SECS: i64 = 5;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
+    let mut cmds = Vec::new();
+    match msg {
+        Msg::Key(k) => {
+            if k.kind != KeyEventKind::Release {
+                key(state, k, &mut cmds);
+                state.dirty = true;
+            }
+        }
+        Msg::Paste(s) => {
+            if state.mode == Mode::Search {
+                state.search.query.push_str(s.trim());
+                run_search(state);
+                state.dirty = true;
+            }
+        }
+        Msg::Mouse(m) => mouse(state, m, &mut cmds),
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            keep_cursor_visible(state);
+            state.dirty = true;
+        }
+        Msg::Tick(now) => tick(state, now),
+        Msg::Universe { at, reply } => match reply {
+            Ok(u) => {
+                state.universe = u.value;
+                for l in &mut state.universe {
+                    l.name = super::widgets::text::nfc(&l.name).into_owned();
+                }
+                state.index = Index::new(&state.universe);
+                state.by_code = state
+                    .universe
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| (l.code, i))
+                    .collect();
+                state.universe_problem = None;
+                if state.mode == Mode::Search {
+                    run_search(state);
+                }
+                state.dirty = true;
+            }
+            Err(f) => {
+                let p = problem(at, "stock list", f);
+                state.universe_problem = Some(p.clone());
+                state.last_problem = Some(p);
+                state.dirty = true;
+            }
+        },
+        Msg::Quotes { at, reply } => match reply {
+            Ok(list) => {
+                state.quotes_at = Some(at);
+                if state.quotes_problem.take().is_some() {
+                    state.dirty = true;
+                }
+                for q in list {
+                    state.provenance = Some(q.provenance);
+                    store_quote(state, q.value, q.provenance, at);
+                }
+            }
+            Err(f) => {
+                let p = problem(at, "watchlist quotes", f);
+                state.quotes_problem = Some(p.clone());
+                state.last_problem = Some(p);
+                state.dirty = true;
+            }
+        },
+        Msg::Quote {
+            code,
+            version,
+            at,
+            reply,
+        } => match reply {
+            Ok(q) => {
+                state.provenance = Some(q.provenance);
+                store_quote(state, q.value, q.provenance, at);
+            }
+            Err(f) => {
+                if Some(code) == state.selected && version == state.version {
+                    state.last_problem = Some(problem(at, &format!("quote {code}"), f));
+                    state.dirty = true;
+                }
+            }
+        },
+        Msg::Book {
+            code,
+            version,
+            at,
+            reply,
+        } => {
+            if Some(code) != state.selected || version != state.version {
+                return finish(state, cmds);
+            }
+            match reply {
+                Ok(b) => {
+                    let changed = match &state.book.value {
+                        Some(old) => !same_book(old, &b.value),
+                        None => true,
+                    };
+                    if changed {
+                        state.prev_book = state.book.value.take().filter(|o| o.code == code);
+                        state.book.value = Some(b.value);
+                    }
+                    let fix =
+                        state.book.problem.is_some() || state.book.provenance != Some(b.provenance);
+                    accept(&mut state.book, b.provenance, at);
+                    state.provenance = Some(b.provenance);
+                    state.dirty |= changed || fix;
+                }
+                Err(f) => fail(state, Pane::Book, at, &format!("order book {code}"), f),
+            }
+        }
+        Msg::Chart {
+            code,
+            period,
+            version,
+            at,
+            reply,
+        } => {
+            if Some(code) != state.selected
+                || version != state.version
+                || period != state.chart.period
+            {
+                return finish(state, cmds);
+            }
+            match reply {
+                Ok(c) => {
+                    let mut candles = c.value;
+                    candles.sort_by_key(|c| (c.date, c.time));
+                    if let Some(q) = state.quotes.get(&code) {
+                        live_candle(&mut candles, period, &q.quote);
+                    }
+                    let changed = state.chart.data.value.as_ref() != Some(&candles);
+                    if changed {
+                        let len = candles.len();
+                        let ch = &mut state.chart;
+                        ch.cursor = ch.cursor.filter(|c| *c < len);
+                        ch.end = ch.end.filter(|e| *e < len);
+                        ch.data.value = Some(candles);
+                    }
+                    let fix = state.chart.data.problem.is_some()
+                        || state.chart.data.provenance != Some(c.provenance);
+                    accept(&mut state.chart.data, c.provenance, at);
+                    state.dirty |= changed || fix;
+                }
+                Err(f) => fail(
+                    state,
+                    Pane::Chart,
+                    at,
+                    &format!("{} chart {code}", period.code()),
+                    f,
+                ),
+            }
+        }
+        Msg::Info {
+            code,
+            version,
+            at,
+            reply,
+        } => {
+            if Some(code) != state.selected || version != state.version {
+                return finish(state, cmds);
+            }
+            match reply {
+                Ok(i) => {
+                    let mut info = i.value;
+                    info.name = super::widgets::text::nfc(&info.name).into_owned();
+                    let changed =
+                        state.info.value.as_ref() != Some(&info) || state.info.problem.is_some();
+                    state.info.value = Some(info);
+                    accept(&mut state.info, i.provenance, at);
+                    state.dirty |= changed;
+                }
+                Err(f) => fail(state, Pane::Info, at, &format!("info {code}"), f),
+            }
+        }
+        Msg::Status(s) => {
+            if s != state.status {
+                state.status = s;
+                state.dirty = true;
+            }
+        }
+    }
+    finish(state, cmds)
+}
+
+fn finish(state: &mut State, mut cmds: Vec<Command>) -> Vec<Command> {
+    let i = interest(state);
+    if state.last_interest.as_ref() != Some(&i) {
+        state.last_interest = Some(i.clone());
+        cmds.push(Command::SetInterest(i));
+    }
+    cmds
+}
+
+fn problem(at: DateTime<Utc>, what: &str, f: Failure) -> Problem {
+    Problem {
+        at,
+        what: what.to_string(),
+        message: f.message,
+        next_try: f.next_try,
+    }
+}
+
+fn accept<T>(d: &mut Data<T>, provenance: Provenance, at: DateTime<Utc>) {
+    d.provenance = Some(provenance);
+    d.received_at = Some(at);
+    d.problem = None;
+}
+
+fn fail(state: &mut State, pane: Pane, at: DateTime<Utc>, what: &str, f: Failure) {
+    let p = problem(at, what, f);
+    match pane {
+        Pane::Book => state.book.problem = Some(p.clone()),
+        Pane::Chart => state.chart.data.problem = Some(p.clone()),
+        Pane::Info => state.info.problem = Some(p.clone()),
+        Pane::Watchlist => state.quotes_problem = Some(p.clone()),
+    }
+    state.last_problem = Some(p);
+    state.dirty = true;
+}
+
+fn same_book(a: &OrderBook, b: &OrderBook) -> bool {
+    a.code == b.code
+        && a.asks == b.asks
+        && a.bids == b.bids
+        && a.total_ask_qty == b.total_ask_qty
+        && a.total_bid_qty == b.total_bid_qty
+        && a.last == b.last
+        && a.expected == b.expected
+}
+
+fn same_quote(a: &Quote, b: &Quote) -> bool {
+    a.price == b.price
+        && a.change == b.change
+        && a.volume == b.volume
+        && a.value == b.value
+        && a.high == b.high
+        && a.low == b.low
+        && a.flags == b.flags
+        && a.expected == b.expected
+        && a.name == b.name
+}
+
+fn store_quote(state: &mut State, mut q: Quote, provenance: Provenance, at: DateTime<Utc>) {
+    if let Some(n) = q.name.take() {
+        q.name = Some(super::widgets::text::nfc(&n).into_owned());
+    }
+    let code = q.code;
+    let flash = state.settings.flash;
+    let visible_change;
+    match state.quotes.get_mut(&code) {
+        Some(cell) => {
+            let tick = (q.price.0 - cell.quote.price.0).signum() as i8;
+            let moved = tick != 0 || q.volume != cell.quote.volume;
+            visible_change = !same_quote(&cell.quote, &q) || cell.provenance != provenance;
+            if moved {
+                cell.tick = tick;
+                cell.flash_until = Some(at + flash);
+            }
+            if q.name.is_none() {
+                q.name = cell.quote.name.take();
+            }
+            cell.quote = q;
+            cell.provenance = provenance;
+            cell.received_at = at;
+        }
+        None => {
+            visible_change = true;
+            state.quotes.insert(
+                code,
+                QuoteCell {
+                    quote: q,
+                    provenance,
+                    received_at: at,
+                    tick: 0,
+                    flash_until: None,
+                },
+            );
+        }
+    }
+    if visible_change {
+        state.dirty = true;
+        if Some(code) == state.selected {
+            let period = state.chart.period;
+            if let (Some(candles), Some(cell)) =
+                (state.chart.data.value.as_mut(), state.quotes.get(&code))
+            {
+                live_candle(candles, period, &cell.quote);
+            }
+        }
+    }
+}
+
+/// Updates the newest candle from a quote (the chart moves with the market between refreshes).
+pub fn live_candle(candles: &mut Vec<Candle>, period: crate::market::Period, q: &Quote) {
+    use crate::market::Period::*;
+    if q.price.0 <= 0 {
+        return;
+    }
+    let local = q.as_of.with_timezone(&KST);
+    let day = local.date_naive();
+    let Some(last) = candles.last_mut() else {
+        return;
+    };
+    match period {
+        Day => {
+            if last.date == day {
+                if q.open.0 > 0 {
+                    last.open = q.open;
+                }
+                last.high = last.high.max(q.high).max(q.price);
+                last.low = if q.low.0 > 0 {
+                    last.low.min(q.low)
+                } else {
+                    last.low
+                }
+                .min(q.price);
+                last.close = q.price;
+                last.volume = last.volume.max(q.volume);
+                last.value = last.value.max(q.value);
+            }
+        }
+        Week | Month | Year => {
+            let same = match period {
+                Week => last.date.iso_week() == day.iso_week(),
+                Month => last.date.year() == day.year() && last.date.month() == day.month(),
+                _ => last.date.year() == day.year(),
+            };
+            if same && day >= last.date {
+                last.high = last.high.max(q.price);
+                last.low = last.low.min(q.price);
+                last.close = q.price;
+            }
+        }
+        Minute => {
+            let minute = local
+                .time()
+                .with_second(0)
+                .and_then(|t| t.with_nanosecond(0));
+            let (Some(m), Some(lt)) = (minute, last.time) else {
+                return;
+            };
+            if last.date == day && lt == m {
+                last.high = last.high.max(q.price);
+                last.low = last.low.min(q.price);
+                last.close = q.price;
+            } else if (day, m) > (last.date, lt) {
+                let p = q.price;
+                candles.push(Candle {
+                    date: day,
+                    time: Some(m),
+                    open: p,
+                    high: p,
+                    low: p,
+                    close: p,
+                    volume: 0,
+                    value: crate::market::Krw(0),
+                });
+            }
+        }
+    }
+}
+
+fn tick(state: &mut State, now: DateTime<Utc>) {
+    state.now = now;
+    if state
+        .notice
+        .as_ref()
+        .is_some_and(|(at, _)| now - *at > Duration::seconds(NOTICE_SECS))
+    {
+        state.notice = None;
+        state.dirty = true;
+    }
+    let sig = time_signature(state);
+    if sig != state.time_sig {
+        state.time_sig = sig;
+        state.dirty = true;
+    }
+}
+
+/// A fingerprint of every time-dependent string on screen: the KST clock (minutes), session,
+/// countdowns, age labels, running flashes. Ticks that leave it unchanged draw nothing.
+pub fn time_signature(state: &State) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let local = state.now.with_timezone(&KST);
+    (local.date_naive(), local.hour(), local.minute()).hash(&mut h);
+    view::status::time_text(state).hash(&mut h);
+    let flashing = state
+        .quotes
+        .values()
+        .filter(|q| q.flash_until.is_some_and(|t| t > state.now))
+        .count();
+    flashing.hash(&mut h);
+    h.finish()
+}
+
+pub fn areas(state: &State) -> Areas {
+    layout::areas(
+        Rect::new(0, 0, state.size.0, state.size.1),
+        state.focus,
+        state.side,
+    )
+}
+
+/// The watchlist rows on screen: (scroll offset, how many).
+fn wl_window(state: &State) -> (usize, usize) {
+    match areas(state).watchlist {
+        Some(r) => (state.wl_scroll, view::watchlist::body_rows(r).1 as usize),
+        None => (0, 0),
+    }
+}
+
+fn interest(state: &State) -> Interest {
+    let a = areas(state);
+    let rows = state.rows();
+    let (scroll, n) = wl_window(state);
+    let watchlist = rows.iter().skip(scroll).take(n).copied().collect();
+    Interest {
+        focused: state.selected,
+        version: state.version,
+        period: a.chart.map(|_| state.chart.period),
+        book: a.book.is_some(),
+        info: a.info.is_some(),
+        watchlist,
+        refresh: state.refresh,
+    }
+}
+
+fn keep_cursor_visible(state: &mut State) {
+    let rows = state.rows();
+    let (_, n) = wl_window(state);
+    let n = n.max(1);
+    let cur = state.wl_cursor(&rows);
+    if cur < state.wl_scroll {
+        state.wl_scroll = cur;
+    } else if cur >= state.wl_scroll + n {
+        state.wl_scroll = cur + 1 - n;
+    }
+    let max_scroll = rows.len().saturating_sub(n);
+    state.wl_scroll = state.wl_scroll.min(max_scroll);
+}
+
+/// Opens a stock in the chart, book and info pane: new version, old data cleared.
+pub fn open(state: &mut State, code: StockCode) {
+    if state.selected == Some(code) {
+        return;
+    }
+    state.selected = Some(code);
+    state.version += 1;
+    state.book = Data::default();
+    state.prev_book = None;
+    state.info = Data::default();
+    state.chart.data = Data::default();
+    state.chart.cursor = None;
+    state.chart.end = None;
+}
+
+fn move_wl_cursor(state: &mut State, delta: isize) {
+    let rows = state.rows();
+    if rows.is_empty() {
+        return;
+    }
+    let cur = state.wl_cursor(&rows) as isize;
+    let next = (cur + delta).clamp(0, rows.len() as isize - 1) as usize;
+    state.wl_selected = Some(rows[next]);
+    open(state, rows[next]);
+    keep_cursor_visible(state);
+}
+
+fn switch_list(state: &mut State, idx: usize, cmds: &mut Vec<Command>) {
+    if idx >= state.watchlists.lists.len() || idx == state.watchlists.active {
+        return;
+    }
+    state.watchlists.active = idx;
+    state.wl_scroll = 0;
+    let rows = state.rows();
+    state.wl_selected = rows.first().copied();
+    if let Some(c) = state.wl_selected {
+        open(state, c);
+    }
+    cmds.push(Command::SaveWatchlists);
+}
+
+fn notice(state: &mut State, text: String) {
+    state.notice = Some((state.now, text));
+}
+
+fn chart_capacity(state: &State) -> usize {
+    areas(state)
+        .chart
+        .map(|r| view::chart::capacity(state, r))
+        .unwrap_or(60)
+        .max(1)
+}
+
+/// Moves the chart cursor by `delta` candles, panning the window to keep it visible.
+fn move_chart_cursor(state: &mut State, delta: isize) {
+    let cap = chart_capacity(state);
+    let ch = &mut state.chart;
+    let len = ch.data.value.as_ref().map_or(0, |v| v.len());
+    if len == 0 {
+        return;
+    }
+    let cur = ch.cursor.unwrap_or(len - 1) as isize;
+    let next = (cur + delta).clamp(0, len as isize - 1) as usize;
+    let end = ch.end.unwrap_or(len);
+    let start = end.saturating_sub(cap);
+    let new_end = if next < start {
+        next + cap
+    } else if next >= end {
+        next + 1
+    } else {
+        end
+    };
+    ch.end = (new_end < len).then_some(new_end.min(len));
+    ch.cursor = (next + 1 < len || ch.end.is_some()).then_some(next);
+}
+
+fn pan_chart(state: &mut State, delta: isize) {
+    let cap = chart_capacity(state);
+    let ch = &mut state.chart;
+    let len = ch.data.value.as_ref().map_or(0, |v| v.len());
+    if len == 0 {
+        return;
+    }
+    let end = ch.end.unwrap_or(len) as isize;
+    let new_end = (end + delta).clamp(cap.min(len) as isize, len as isize) as usize;
+    ch.end = (new_end < len).then_some(new_end);
+    let start = new_end.saturating_sub(cap);
+    if let Some(c) = ch.cursor {
+        ch.cursor = Some(c.clamp(start, new_end.saturating_sub(1)));
+    } else if new_end < len {
+        ch.cursor = Some(new_end - 1);
+    }
+}
+
+fn key(state: &mut State, k: KeyEvent, cmds: &mut Vec<Command>) {
+    let action = state.settings.keymap.action(&k);
+    match state.mode {
+        Mode::Search => search_key(state, k, action, cmds),
+        Mode::Help => match action {
+            Some(Action::Quit) if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                cmds.push(Command::Quit)
+            }
+            Some(Action::Help | Action::Cancel | Action::Quit) => state.mode = Mode::Normal,
+            Some(Action::Down) => state.help_scroll = state.help_scroll.saturating_add(1),
+            Some(Action::Up) => state.help_scroll = state.help_scroll.saturating_sub(1),
+            Some(Action::PageDown) => state.help_scroll = state.help_scroll.saturating_add(10),
+            Some(Action::PageUp) => state.help_scroll = state.help_scroll.saturating_sub(10),
+            Some(Action::Top) => state.help_scroll = 0,
+            _ => {}
+        },
+        Mode::Normal => {
+            if let Some(a) = action {
+                apply(state, a, cmds);
+            }
+        }
+    }
+}
+
+fn search_key(state: &mut State, k: KeyEvent, action: Option<Action>, cmds: &mut Vec<Command>) {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    match k.code {
+        KeyCode::Esc => state.mode = Mode::Normal,
+        KeyCode::Enter => {
+            let pick = state.search.results.get(state.search.cursor).copied();
+            if let Some(code) = pick.and_then(|i| state.universe.get(i)).map(|l| l.code) {
+                open(state, code);
+                state.mode = Mode::Normal;
+                if state.focus == Pane::Watchlist {
+                    state.side = Pane::Chart;
+                }
+            } else if let Ok(code) = StockCode::new(&state.search.query.to_uppercase()) {
+                // A well-formed code not in the (perhaps not yet loaded) universe.
+                open(state, code);
+                state.mode = Mode::Normal;
+            }
+        }
+        KeyCode::Backspace => {
+            state.search.query.pop();
+            run_search(state);
+        }
+        KeyCode::Up => state.search.cursor = state.search.cursor.saturating_sub(1),
+        KeyCode::Down => {
+            state.search.cursor =
+                (state.search.cursor + 1).min(state.search.results.len().saturating_sub(1))
+        }
+        KeyCode::Char('p') if ctrl => state.search.cursor = state.search.cursor.saturating_sub(1),
+        KeyCode::Char('n') if ctrl => {
+            state.search.cursor =
+                (state.search.cursor + 1).min(state.search.results.len().saturating_sub(1))
+        }
+        KeyCode::Char('u') if ctrl => {
+            state.search.query.clear();
+            run_search(state);
+        }
+        KeyCode::Char(_) if ctrl && action == Some(Action::Quit) => cmds.push(Command::Quit),
+        KeyCode::Char(_) if ctrl => {}
+        KeyCode::Char(c) => {
+            state.search.query.push(c);
+            run_search(state);
+        }
+        _ => {}
+    }
+}
+
+fn run_search(state: &mut State) {
+    state.search.results = state.index.search(&state.search.query, SEARCH_LIMIT);
+    state.search.cursor = 0;
+}
+
+fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
+    use Action::*;
+    let focus = state.focus;
+    match a {
+        Quit => cmds.push(Command::Quit),
+        Help => {
+            state.mode = Mode::Help;
+            state.help_scroll = 0;
+        }
+        Search => {
+            state.mode = Mode::Search;
+            state.search = Default::default();
+        }
+        Cancel => state.notice = None,
+        FocusNext | FocusPrev => {
+            let i = Pane::ORDER.iter().position(|p| *p == focus).unwrap_or(0);
+            let n = Pane::ORDER.len();
+            let j = if a == FocusNext {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            set_focus(state, Pane::ORDER[j]);
+        }
+        Up | Down | PageUp | PageDown => {
+            let (_, rows) = wl_window(state);
+            let half = (rows / 2).max(1) as isize;
+            let delta = match a {
+                Up => -1,
+                Down => 1,
+                PageUp => -half,
+                _ => half,
+            };
+            match focus {
+                Pane::Chart if matches!(a, Up | Down) => {
+                    apply(state, if a == Up { ZoomIn } else { ZoomOut }, cmds)
+                }
+                _ => move_wl_cursor(state, delta),
+            }
+        }
+        Left => move_chart_cursor(state, -1),
+        Right => move_chart_cursor(state, 1),
+        Top => match focus {
+            Pane::Chart => move_chart_cursor(state, isize::MIN / 2),
+            _ => move_wl_cursor(state, isize::MIN / 2),
+        },
+        Bottom => match focus {
+            Pane::Chart => {
+                state.chart.cursor = None;
+                state.chart.end = None;
+            }
+            _ => move_wl_cursor(state, isize::MAX / 2),
+        },
+        Open => {
+            if let Some(c) = state.wl_selected.filter(|_| focus == Pane::Watchlist) {
+                open(state, c);
+                state.side = if state.side == Pane::Watchlist {
+                    Pane::Chart
+                } else {
+                    state.side
+                };
+            }
+        }
+        AddToWatchlist => {
+            if let Some(code) = state.selected {
+                let name = state.name_of(code).unwrap_or(code.as_str()).to_string();
+                let list = state.watchlists.current().name.clone();
+                if state.watchlists.add(code) {
+                    state.wl_selected = Some(code);
+                    keep_cursor_visible(state);
+                    notice(state, format!("added {name} to {list}"));
+                    cmds.push(Command::SaveWatchlists);
+                } else {
+                    notice(state, format!("{name} is already in {list}"));
+                }
+            }
+        }
+        RemoveFromWatchlist => {
+            if focus != Pane::Watchlist {
+                notice(state, "focus the watchlist (tab) to remove a row".into());
+                return;
+            }
+            let rows = state.rows();
+            if let Some(code) = state.wl_selected {
+                let cur = state.wl_cursor(&rows);
+                if state.watchlists.remove(code) {
+                    let rows = state.rows();
+                    state.wl_selected = rows.get(cur.min(rows.len().saturating_sub(1))).copied();
+                    if let Some(c) = state.wl_selected {
+                        open(state, c);
+                    }
+                    keep_cursor_visible(state);
+                    let name = state.name_of(code).unwrap_or(code.as_str()).to_string();
+                    notice(state, format!("removed {name}"));
+                    cmds.push(Command::SaveWatchlists);
+                }
+            }
+        }
+        MoveRowUp | MoveRowDown => {
+            if let Some(code) = state.wl_selected {
+                if state.sort.key != SortKey::Manual {
+                    // Reordering works on the saved order; show it.
+                    state.sort.key = SortKey::Manual;
+                }
+                let d = if a == MoveRowUp { -1 } else { 1 };
+                if state.watchlists.shift(code, d).is_some() {
+                    keep_cursor_visible(state);
+                    cmds.push(Command::SaveWatchlists);
+                }
+            }
+        }
+        NextWatchlist | PrevWatchlist => {
+            let n = state.watchlists.lists.len();
+            let i = state.watchlists.active;
+            let j = if a == NextWatchlist {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            switch_list(state, j, cmds);
+        }
+        Watchlist1 => switch_list(state, 0, cmds),
+        Watchlist2 => switch_list(state, 1, cmds),
+        Watchlist3 => switch_list(state, 2, cmds),
+        Watchlist4 => switch_list(state, 3, cmds),
+        Watchlist5 => switch_list(state, 4, cmds),
+        NewWatchlist => {
+            let n = state.watchlists.lists.len() + 1;
+            state.watchlists.lists.push(Watchlist {
+                name: format!("목록{n}"),
+                codes: Vec::new(),
+            });
+            switch_list(state, n - 1, cmds);
+        }
+        SortNext => {
+            let i = SortKey::CYCLE
+                .iter()
+                .position(|k| *k == state.sort.key)
+                .unwrap_or(0);
+            let key = SortKey::CYCLE[(i + 1) % SortKey::CYCLE.len()];
+            state.sort.key = key;
+            state.sort.descending = !matches!(key, SortKey::Manual | SortKey::Name | SortKey::Code);
+            keep_cursor_visible(state);
+        }
+        SortReverse => {
+            state.sort.descending = !state.sort.descending;
+            keep_cursor_visible(state);
+        }
+        PrevInterval | NextInterval => {
+            let i = PERIODS
+                .iter()
+                .position(|p| *p == state.chart.period)
+                .unwrap_or(1);
+            let j = if a == NextInterval {
+                (i + 1).min(PERIODS.len() - 1)
+            } else {
+                i.saturating_sub(1)
+            };
+            if j != i {
+                state.chart.period = PERIODS[j];
+                state.chart.data = Data::default();
+                state.chart.cursor = None;
+                state.chart.end = None;
+            }
+        }
+        ZoomIn => state.chart.stride = (state.chart.stride + 1).min(6),
+        ZoomOut => state.chart.stride = state.chart.stride.saturating_sub(1).max(1),
+        PanLeft | PanRight => {
+            let cap = chart_capacity(state) as isize;
+            pan_chart(state, if a == PanLeft { -cap } else { cap });
+        }
+        ToggleMa5 | ToggleMa20 | ToggleMa60 | ToggleMa120 => {
+            let i = [ToggleMa5, ToggleMa20, ToggleMa60, ToggleMa120]
+                .iter()
+                .position(|x| *x == a)
+                .unwrap_or(0);
+            state.chart.mas[i] = !state.chart.mas[i];
+            let _ = MA_PERIODS[i];
+        }
+        Refresh => state.refresh += 1,
+    }
+}
+
+fn set_focus(state: &mut State, p: Pane) {
+    state.focus = p;
+    if p != Pane::Watchlist {
+        state.side = p;
+    }
+}
+
+fn mouse(state: &mut State, m: crossterm::event::MouseEvent, cmds: &mut Vec<Command>) {
+    if !state.settings.mouse {
+        return;
+    }
+    let (x, y) = (m.column, m.row);
+    match state.mode {
+        Mode::Help => {
+            match m.kind {
+                MouseEventKind::ScrollDown => {
+                    state.help_scroll = state.help_scroll.saturating_add(3)
+                }
+                MouseEventKind::ScrollUp => state.help_scroll = state.help_scroll.saturating_sub(3),
+                MouseEventKind::Down(_) => state.mode = Mode::Normal,
+                _ => return,
+            }
+            state.dirty = true;
+            return;
+        }
+        Mode::Search => {
+            match m.kind {
+                MouseEventKind::ScrollDown => {
+                    state.search.cursor =
+                        (state.search.cursor + 1).min(state.search.results.len().saturating_sub(1))
+                }
+                MouseEventKind::ScrollUp => {
+                    state.search.cursor = state.search.cursor.saturating_sub(1)
+                }
+                _ => return,
+            }
+            state.dirty = true;
+            return;
+        }
+        Mode::Normal => {}
+    }
+    let a = areas(state);
+    let Some(pane) = a.pane_at(x, y) else { return };
+    match m.kind {
+        MouseEventKind::Down(MouseButton::Left) => {
+            set_focus(state, pane);
+            if let Some(r) = a.watchlist.filter(|_| pane == Pane::Watchlist) {
+                let (first, n) = view::watchlist::body_rows(r);
+                if y >= first && y < first + n {
+                    let idx = state.wl_scroll + (y - first) as usize;
+                    let rows = state.rows();
+                    if let Some(code) = rows.get(idx).copied() {
+                        state.wl_selected = Some(code);
+                        open(state, code);
+                    }
+                } else if y == first.saturating_sub(1) {
+                    // A click on the header sorts by the next column.
+                    apply(state, Action::SortNext, cmds);
+                }
+            }
+            state.dirty = true;
+        }
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            let down = m.kind == MouseEventKind::ScrollDown;
+            match pane {
+                Pane::Watchlist => move_wl_cursor(state, if down { 1 } else { -1 }),
+                Pane::Chart => pan_chart(state, if down { 5 } else { -5 }),
+                _ => return,
+            }
+            state.dirty = true;
+        }
+        _ => {}
+    }
+}
+
+/// The date a quote belongs to (KST).
+pub fn quote_day(q: &Quote) -> chrono::NaiveDate {
+    kst_date(q.as_of)
+}

@@ -1,0 +1,255 @@
+//! The chart pane: header with interval and MA toggles, the cursor candle's OHLCV, candles,
+//! volume bars and a date axis. The scale comes from the visible candles only.
+
+use super::{data_label, frame};
+use crate::market::{Candle, Period, group_thousands};
+use crate::tui::state::{MA_PERIODS, PERIODS, Pane, State};
+use crate::tui::widgets::candles::{
+    CandleChart, CandleStyle, MaLine, VolumeBars, axis_width, compact, moving_average,
+};
+use crate::tui::widgets::text;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+
+pub const MA_COLORS: [Color; 4] = [Color::Yellow, Color::Magenta, Color::Green, Color::Gray];
+
+fn inner_of(area: Rect) -> Rect {
+    Rect {
+        x: area.x.saturating_add(1),
+        y: area.y.saturating_add(1),
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(2),
+    }
+}
+
+/// How many candles fit in the pane at the current zoom.
+pub fn capacity(state: &State, area: Rect) -> usize {
+    let inner = inner_of(area);
+    let axis = state
+        .chart
+        .data
+        .value
+        .as_ref()
+        .and_then(|c| crate::tui::widgets::candles::price_range(c))
+        .map(|(lo, hi)| axis_width(lo, hi))
+        .unwrap_or(8);
+    (inner.width.saturating_sub(axis) / state.chart.stride.max(1)) as usize
+}
+
+/// Visible window `[start, end)` of `len` candles.
+pub fn window(state: &State, len: usize, cap: usize) -> (usize, usize) {
+    let end = state.chart.end.unwrap_or(len).min(len);
+    (end.saturating_sub(cap), end)
+}
+
+fn period_label(p: Period) -> &'static str {
+    match p {
+        Period::Minute => "1분",
+        Period::Day => "일",
+        Period::Week => "주",
+        Period::Month => "월",
+        Period::Year => "년",
+    }
+}
+
+fn date_label(c: &Candle, p: Period) -> String {
+    match (p, c.time) {
+        (Period::Minute, Some(t)) => t.format("%H:%M").to_string(),
+        (Period::Day | Period::Week, _) => c.date.format("%m/%d").to_string(),
+        _ => c.date.format("%Y/%m").to_string(),
+    }
+}
+
+pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
+    let theme = &state.settings.theme;
+    let ch = &state.chart;
+    let name = state
+        .selected
+        .map(|c| format!("{} {}", state.name_of(c).unwrap_or(""), c))
+        .unwrap_or_else(|| "차트".to_string());
+    let right = data_label(state, &ch.data);
+    let inner = frame(state, Pane::Chart, area, &name, &right, buf);
+    if inner.height == 0 || inner.width < 4 {
+        return;
+    }
+
+    // Header: intervals with the current one highlighted, then MA toggles.
+    let mut x = inner.x;
+    for p in PERIODS {
+        let label = format!(" {} ", period_label(p));
+        let st = if p == ch.period {
+            Style::default().fg(Color::Black).bg(theme.accent)
+        } else {
+            Style::default().fg(theme.dim)
+        };
+        x += text::put(buf, x, inner.y, &label, inner.right().saturating_sub(x), st);
+    }
+    x += 1;
+    for (i, on) in ch.mas.iter().enumerate() {
+        let label = format!("MA{} ", MA_PERIODS[i]);
+        let st = if *on {
+            Style::default().fg(MA_COLORS[i])
+        } else {
+            Style::default()
+                .fg(theme.dim)
+                .add_modifier(Modifier::CROSSED_OUT)
+        };
+        x += text::put(buf, x, inner.y, &label, inner.right().saturating_sub(x), st);
+    }
+
+    let body = Rect {
+        y: inner.y + 1,
+        height: inner.height - 1,
+        ..inner
+    };
+    let Some(candles) = ch.data.value.as_ref().filter(|c| !c.is_empty()) else {
+        let msg = match &ch.data.problem {
+            Some(p) => format!("{}: {}", p.what, p.message),
+            None if state.selected.is_none() => "no stock open: / to search".to_string(),
+            None => format!("loading {} chart…", ch.period.code()),
+        };
+        if body.height > 0 {
+            let y = body.y + body.height / 2;
+            text::put_center(
+                buf,
+                body.x,
+                y,
+                body.width,
+                &msg,
+                Style::default().fg(theme.dim),
+            );
+        }
+        return;
+    };
+
+    let cap = capacity(state, area).max(1);
+    let (start, end) = window(state, candles.len(), cap);
+    let visible = &candles[start..end];
+    let cursor_abs = ch
+        .cursor
+        .unwrap_or(candles.len() - 1)
+        .clamp(start, end.saturating_sub(1));
+    let cursor = cursor_abs - start;
+
+    // Cursor OHLCV line.
+    if body.height > 0 {
+        let c = &candles[cursor_abs];
+        let prev = cursor_abs.checked_sub(1).map(|i| candles[i].close.0);
+        let chg = prev.map(|p| {
+            crate::market::Rate::of(crate::market::Krw(c.close.0 - p), crate::market::Krw(p))
+        });
+        let when = match c.time {
+            Some(t) => format!("{} {}", c.date.format("%m/%d"), t.format("%H:%M")),
+            None => c.date.format("%Y-%m-%d").to_string(),
+        };
+        let st = super::dir_style(theme, prev.map(|p| c.close.0 - p).unwrap_or(0));
+        let mut line = format!(
+            "{when} 시 {} 고 {} 저 {} 종 {}",
+            group_thousands(c.open.0),
+            group_thousands(c.high.0),
+            group_thousands(c.low.0),
+            group_thousands(c.close.0)
+        );
+        if let Some(r) = chg {
+            line.push_str(&format!(" {}", super::fmt_rate(r)));
+        }
+        line.push_str(&format!(" 량 {}", compact(c.volume)));
+        text::put(buf, body.x, body.y, &line, body.width, st);
+    }
+
+    let plot_all = Rect {
+        y: body.y + 1,
+        height: body.height.saturating_sub(1),
+        ..body
+    };
+    if plot_all.height == 0 {
+        return;
+    }
+    let (price_h, vol_h, dates) = if plot_all.height >= 10 {
+        let vol = (plot_all.height / 5).max(2);
+        (plot_all.height - vol - 1, vol, true)
+    } else if plot_all.height >= 5 {
+        (plot_all.height - 1, 0, true)
+    } else {
+        (plot_all.height, 0, false)
+    };
+    let price_area = Rect {
+        height: price_h,
+        ..plot_all
+    };
+    let vol_area = Rect {
+        y: price_area.bottom(),
+        height: vol_h,
+        ..plot_all
+    };
+    let style = CandleStyle {
+        up: Style::default().fg(theme.up),
+        down: Style::default().fg(theme.down),
+        axis: Style::default().fg(theme.dim),
+        cursor_bg: theme.cursor_bg,
+    };
+    // Averages over the whole series, so the first visible value includes earlier candles.
+    let ma_values: Vec<(Vec<Option<i64>>, Color)> = ch
+        .mas
+        .iter()
+        .enumerate()
+        .filter(|(_, on)| **on)
+        .map(|(i, _)| {
+            let all = moving_average(&candles[..end], MA_PERIODS[i]);
+            (all[start..end].to_vec(), MA_COLORS[i])
+        })
+        .collect();
+    let mas: Vec<MaLine> = ma_values
+        .iter()
+        .map(|(v, c)| MaLine {
+            values: v,
+            color: *c,
+        })
+        .collect();
+    let (lo, hi) = crate::tui::widgets::candles::price_range(visible).unwrap_or((0, 0));
+    let axis_w = axis_width(lo, hi).min(price_area.width / 2);
+    CandleChart {
+        candles: visible,
+        stride: ch.stride,
+        cursor: Some(cursor),
+        mas: &mas,
+        style,
+        axis: true,
+    }
+    .render(price_area, buf);
+    if vol_h > 0 {
+        VolumeBars {
+            candles: visible,
+            stride: ch.stride,
+            cursor: Some(cursor),
+            style,
+            axis_w,
+        }
+        .render(vol_area, buf);
+    }
+    if dates {
+        let y = plot_all.bottom() - 1;
+        let plot_w = plot_all.width.saturating_sub(axis_w);
+        let n = visible.len().min(crate::tui::widgets::candles::capacity(
+            plot_w,
+            ch.stride.max(1),
+        ));
+        let first = visible.len() - n;
+        let mut free_x = plot_all.x;
+        for (i, c) in visible[first..].iter().enumerate() {
+            let x =
+                crate::tui::widgets::candles::column_of(i, n, ch.stride.max(1), plot_all.x, plot_w);
+            if x < free_x {
+                continue;
+            }
+            let label = date_label(c, ch.period);
+            let w = text::width(&label) as u16;
+            if x + w > plot_all.x + plot_w {
+                break;
+            }
+            text::put(buf, x, y, &label, w, Style::default().fg(theme.dim));
+            free_x = x + w + 2;
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The info pane: name, market, sector, market cap, listed shares, PER/PBR/EPS/BPS, 52-week
+//! range, limit prices and the status flags a trader must not miss.
+
+use super::{data_label, fmt_eok, frame};
+use crate::market::{Rate, SecurityKind, Warning, group_thousands};
+use crate::tui::state::{Pane, State};
+use crate::tui::widgets::text;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+
+fn opt_krw(v: Option<crate::market::Krw>) -> String {
+    v.map(|k| group_thousands(k.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+fn opt_rate(v: Option<Rate>) -> String {
+    v.map(|r| r.to_string()).unwrap_or_else(|| "-".into())
+}
+
+pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
+    let theme = &state.settings.theme;
+    let right = data_label(state, &state.info);
+    let inner = frame(state, Pane::Info, area, "종목정보", &right, buf);
+    if inner.height == 0 || inner.width < 6 {
+        return;
+    }
+    let Some(info) = state.info.value.as_ref() else {
+        let msg = match &state.info.problem {
+            Some(p) => format!("{}: {}", p.what, p.message),
+            None if state.selected.is_none() => String::new(),
+            None => "loading…".to_string(),
+        };
+        text::put_center(
+            buf,
+            inner.x,
+            inner.y + inner.height / 2,
+            inner.width,
+            &msg,
+            Style::default().fg(theme.dim),
+        );
+        return;
+    };
+    let quote = state.quotes.get(&info.code).map(|c| &c.quote);
+    let flags = quote.map(|q| q.flags).unwrap_or(info.flags);
+
+    // Title line: name, code, market, kind, then the flags as badges.
+    let mut x = inner.x;
+    let y = inner.y;
+    x += text::put(
+        buf,
+        x,
+        y,
+        &info.name,
+        inner.width,
+        Style::default().add_modifier(Modifier::BOLD),
+    );
+    let kind = match info.kind {
+        SecurityKind::Stock => "",
+        SecurityKind::Preferred => " 우선주",
+        SecurityKind::Etf => " ETF",
+        SecurityKind::Reit => " 리츠",
+        SecurityKind::Other => "",
+    };
+    let rest = format!(" {} {}{}", info.code, info.market.label(), kind);
+    x += text::put(
+        buf,
+        x,
+        y,
+        &rest,
+        inner.right().saturating_sub(x),
+        Style::default().fg(theme.dim),
+    );
+    let mut badges: Vec<(&str, Style)> = Vec::new();
+    if flags.halted {
+        badges.push((
+            "거래정지",
+            Style::default().fg(Color::Black).bg(Color::Yellow),
+        ));
+    }
+    if flags.managed {
+        badges.push((
+            "관리종목",
+            Style::default().fg(Color::Black).bg(Color::Gray),
+        ));
+    }
+    match flags.warning {
+        Warning::Caution => badges.push((
+            "투자주의",
+            Style::default().fg(Color::Black).bg(Color::LightYellow),
+        )),
+        Warning::Warning => badges.push((
+            "투자경고",
+            Style::default().fg(Color::Black).bg(Color::LightRed),
+        )),
+        Warning::Danger => {
+            badges.push(("투자위험", Style::default().fg(Color::White).bg(Color::Red)))
+        }
+        Warning::None => {}
+    }
+    if flags.vi {
+        badges.push((
+            "VI발동",
+            Style::default().fg(Color::Black).bg(Color::Magenta),
+        ));
+    }
+    for (b, st) in badges {
+        x += 1;
+        x += text::put(buf, x, y, b, inner.right().saturating_sub(x), st);
+    }
+    if let Some(en) = info.name_en.as_ref().filter(|_| inner.height > 1) {
+        {
+            text::put(
+                buf,
+                inner.x,
+                y + 1,
+                en,
+                inner.width,
+                Style::default().fg(theme.dim),
+            );
+        }
+    }
+
+    let upper = info
+        .upper_limit
+        .or(quote.map(|q| q.upper_limit).filter(|p| p.0 > 0));
+    let lower = info
+        .lower_limit
+        .or(quote.map(|q| q.lower_limit).filter(|p| p.0 > 0));
+    let cap = info
+        .market_cap
+        .or_else(|| {
+            let shares = info.listed_shares?;
+            quote.map(|q| crate::market::Krw(q.price.0.saturating_mul(shares as i64)))
+        })
+        .map(|c| fmt_eok(c.0))
+        .unwrap_or_else(|| "-".into());
+    let pair = |a: String, b: String| format!("{a} / {b}");
+    let fields: Vec<(&str, String, Style)> = vec![
+        (
+            "업종",
+            info.sector.clone().unwrap_or_else(|| "-".into()),
+            Style::default(),
+        ),
+        ("시가총액", cap, Style::default()),
+        (
+            "상장주식",
+            info.listed_shares
+                .map(|s| group_thousands(s as i64))
+                .unwrap_or_else(|| "-".into()),
+            Style::default(),
+        ),
+        (
+            "PER/PBR",
+            pair(opt_rate(info.per), opt_rate(info.pbr)),
+            Style::default(),
+        ),
+        (
+            "EPS/BPS",
+            pair(opt_krw(info.eps), opt_krw(info.bps)),
+            Style::default(),
+        ),
+        (
+            "52주 고/저",
+            pair(opt_krw(info.w52_high), opt_krw(info.w52_low)),
+            Style::default(),
+        ),
+        (
+            "상/하한가",
+            pair(opt_krw(upper), opt_krw(lower)),
+            Style::default().fg(theme.up),
+        ),
+    ];
+    let top = y + 2;
+    let rows = inner.bottom().saturating_sub(top) as usize;
+    if rows == 0 {
+        return;
+    }
+    let col_w = 30u16;
+    let ncols = ((inner.width + 1) / (col_w + 1)).max(1) as usize;
+    let per_col = fields.len().div_ceil(ncols);
+    for (i, (label, value, vst)) in fields.iter().enumerate() {
+        let c = i / per_col;
+        let r = i % per_col;
+        if r >= rows || c >= ncols {
+            continue;
+        }
+        let x = inner.x + c as u16 * (col_w + 1);
+        let w = col_w.min(inner.right().saturating_sub(x));
+        let yy = top + r as u16;
+        text::put(buf, x, yy, label, 11.min(w), Style::default().fg(theme.dim));
+        text::put_right(buf, x + w, yy, value, w.saturating_sub(11), *vst);
+    }
+}

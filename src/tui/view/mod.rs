@@ -1,0 +1,247 @@
+//! Drawing: pure functions from `&State` into a `Buffer`, one file per pane. No I/O, no clock.
+
+pub mod book;
+pub mod chart;
+pub mod help;
+pub mod info;
+pub mod search;
+pub mod status;
+pub mod watchlist;
+
+use super::layout;
+use super::state::{Data, Mode, Pane, State, Theme};
+use super::widgets::text;
+use crate::market::{Krw, Rate};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Widget};
+
+/// Draws the whole screen into `buf` (whose area is the terminal).
+pub fn draw(state: &State, buf: &mut Buffer) {
+    let size = buf.area;
+    let a = layout::areas(size, state.focus, state.side);
+    if a.too_small {
+        too_small(size, buf);
+        return;
+    }
+    if let Some(r) = a.watchlist {
+        watchlist::draw(state, r, buf);
+    }
+    if let Some(r) = a.chart {
+        chart::draw(state, r, buf);
+    }
+    if let Some(r) = a.book {
+        book::draw(state, r, buf);
+    }
+    if let Some(r) = a.info {
+        info::draw(state, r, buf);
+    }
+    if let Some(r) = a.status {
+        status::draw(state, r, buf);
+    }
+    match state.mode {
+        Mode::Search => search::draw(state, size, buf),
+        Mode::Help => help::draw(state, size, buf),
+        Mode::Normal => {}
+    }
+}
+
+fn too_small(size: Rect, buf: &mut Buffer) {
+    let lines = [
+        "enlarge the terminal".to_string(),
+        format!("hoga needs {}×{}", layout::MIN_WIDTH, layout::MIN_HEIGHT),
+        format!("now {}×{}", size.width, size.height),
+    ];
+    let top = size.y + size.height.saturating_sub(lines.len() as u16) / 2;
+    for (i, l) in lines.iter().enumerate() {
+        let y = top + i as u16;
+        if y < size.bottom() {
+            text::put_center(
+                buf,
+                size.x,
+                y,
+                size.width,
+                l,
+                Style::default().add_modifier(Modifier::BOLD),
+            );
+        }
+    }
+}
+
+/// A pane's frame with its title on the left and `right` (age, stale marker) on the right;
+/// returns the inner area.
+pub fn frame(
+    state: &State,
+    pane: Pane,
+    area: Rect,
+    title: &str,
+    right: &[(String, Style)],
+    buf: &mut Buffer,
+) -> Rect {
+    let focused = state.focus == pane && state.mode == Mode::Normal;
+    let border = if focused {
+        Style::default().fg(state.settings.theme.accent)
+    } else {
+        Style::default().fg(state.settings.theme.dim)
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(border)
+        .render(area, buf);
+    let title_style = if focused {
+        Style::default().add_modifier(Modifier::BOLD)
+    } else {
+        Style::default()
+    };
+    if area.width > 4 {
+        let used = text::put(
+            buf,
+            area.x + 1,
+            area.y,
+            &format!(" {title} "),
+            area.width - 2,
+            title_style,
+        );
+        // Right-hand labels, right-aligned, if they fit after the title.
+        let mut x = area.right().saturating_sub(1);
+        for (s, st) in right.iter().rev() {
+            let w = text::width(s) as u16 + 2;
+            if x < area.x + 1 + used + w {
+                break;
+            }
+            x -= w;
+            text::put(buf, x, area.y, &format!(" {s} "), w, *st);
+        }
+    }
+    Rect {
+        x: area.x.saturating_add(1),
+        y: area.y.saturating_add(1),
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(2),
+    }
+}
+
+/// The age/stale label of a pane's data for its title.
+pub fn data_label<T>(state: &State, d: &Data<T>) -> Vec<(String, Style)> {
+    let theme = &state.settings.theme;
+    let mut out = Vec::new();
+    if let Some(p) = &d.problem {
+        let age = d
+            .fetched_at()
+            .map(|t| format!("STALE {}", age((state.now - t).num_seconds())))
+            .unwrap_or_else(|| "NO DATA".to_string());
+        out.push((age, Style::default().fg(Color::Black).bg(theme.stale)));
+        if let Some(n) = p.next_try {
+            let s = (n - state.now).num_seconds().max(0);
+            out.push((format!("retry {s}s"), Style::default().fg(theme.stale)));
+        }
+    } else if let Some(crate::market::Provenance::Stale { since }) = d.provenance {
+        out.push((
+            format!("STALE {}", age((state.now - since).num_seconds())),
+            Style::default().fg(Color::Black).bg(theme.stale),
+        ));
+    } else if let Some(crate::market::Provenance::Cached { fetched_at }) = d.provenance {
+        out.push((
+            format!(
+                "cached {}",
+                coarse_age((state.now - fetched_at).num_seconds())
+            ),
+            Style::default().fg(theme.dim),
+        ));
+    }
+    out
+}
+
+/// `12s`, `3m 5s`, `2h 10m`.
+pub fn age(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {}s", s / 60, s % 60),
+        _ => format!("{}h {}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// Minute-resolution age for labels that must not change every second on an idle screen.
+pub fn coarse_age(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..=59 => "<1m".to_string(),
+        60..=3599 => format!("{}m", s / 60),
+        _ => format!("{}h", s / 3600),
+    }
+}
+
+/// Red up, blue down, plain flat (theme-able).
+pub fn dir_style(theme: &Theme, sign: i64) -> Style {
+    match sign.signum() {
+        1 => Style::default().fg(theme.up),
+        -1 => Style::default().fg(theme.down),
+        _ => Style::default().fg(theme.flat),
+    }
+}
+
+/// `▲1,200`, `▼300`, `0`.
+pub fn fmt_change(c: Krw) -> String {
+    match c.0.signum() {
+        1 => format!("▲{}", c.abs()),
+        -1 => format!("▼{}", c.abs()),
+        _ => "0".to_string(),
+    }
+}
+
+/// `+1.54%`, `-0.23%`, `0.00%`.
+pub fn fmt_rate(r: Rate) -> String {
+    if r.0 > 0 {
+        format!("+{r}%")
+    } else {
+        format!("{r}%")
+    }
+}
+
+/// Won in 억 (10⁸) or 조 (10¹²) for market caps and traded values.
+pub fn fmt_eok(won: i64) -> String {
+    let eok = won / 100_000_000;
+    if eok >= 10_000 {
+        format!("{}.{}조", eok / 10_000, (eok % 10_000) / 1_000)
+    } else if eok > 0 {
+        format!("{}억", crate::market::group_thousands(eok))
+    } else {
+        format!("{}만", crate::market::group_thousands(won / 10_000))
+    }
+}
+
+/// Clears `area` and draws a bordered box for an overlay; returns the inner area.
+pub fn overlay(area: Rect, title: &str, theme: &Theme, buf: &mut Buffer) -> Rect {
+    Clear.render(area, buf);
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(theme.accent))
+        .title(format!(" {title} "))
+        .render(area, buf);
+    Rect {
+        x: area.x.saturating_add(1),
+        y: area.y.saturating_add(1),
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(2),
+    }
+}
+
+/// A rectangle `w`×`h` centred in `area`, clipped to it.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}

@@ -1,0 +1,102 @@
+//! The lookup overlay: the query as typed and the ranked results under it.
+
+use super::{centered, overlay};
+use crate::tui::state::State;
+use crate::tui::widgets::text;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+
+pub fn draw(state: &State, screen: Rect, buf: &mut Buffer) {
+    let theme = &state.settings.theme;
+    let w = screen.width.saturating_sub(4).min(70);
+    let h = screen.height.saturating_sub(2).min(20);
+    let area = centered(screen, w, h);
+    let inner = overlay(area, "종목 검색 (코드 · 이름 · English · 초성)", theme, buf);
+    if inner.height == 0 || inner.width < 3 {
+        return;
+    }
+    let q = &state.search.query;
+    let prompt = format!("/ {q}▏");
+    text::put(
+        buf,
+        inner.x,
+        inner.y,
+        &prompt,
+        inner.width,
+        Style::default().add_modifier(Modifier::BOLD),
+    );
+    let list_top = inner.y + 1;
+    let n = inner.bottom().saturating_sub(list_top) as usize;
+    if state.search.results.is_empty() {
+        let msg = if state.universe.is_empty() {
+            match &state.universe_problem {
+                Some(p) => format!("stock list unavailable: {}", p.message),
+                None => "loading the stock list…".to_string(),
+            }
+        } else if q.is_empty() {
+            format!(
+                "{} stocks: type a code, 삼성, samsung or ㅅㅅㅈㅈ",
+                state.universe.len()
+            )
+        } else {
+            "no match".to_string()
+        };
+        if n > 0 {
+            text::put(
+                buf,
+                inner.x,
+                list_top,
+                &msg,
+                inner.width,
+                Style::default().fg(theme.dim),
+            );
+        }
+        return;
+    }
+    let scroll = state.search.cursor.saturating_sub(n.saturating_sub(1));
+    for (row, idx) in state.search.results.iter().enumerate().skip(scroll).take(n) {
+        let Some(l) = state.universe.get(*idx) else {
+            continue;
+        };
+        let y = list_top + (row - scroll) as u16;
+        if row == state.search.cursor {
+            buf.set_style(
+                Rect::new(inner.x, y, inner.width, 1),
+                Style::default()
+                    .bg(theme.cursor_bg)
+                    .add_modifier(Modifier::BOLD),
+            );
+        }
+        let mut x = inner.x;
+        x += text::put(
+            buf,
+            x,
+            y,
+            l.code.as_str(),
+            7,
+            Style::default().fg(theme.accent),
+        ) + 1;
+        let name_w = 20u16.min(inner.right().saturating_sub(x));
+        text::put(buf, x, y, &l.name, name_w, Style::default());
+        x += name_w + 1;
+        x += text::put(
+            buf,
+            x,
+            y,
+            l.market.tag(),
+            inner.right().saturating_sub(x),
+            Style::default().fg(theme.dim),
+        ) + 1;
+        if let Some(en) = &l.name_en {
+            text::put(
+                buf,
+                x,
+                y,
+                en,
+                inner.right().saturating_sub(x),
+                Style::default().fg(theme.dim),
+            );
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! The watchlist pane: name (display-width truncated), code, market or status tag, price,
+//! change ▲/▼, change %, volume, traded value; cursor row, sort marker, flashing cells.
+
+use super::{dir_style, fmt_change, fmt_eok, fmt_rate, frame};
+use crate::market::{Warning, group_thousands};
+use crate::tui::state::{Mode, Pane, SortKey, State};
+use crate::tui::widgets::{candles::compact, text};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+
+/// First screen row of the body and how many rows fit (inside the border, under the header).
+pub fn body_rows(area: Rect) -> (u16, u16) {
+    (area.y + 2, area.height.saturating_sub(3))
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Col {
+    Name,
+    Code,
+    Tag,
+    Price,
+    Change,
+    Rate,
+    Volume,
+    Value,
+}
+
+impl Col {
+    fn width(self) -> u16 {
+        match self {
+            Col::Name => 0,
+            Col::Code => 6,
+            Col::Tag => 4,
+            Col::Price => 8,
+            Col::Change => 8,
+            Col::Rate => 7,
+            Col::Volume => 7,
+            Col::Value => 7,
+        }
+    }
+
+    fn header(self) -> &'static str {
+        match self {
+            Col::Name => "종목명",
+            Col::Code => "코드",
+            Col::Tag => "시장",
+            Col::Price => "현재가",
+            Col::Change => "대비",
+            Col::Rate => "등락률",
+            Col::Volume => "거래량",
+            Col::Value => "대금",
+        }
+    }
+
+    fn sort_key(self) -> SortKey {
+        match self {
+            Col::Name => SortKey::Name,
+            Col::Code => SortKey::Code,
+            Col::Tag => SortKey::Manual,
+            Col::Price | Col::Change => SortKey::Price,
+            Col::Rate => SortKey::ChangeRate,
+            Col::Volume => SortKey::Volume,
+            Col::Value => SortKey::Value,
+        }
+    }
+}
+
+/// Columns that fit in `width`, in screen order, and the name column's width.
+fn columns(width: u16) -> (Vec<Col>, u16) {
+    // Dropped first → last as the pane narrows.
+    let optional = [Col::Value, Col::Volume, Col::Tag, Col::Code, Col::Change];
+    let mut cols = vec![
+        Col::Name,
+        Col::Code,
+        Col::Tag,
+        Col::Price,
+        Col::Change,
+        Col::Rate,
+        Col::Volume,
+        Col::Value,
+    ];
+    let need = |cols: &[Col]| cols.iter().map(|c| c.width() + 1).sum::<u16>() + 8;
+    for drop in optional {
+        if need(&cols) <= width {
+            break;
+        }
+        cols.retain(|c| *c != drop);
+    }
+    let fixed: u16 = cols
+        .iter()
+        .filter(|c| **c != Col::Name)
+        .map(|c| c.width() + 1)
+        .sum();
+    let name_w = width.saturating_sub(fixed).clamp(1, 24);
+    (cols, name_w)
+}
+
+pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
+    let theme = &state.settings.theme;
+    let wl = &state.watchlists;
+    let title = format!(
+        "관심종목 {} ({}/{})",
+        wl.current().name,
+        wl.active + 1,
+        wl.lists.len()
+    );
+    let mut right = Vec::new();
+    if let Some(p) = &state.quotes_problem {
+        let since = state
+            .quotes_at
+            .map(|t| super::age((state.now - t).num_seconds()));
+        right.push((
+            format!("STALE {}", since.unwrap_or_else(|| "no data".into())),
+            Style::default().fg(Color::Black).bg(theme.stale),
+        ));
+        if let Some(n) = p.next_try {
+            right.push((
+                format!("retry {}s", (n - state.now).num_seconds().max(0)),
+                Style::default().fg(theme.stale),
+            ));
+        }
+    } else if state.sort.key != SortKey::Manual {
+        let arrow = if state.sort.descending { "▼" } else { "▲" };
+        right.push((
+            format!("{} {arrow}", state.sort.key.label()),
+            Style::default().fg(theme.dim),
+        ));
+    }
+    let inner = frame(state, Pane::Watchlist, area, &title, &right, buf);
+    if inner.height == 0 || inner.width < 4 {
+        return;
+    }
+    let (cols, name_w) = columns(inner.width);
+    let header_style = Style::default().fg(theme.dim).add_modifier(Modifier::BOLD);
+
+    // Header.
+    let mut x = inner.x;
+    for c in &cols {
+        let w = if *c == Col::Name { name_w } else { c.width() };
+        let mut h = c.header().to_string();
+        if state.sort.key != SortKey::Manual && c.sort_key() == state.sort.key && *c != Col::Change
+        {
+            h.push(if state.sort.descending { '▾' } else { '▴' });
+        }
+        if *c == Col::Name {
+            text::put(buf, x, inner.y, &h, w, header_style);
+        } else {
+            text::put_right(buf, x + w, inner.y, &h, w, header_style);
+        }
+        x += w + 1;
+    }
+
+    let rows = state.rows();
+    let (first_y, n) = body_rows(area);
+    let cursor = state.wl_cursor(&rows);
+    if rows.is_empty() && n > 0 {
+        text::put(
+            buf,
+            inner.x,
+            first_y,
+            "empty: / to search, a to add",
+            inner.width,
+            Style::default().fg(theme.dim),
+        );
+    }
+    let stale = state.quotes_problem.is_some();
+    for (i, code) in rows
+        .iter()
+        .enumerate()
+        .skip(state.wl_scroll)
+        .take(n as usize)
+    {
+        let y = first_y + (i - state.wl_scroll) as u16;
+        let is_cursor = i == cursor;
+        let row_area = Rect::new(inner.x, y, inner.width, 1);
+        if is_cursor {
+            let st = if state.focus == Pane::Watchlist && state.mode == Mode::Normal {
+                Style::default()
+                    .bg(theme.cursor_bg)
+                    .add_modifier(Modifier::BOLD)
+            } else {
+                Style::default().add_modifier(Modifier::UNDERLINED)
+            };
+            buf.set_style(row_area, st);
+        }
+        let cell = state.quotes.get(code);
+        let listing = state.listing(*code);
+        let q = cell.map(|c| &c.quote);
+        let sign = q.map(|q| q.change.0.signum()).unwrap_or(0);
+        let mut st = dir_style(theme, sign);
+        if stale {
+            st = st.add_modifier(Modifier::DIM);
+        }
+        let flashing = cell.is_some_and(|c| c.flash_until.is_some_and(|t| t > state.now));
+        let flash_st = cell
+            .map(|c| match c.tick {
+                1 => Style::default().fg(Color::White).bg(theme.up),
+                -1 => Style::default().fg(Color::White).bg(theme.down),
+                _ => Style::default().add_modifier(Modifier::REVERSED),
+            })
+            .unwrap_or_default();
+        let flags = q
+            .map(|q| q.flags)
+            .or(listing.map(|l| l.flags))
+            .unwrap_or_default();
+        let mut x = inner.x;
+        for c in &cols {
+            let w = if *c == Col::Name { name_w } else { c.width() };
+            match c {
+                Col::Name => {
+                    let name = state.name_of(*code).unwrap_or(code.as_str());
+                    text::put(buf, x, y, name, w, Style::default());
+                }
+                Col::Code => {
+                    text::put(buf, x, y, code.as_str(), w, Style::default().fg(theme.dim));
+                }
+                Col::Tag => {
+                    let (tag, tst) = if flags.halted {
+                        ("정지", Style::default().fg(Color::Black).bg(Color::Yellow))
+                    } else if flags.vi {
+                        ("VI", Style::default().fg(Color::Black).bg(Color::Magenta))
+                    } else if flags.warning == Warning::Danger {
+                        ("위험", Style::default().fg(Color::White).bg(Color::Red))
+                    } else if flags.warning == Warning::Warning {
+                        (
+                            "경고",
+                            Style::default().fg(Color::Black).bg(Color::LightRed),
+                        )
+                    } else if flags.managed {
+                        ("관리", Style::default().fg(Color::Black).bg(Color::Gray))
+                    } else {
+                        (
+                            listing.map(|l| l.market.tag()).unwrap_or(""),
+                            Style::default().fg(theme.dim),
+                        )
+                    };
+                    text::put(buf, x, y, tag, w, tst);
+                }
+                Col::Price => {
+                    let s = q
+                        .map(|q| group_thousands(q.price.0))
+                        .unwrap_or_else(|| "-".into());
+                    let pst = if flashing && cell.is_some_and(|c| c.tick != 0) {
+                        flash_st
+                    } else {
+                        st
+                    };
+                    text::put_right(buf, x + w, y, &s, w, pst);
+                }
+                Col::Change => {
+                    let s = q.map(|q| fmt_change(q.change)).unwrap_or_default();
+                    text::put_right(buf, x + w, y, &s, w, st);
+                }
+                Col::Rate => {
+                    let s = q.map(|q| fmt_rate(q.change_rate)).unwrap_or_default();
+                    text::put_right(buf, x + w, y, &s, w, st);
+                }
+                Col::Volume => {
+                    let s = q.map(|q| compact(q.volume)).unwrap_or_default();
+                    let vst = if flashing && cell.is_some_and(|c| c.tick == 0) {
+                        flash_st
+                    } else {
+                        Style::default()
+                    };
+                    text::put_right(buf, x + w, y, &s, w, vst);
+                }
+                Col::Value => {
+                    let s = q.map(|q| fmt_eok(q.value.0)).unwrap_or_default();
+                    text::put_right(buf, x + w, y, &s, w, Style::default().fg(theme.dim));
+                }
+            }
+            x += w + 1;
+        }
+    }
+    // Scroll position when the list is longer than the pane.
+    if rows.len() > n as usize && n > 0 {
+        let s = format!(
+            "{}-{}/{}",
+            state.wl_scroll + 1,
+            (state.wl_scroll + n as usize).min(rows.len()),
+            rows.len()
+        );
+        text::put_right(
+            buf,
+            area.right().saturating_sub(1),
+            area.bottom().saturating_sub(1),
+            &s,
+            inner.width,
+            Style::default().fg(theme.dim),
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! Named watchlists: edited in the UI, persisted as JSON in the state dir (written atomically),
+//! seeded from `[watchlist]` in the config until the user first edits them.
+
+use crate::config::WatchlistConfig;
+use crate::market::StockCode;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Watchlist {
+    pub name: String,
+    pub codes: Vec<StockCode>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Watchlists {
+    pub lists: Vec<Watchlist>,
+    /// The list on screen.
+    pub active: usize,
+}
+
+pub const FILE_NAME: &str = "watchlists.json";
+
+impl Watchlists {
+    /// The config's lists (invalid codes skipped), or one empty list.
+    pub fn from_config(cfg: &WatchlistConfig) -> Watchlists {
+        let mut lists: Vec<Watchlist> = cfg
+            .lists
+            .iter()
+            .map(|l| Watchlist {
+                name: l.name.clone(),
+                codes: l
+                    .codes
+                    .iter()
+                    .filter_map(|c| StockCode::new(c).ok())
+                    .collect(),
+            })
+            .collect();
+        if lists.is_empty() {
+            lists.push(Watchlist {
+                name: "관심종목".to_string(),
+                codes: Vec::new(),
+            });
+        }
+        Watchlists { lists, active: 0 }
+    }
+
+    pub fn path(state_dir: &Path) -> PathBuf {
+        state_dir.join(FILE_NAME)
+    }
+
+    /// The saved lists if there is a readable file, otherwise the config's. A corrupt file is
+    /// reported (and left alone) rather than silently overwritten.
+    pub fn load(state_dir: &Path, cfg: &WatchlistConfig) -> (Watchlists, Option<String>) {
+        let path = Self::path(state_dir);
+        match std::fs::read(&path) {
+            Ok(bytes) => match serde_json::from_slice::<Watchlists>(&bytes) {
+                Ok(mut w) if !w.lists.is_empty() => {
+                    w.active = w.active.min(w.lists.len() - 1);
+                    (w, None)
+                }
+                Ok(_) => (Self::from_config(cfg), None),
+                Err(e) => (
+                    Self::from_config(cfg),
+                    Some(format!(
+                        "{} is unreadable ({e}); using the config's lists",
+                        path.display()
+                    )),
+                ),
+            },
+            Err(_) => (Self::from_config(cfg), None),
+        }
+    }
+
+    /// Writes the lists atomically (temp file + rename).
+    pub fn save(&self, state_dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(state_dir)?;
+        let path = Self::path(state_dir);
+        let tmp = state_dir.join(format!("{FILE_NAME}.tmp"));
+        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(&tmp, json)?;
+        std::fs::rename(&tmp, &path)
+    }
+
+    pub fn current(&self) -> &Watchlist {
+        &self.lists[self.active.min(self.lists.len() - 1)]
+    }
+
+    pub fn current_mut(&mut self) -> &mut Watchlist {
+        let i = self.active.min(self.lists.len() - 1);
+        &mut self.lists[i]
+    }
+
+    /// Adds `code` at the end of the current list; false if it is already there.
+    pub fn add(&mut self, code: StockCode) -> bool {
+        let l = self.current_mut();
+        if l.codes.contains(&code) {
+            return false;
+        }
+        l.codes.push(code);
+        true
+    }
+
+    pub fn remove(&mut self, code: StockCode) -> bool {
+        let l = self.current_mut();
+        let before = l.codes.len();
+        l.codes.retain(|c| *c != code);
+        l.codes.len() != before
+    }
+
+    /// Moves `code` by `delta` places within the current list. Returns its new index.
+    pub fn shift(&mut self, code: StockCode, delta: isize) -> Option<usize> {
+        let l = self.current_mut();
+        let i = l.codes.iter().position(|c| *c == code)?;
+        let j = (i as isize + delta).clamp(0, l.codes.len() as isize - 1) as usize;
+        let c = l.codes.remove(i);
+        l.codes.insert(j, c);
+        Some(j)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> StockCode {
+        StockCode::new(s).unwrap()
+    }
+
+    #[test]
+    fn persists_and_reloads() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = WatchlistConfig::default();
+        let (mut w, err) = Watchlists::load(dir.path(), &cfg);
+        assert!(err.is_none());
+        assert_eq!(w.lists.len(), 2);
+        assert!(w.add(code("042700")));
+        assert!(!w.add(code("042700")));
+        w.active = 1;
+        w.save(dir.path()).unwrap();
+        let (back, _) = Watchlists::load(dir.path(), &cfg);
+        assert_eq!(back, w);
+        assert_eq!(back.lists[0].codes.last(), Some(&code("042700")));
+    }
+
+    #[test]
+    fn corrupt_file_is_reported_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), b"{not json").unwrap();
+        let (w, err) = Watchlists::load(dir.path(), &WatchlistConfig::default());
+        assert!(err.unwrap().contains("unreadable"));
+        assert_eq!(w.lists.len(), 2);
+        assert_eq!(
+            std::fs::read(dir.path().join(FILE_NAME)).unwrap(),
+            b"{not json"
+        );
+    }
+
+    #[test]
+    fn shifts_within_bounds() {
+        let mut w = Watchlists::from_config(&WatchlistConfig::default());
+        let first = w.current().codes[0];
+        assert_eq!(w.shift(first, -1), Some(0));
+        assert_eq!(w.shift(first, 2), Some(2));
+        assert_eq!(w.current().codes[2], first);
+        assert!(w.remove(first));
+        assert!(!w.current().codes.contains(&first));
+    }
+}

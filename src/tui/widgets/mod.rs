@@ -1,0 +1,5 @@
+//! hoga's own widgets: candlesticks, depth bars, display-width-aware text.
+
+pub mod candles;
+pub mod depth;
+pub mod text;

@@ -1,0 +1,529 @@
+//! `update(state, msg)` driven headless: navigation, lookup ranking (초성 included), watchlist
+//! edits and sorting, stale-reply dropping, failures kept as stale data, redraw-only-on-change.
+
+use chrono::Duration;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use hoga::market::{Period, Provenance, StockCode};
+use hoga::source::Sourced;
+use hoga::tui::fixtures::{self, Scenario};
+use hoga::tui::msg::{Command, Failure, Msg};
+use hoga::tui::state::{Mode, Pane, SortKey, State};
+use hoga::tui::update::update;
+
+fn code(s: &str) -> StockCode {
+    StockCode::new(s).unwrap()
+}
+
+fn key(s: &mut State, c: char) -> Vec<Command> {
+    let m = if c.is_ascii_uppercase() {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    update(s, Msg::Key(KeyEvent::new(KeyCode::Char(c), m)))
+}
+
+fn special(s: &mut State, k: KeyCode, m: KeyModifiers) -> Vec<Command> {
+    update(s, Msg::Key(KeyEvent::new(k, m)))
+}
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        key(s, c);
+    }
+}
+
+fn state() -> State {
+    fixtures::state((120, 40), Scenario::default())
+}
+
+fn saves(cmds: &[Command]) -> bool {
+    cmds.contains(&Command::SaveWatchlists)
+}
+
+#[test]
+fn vim_keys_move_the_cursor_and_open_the_row() {
+    let mut s = state();
+    assert_eq!(s.selected, Some(code("005930")));
+    let v = s.version;
+    key(&mut s, 'j');
+    assert_eq!(s.wl_selected, Some(code("000660")));
+    assert_eq!(s.selected, Some(code("000660")));
+    assert_eq!(s.version, v + 1);
+    assert!(
+        s.book.value.is_none(),
+        "the old stock's book is not shown for the new one"
+    );
+    special(&mut s, KeyCode::Down, KeyModifiers::NONE);
+    key(&mut s, 'k');
+    assert_eq!(s.selected, Some(code("000660")));
+    key(&mut s, 'G');
+    assert_eq!(s.wl_selected, Some(code("055550")));
+    key(&mut s, 'g');
+    assert_eq!(s.wl_selected, Some(code("005930")));
+    special(&mut s, KeyCode::Char('d'), KeyModifiers::CONTROL);
+    assert!(s.wl_cursor(&s.rows()) > 1, "ctrl-d moves half a page");
+    // Tab cycles panes; shift-tab goes back.
+    special(&mut s, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(s.focus, Pane::Chart);
+    special(&mut s, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(s.focus, Pane::Book);
+    special(&mut s, KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(s.focus, Pane::Chart);
+    assert_eq!(key(&mut s, 'q'), vec![Command::Quit]);
+}
+
+#[test]
+fn lookup_by_initial_consonants_opens_the_stock() {
+    let mut s = state();
+    key(&mut s, '/');
+    assert_eq!(s.mode, Mode::Search);
+    typed(&mut s, "ㅅㅅㅈㅈ");
+    let first = s.search.results[0];
+    assert_eq!(s.universe[first].name, "삼성전자");
+    // Keep typing: results follow the query.
+    special(&mut s, KeyCode::Backspace, KeyModifiers::NONE);
+    special(&mut s, KeyCode::Backspace, KeyModifiers::NONE);
+    typed(&mut s, "ㅂㅇ");
+    assert_eq!(s.universe[s.search.results[0]].name, "삼성바이오로직스");
+    special(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.selected, Some(code("207940")));
+}
+
+#[test]
+fn lookup_ranks_name_prefix_by_size_and_matches_english_and_codes() {
+    let mut s = state();
+    key(&mut s, '/');
+    typed(&mut s, "삼성");
+    let names: Vec<&str> = s
+        .search
+        .results
+        .iter()
+        .map(|i| s.universe[*i].name.as_str())
+        .collect();
+    assert_eq!(names[0], "삼성전자");
+    assert!(names.contains(&"삼성SDI") && names.contains(&"삼성생명"));
+    // q and j are text while searching, not quit and down.
+    special(&mut s, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    typed(&mut s, "hynix");
+    assert_eq!(s.mode, Mode::Search);
+    assert_eq!(s.universe[s.search.results[0]].name, "SK하이닉스");
+    special(&mut s, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    typed(&mut s, "0427");
+    assert_eq!(s.universe[s.search.results[0]].name, "한미반도체");
+    special(&mut s, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.selected, Some(code("005930")), "esc opens nothing");
+}
+
+#[test]
+fn add_remove_reorder_and_switch_watchlists() {
+    let mut s = state();
+    key(&mut s, '/');
+    typed(&mut s, "한미반도체");
+    special(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    let cmds = key(&mut s, 'a');
+    assert!(saves(&cmds));
+    assert_eq!(s.watchlists.current().codes.last(), Some(&code("042700")));
+    assert!(s.notice.as_ref().unwrap().1.contains("한미반도체"));
+    // Adding twice does not duplicate.
+    assert!(!saves(&key(&mut s, 'a')));
+    assert_eq!(
+        s.watchlists
+            .current()
+            .codes
+            .iter()
+            .filter(|c| **c == code("042700"))
+            .count(),
+        1
+    );
+    // Reorder: move it up one place.
+    let n = s.watchlists.current().codes.len();
+    assert!(saves(&key(&mut s, 'K')));
+    assert_eq!(s.watchlists.current().codes[n - 2], code("042700"));
+    // Remove it (watchlist focused).
+    assert_eq!(s.focus, Pane::Watchlist);
+    assert!(saves(&key(&mut s, 'd')));
+    assert!(!s.watchlists.current().codes.contains(&code("042700")));
+    assert_eq!(s.watchlists.current().codes.len(), n - 1);
+    // Number keys and w switch lists; the new list's first row opens.
+    assert!(saves(&key(&mut s, '2')));
+    assert_eq!(s.watchlists.active, 1);
+    assert_eq!(s.watchlists.current().name, "코스닥");
+    assert_eq!(s.selected, s.watchlists.current().codes.first().copied());
+    key(&mut s, 'w');
+    assert_eq!(s.watchlists.active, 0);
+    key(&mut s, 'N');
+    assert_eq!(s.watchlists.lists.len(), 3);
+    assert_eq!(s.watchlists.active, 2);
+}
+
+#[test]
+fn sorting_by_columns_keeps_the_cursor_on_its_stock() {
+    let mut s = state();
+    key(&mut s, 'j');
+    let on = s.wl_selected;
+    // manual → name → code → price → change% (descending).
+    for _ in 0..4 {
+        key(&mut s, 's');
+    }
+    assert_eq!(s.sort.key, SortKey::ChangeRate);
+    assert!(s.sort.descending);
+    let rows = s.rows();
+    let rates: Vec<i32> = rows
+        .iter()
+        .map(|c| s.quotes[c].quote.change_rate.0)
+        .collect();
+    assert!(rates.windows(2).all(|w| w[0] >= w[1]), "{rates:?}");
+    assert_eq!(s.wl_selected, on);
+    key(&mut s, 'S');
+    let rows = s.rows();
+    let rates: Vec<i32> = rows
+        .iter()
+        .map(|c| s.quotes[c].quote.change_rate.0)
+        .collect();
+    assert!(rates.windows(2).all(|w| w[0] <= w[1]), "{rates:?}");
+    // Name sort: Hangul order.
+    key(&mut s, 's');
+    key(&mut s, 's');
+    key(&mut s, 's');
+    key(&mut s, 's');
+    assert_eq!(s.sort.key, SortKey::Name);
+    let rows = s.rows();
+    let names: Vec<&str> = rows.iter().map(|c| s.name_of(*c).unwrap()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+}
+
+#[test]
+fn replies_for_a_stock_already_left_are_dropped() {
+    let mut s = state();
+    let old = s.selected.unwrap();
+    let old_version = s.version;
+    let q = s.quotes[&old].quote.clone();
+    key(&mut s, 'j');
+    let new = s.selected.unwrap();
+    assert_ne!(old, new);
+    s.dirty = false;
+    let at = s.now;
+    let late = Msg::Book {
+        code: old,
+        version: old_version,
+        at,
+        reply: Ok(Sourced::new(
+            fixtures::book(&q, 1, false),
+            Provenance::Simulated,
+        )),
+    };
+    update(&mut s, late);
+    assert!(
+        s.book.value.is_none(),
+        "a late book for the stock we left must not show"
+    );
+    assert!(!s.dirty);
+    // Same code but an old version (left and came back) is dropped too.
+    key(&mut s, 'k');
+    assert_eq!(s.selected, Some(old));
+    update(
+        &mut s,
+        Msg::Book {
+            code: old,
+            version: old_version,
+            at,
+            reply: Ok(Sourced::new(
+                fixtures::book(&q, 1, false),
+                Provenance::Simulated,
+            )),
+        },
+    );
+    assert!(s.book.value.is_none());
+    // A chart for another interval is dropped; the current one is taken.
+    let v = s.version;
+    let candles = fixtures::candles(30, Period::Week, 50_000, 1, fixtures::now().date_naive());
+    update(
+        &mut s,
+        Msg::Chart {
+            code: old,
+            period: Period::Week,
+            version: v,
+            at,
+            reply: Ok(Sourced::new(candles.clone(), Provenance::Simulated)),
+        },
+    );
+    assert!(s.chart.data.value.is_none());
+    update(
+        &mut s,
+        Msg::Chart {
+            code: old,
+            period: Period::Day,
+            version: v,
+            at,
+            reply: Ok(Sourced::new(candles, Provenance::Simulated)),
+        },
+    );
+    assert_eq!(s.chart.data.value.as_ref().map(|c| c.len()), Some(30));
+    update(
+        &mut s,
+        Msg::Book {
+            code: old,
+            version: v,
+            at,
+            reply: Ok(Sourced::new(
+                fixtures::book(&q, 1, false),
+                Provenance::Simulated,
+            )),
+        },
+    );
+    assert!(s.book.value.is_some());
+}
+
+#[test]
+fn a_failure_keeps_the_last_data_marked_stale_until_recovery() {
+    let mut s = state();
+    let c = s.selected.unwrap();
+    let v = s.version;
+    let before = s.book.value.clone();
+    let at = s.now + Duration::seconds(3);
+    update(
+        &mut s,
+        Msg::Book {
+            code: c,
+            version: v,
+            at,
+            reply: Err(Failure {
+                message: "connection refused".into(),
+                next_try: Some(at + Duration::seconds(4)),
+            }),
+        },
+    );
+    assert_eq!(s.book.value, before, "last good data stays on screen");
+    assert!(s.book.is_stale());
+    let p = hoga::tui::view::status::current_problem(&s).unwrap();
+    assert!(p.what.contains("order book") && p.message.contains("refused"));
+    let (label, _) = hoga::tui::view::status::source_label(&s);
+    assert!(label.starts_with("STALE since"), "{label}");
+    // Recovery clears the failure.
+    let q = s.quotes[&c].quote.clone();
+    update(
+        &mut s,
+        Msg::Book {
+            code: c,
+            version: v,
+            at: at + Duration::seconds(5),
+            reply: Ok(Sourced::new(
+                fixtures::book(&q, 2, false),
+                Provenance::Simulated,
+            )),
+        },
+    );
+    assert!(!s.book.is_stale());
+    assert!(hoga::tui::view::status::current_problem(&s).is_none());
+    assert_eq!(hoga::tui::view::status::source_label(&s).0, "SIMULATED");
+}
+
+#[test]
+fn idle_ticks_do_not_redraw_but_flashes_and_minutes_do() {
+    let mut s = state();
+    let t0 = s.now;
+    update(&mut s, Msg::Tick(t0));
+    s.dirty = false;
+    // Same second, then a few seconds later: nothing visible changes.
+    update(&mut s, Msg::Tick(t0 + Duration::milliseconds(250)));
+    update(&mut s, Msg::Tick(t0 + Duration::seconds(5)));
+    assert!(!s.dirty, "an idle tick must not redraw");
+    // Identical quotes (closed market) do not redraw either.
+    let same: Vec<_> = s
+        .quotes
+        .values()
+        .map(|c| Sourced::new(c.quote.clone(), c.provenance))
+        .collect();
+    let at = s.now;
+    update(
+        &mut s,
+        Msg::Quotes {
+            at,
+            reply: Ok(same),
+        },
+    );
+    assert!(!s.dirty, "identical data must not redraw");
+    // A price change flashes and redraws; the flash ending redraws once more.
+    let c = s.selected.unwrap();
+    let mut q = s.quotes[&c].quote.clone();
+    q.price = hoga::market::tick::tick_up(q.price);
+    update(
+        &mut s,
+        Msg::Quotes {
+            at,
+            reply: Ok(vec![Sourced::new(q, Provenance::Simulated)]),
+        },
+    );
+    assert!(s.dirty);
+    assert_eq!(s.quotes[&c].tick, 1);
+    s.dirty = false;
+    update(&mut s, Msg::Tick(at + Duration::milliseconds(100)));
+    update(&mut s, Msg::Tick(at + Duration::milliseconds(900)));
+    assert!(s.dirty, "the end of a flash redraws");
+    s.dirty = false;
+    // The clock shows minutes: the next minute redraws.
+    update(&mut s, Msg::Tick(at + Duration::seconds(61)));
+    assert!(s.dirty);
+}
+
+#[test]
+fn interest_lists_only_the_rows_on_screen() {
+    let mut s = fixtures::state(
+        (120, 24),
+        Scenario {
+            rows: 40,
+            universe: 60,
+            ..Scenario::default()
+        },
+    );
+    let cmds = update(&mut s, Msg::Resize(120, 20));
+    let i = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::SetInterest(i) => Some(i.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        i.watchlist.len(),
+        20 - 1 - 3,
+        "status bar, border, header, border"
+    );
+    assert_eq!(i.focused, s.selected);
+    assert_eq!(i.period, Some(Period::Day));
+    // Scrolling down changes which rows are polled.
+    key(&mut s, 'G');
+    let i2 = s.last_interest.clone().unwrap();
+    assert_eq!(i2.watchlist.last(), s.watchlists.current().codes.last());
+    // Narrow: only the focused watchlist fits; the chart, book and info are not polled.
+    update(&mut s, Msg::Resize(50, 20));
+    let i3 = s.last_interest.clone().unwrap();
+    assert_eq!(i3.period, None);
+    assert!(!i3.book && !i3.info);
+    assert!(!i3.watchlist.is_empty());
+}
+
+#[test]
+fn intervals_zoom_cursor_and_moving_averages() {
+    let mut s = state();
+    key(&mut s, ']');
+    assert_eq!(s.chart.period, Period::Week);
+    assert!(
+        s.chart.data.value.is_none(),
+        "the daily candles are not shown as weekly"
+    );
+    key(&mut s, '[');
+    key(&mut s, '[');
+    assert_eq!(s.chart.period, Period::Minute);
+    key(&mut s, '[');
+    assert_eq!(s.chart.period, Period::Minute);
+    let mut s = state();
+    let len = s.chart.data.value.as_ref().unwrap().len();
+    key(&mut s, 'h');
+    assert_eq!(s.chart.cursor, Some(len - 2));
+    key(&mut s, 'l');
+    assert_eq!(
+        s.chart.cursor, None,
+        "back on the newest candle follows it again"
+    );
+    key(&mut s, 'H');
+    assert!(s.chart.end.is_some_and(|e| e < len));
+    key(&mut s, '+');
+    assert_eq!(s.chart.stride, 3);
+    key(&mut s, '-');
+    key(&mut s, '-');
+    assert_eq!(s.chart.stride, 1);
+    let before = s.chart.mas;
+    key(&mut s, '#');
+    assert_ne!(before[2], s.chart.mas[2]);
+}
+
+#[test]
+fn a_live_quote_moves_the_newest_candle() {
+    let mut s = state();
+    let c = s.selected.unwrap();
+    let mut q = s.quotes[&c].quote.clone();
+    let high = s.chart.data.value.as_ref().unwrap().last().unwrap().high;
+    q.price = hoga::market::Krw(high.0 + 1_000);
+    q.high = q.price;
+    let at = s.now;
+    let version = s.version;
+    update(
+        &mut s,
+        Msg::Quote {
+            code: c,
+            version,
+            at,
+            reply: Ok(Sourced::new(q.clone(), Provenance::Simulated)),
+        },
+    );
+    let last = *s.chart.data.value.as_ref().unwrap().last().unwrap();
+    assert_eq!(last.close, q.price);
+    assert_eq!(last.high, q.price);
+}
+
+#[test]
+fn mouse_clicks_focus_and_select_and_the_wheel_scrolls() {
+    let mut s = state();
+    // Third body row of the watchlist (border + header above it).
+    update(
+        &mut s,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 5,
+            row: 4,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(s.wl_selected, Some(code("373220")));
+    assert_eq!(s.selected, Some(code("373220")));
+    update(
+        &mut s,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollDown,
+            column: 5,
+            row: 6,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(s.wl_selected, Some(code("207940")));
+    // A click in the book focuses it.
+    update(
+        &mut s,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 100,
+            row: 10,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(s.focus, Pane::Book);
+}
+
+#[test]
+fn help_lists_every_action_and_closes() {
+    let mut s = state();
+    key(&mut s, '?');
+    assert_eq!(s.mode, Mode::Help);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 50)).unwrap();
+    s.size = (120, 50);
+    term.draw(|f| hoga::tui::view::draw(&s, f.buffer_mut()))
+        .unwrap();
+    let text: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    for a in hoga::tui::action::Action::ALL {
+        assert!(text.contains(a.name()), "help misses {}", a.name());
+    }
+    special(&mut s, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(s.mode, Mode::Normal);
+}
