@@ -365,3 +365,129 @@ async fn dry_run_writes_nothing() {
     assert_eq!(before.iter().filter(|p| p.ends_with("hoga.db")).count(), 0);
     let _ = day(2026, 1, 1).year();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_killed_mid_run_loses_nothing() {
+    let mut redis = PrivateRedis::start();
+    let sim = start(SimConfig::frozen(AFTER_CLOSE).rate(100)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&sim, 100);
+    let clock = clock();
+    let client = client(&cfg, dir.path(), clock.clone(), Some(&redis.url()));
+    let store = sqlite(dir.path()).await;
+    let codes: Vec<StockCode> = sim
+        .market()
+        .stocks()
+        .iter()
+        .map(|s| s.code)
+        .take(300)
+        .collect();
+    let mut p = plan(day(2026, 2, 2), day(2026, 3, 6), Via::Chart);
+    p.codes = Some(codes.clone());
+    let (client2, store2, clock2, p2) = (client.clone(), store.clone(), clock.clone(), p.clone());
+    let job = tokio::spawn(async move {
+        ingest(
+            &p2,
+            &client2,
+            Some(store2),
+            clock2,
+            CancellationToken::new(),
+        )
+        .await
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while store.count_bars().await.unwrap() < 60 * 20 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        client.redis_up(),
+        Some(true),
+        "Redis was in use before the kill"
+    );
+    redis.kill();
+    let s = job.await.unwrap();
+    eprintln!("{}", s.render());
+    assert_eq!(client.redis_up(), Some(false), "the client noticed");
+    assert_eq!(s.failed, vec![]);
+    assert_eq!(s.exit_code, 0);
+    // Switching from the shared budget to the local one may cost a refusal at the seam (the
+    // client retries it); it must not become a storm.
+    assert!(
+        sim.stats().rate_limited <= 2,
+        "{:?}",
+        sim.stats().rate_limited
+    );
+    assert_matches_truth(store.as_ref(), &sim, &codes, p.from, p.to).await;
+}
+
+/// A TUI-like poller (interactive quotes every 100 ms) and an ingest share one appkey at
+/// KIS's real 18 requests/s, coordinated through Redis: the sim never answers EGW00201.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poller_and_ingest_on_one_appkey_never_trip_the_limit() {
+    let redis = PrivateRedis::start();
+    let sim = start(SimConfig::frozen(AFTER_CLOSE).rate(18)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&sim, 18);
+    let clock = clock();
+    let prefix = format!("hoga-shared-{}", std::process::id());
+    let batch = client_with_prefix(
+        &cfg,
+        &dir.path().join("a"),
+        clock.clone(),
+        Some(&redis.url()),
+        &prefix,
+    );
+    let tui = client_with_prefix(
+        &cfg,
+        &dir.path().join("b"),
+        clock.clone(),
+        Some(&redis.url()),
+        &prefix,
+    );
+    let store = sqlite(dir.path()).await;
+    let codes: Vec<StockCode> = sim
+        .market()
+        .stocks()
+        .iter()
+        .map(|s| s.code)
+        .take(90)
+        .collect();
+    let mut p = plan(day(2026, 2, 2), day(2026, 3, 6), Via::Chart);
+    p.codes = Some(codes.clone());
+    let stop = CancellationToken::new();
+    let poll_codes = codes[..5].to_vec();
+    let (tui2, stop2) = (tui.clone(), stop.clone());
+    let poller = tokio::spawn(async move {
+        let (mut ok, mut err) = (0u32, 0u32);
+        while !stop2.is_cancelled() {
+            for c in &poll_codes {
+                match tui2.quote(*c, hoga::kis::Priority::Interactive).await {
+                    Ok(_) => ok += 1,
+                    Err(_) => err += 1,
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        (ok, err)
+    });
+    let s = ingest(
+        &p,
+        &batch,
+        Some(store.clone()),
+        clock,
+        CancellationToken::new(),
+    )
+    .await;
+    stop.cancel();
+    let (ok, err) = poller.await.unwrap();
+    eprintln!("{}\npoller: {ok} quotes, {err} errors", s.render());
+    assert_eq!(s.exit_code, 0);
+    assert!(
+        ok >= 10,
+        "the poller was served while the ingest ran ({ok})"
+    );
+    assert_eq!(err, 0);
+    assert_eq!(sim.stats().rate_limited, 0, "EGW00201 served");
+    assert_eq!(s.rate_limited, 0);
+    assert_matches_truth(store.as_ref(), &sim, &codes, p.from, p.to).await;
+}

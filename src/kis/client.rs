@@ -172,11 +172,14 @@ impl KisClient {
         };
         let coord = match (&opts.redis_url, &appkey) {
             (Some(url), Some(key)) => {
+                // Per environment, app key and server: two kis-sims with the same test key
+                // must not share tokens.
                 let base = format!(
-                    "{}:kis:{}:{}",
+                    "{}:kis:{}:{}:{}",
                     opts.redis_prefix,
                     env.label(),
-                    &sha256_hex(key.expose_secret())[..16]
+                    &sha256_hex(key.expose_secret())[..16],
+                    &sha256_hex(&base_url)[..8]
                 );
                 match RedisCoord::new(url, base, opts.redis_timeout, opts.redis_retry_after) {
                     Ok(c) => Some(Arc::new(c)),

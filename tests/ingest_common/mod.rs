@@ -39,14 +39,80 @@ pub fn config(sim: &SimHandle, rate: u32) -> Config {
 }
 
 pub fn client(cfg: &Config, dir: &Path, clock: SharedClock, redis_url: Option<&str>) -> KisClient {
+    let prefix = format!("hoga-test-{}-{}", std::process::id(), fastrand::u32(..));
+    client_with_prefix(cfg, dir, clock, redis_url, &prefix)
+}
+
+/// A client coordinating through Redis under `prefix` (clients sharing it share the budget).
+pub fn client_with_prefix(
+    cfg: &Config,
+    dir: &Path,
+    clock: SharedClock,
+    redis_url: Option<&str>,
+    prefix: &str,
+) -> KisClient {
     let mut o = ClientOptions::in_dirs(dir.join("state"), dir.join("data"));
     o.clock = clock;
     o.retry_base = Duration::from_millis(20);
     if let Some(url) = redis_url {
         o.redis_url = Some(url.to_string());
-        o.redis_prefix = format!("hoga-test-{}-{}", std::process::id(), fastrand::u32(..));
+        o.redis_prefix = prefix.to_string();
     }
     KisClient::new(cfg, o).expect("client builds")
+}
+
+/// A private redis-server on a free port, killed on drop.
+pub struct PrivateRedis {
+    pub child: std::process::Child,
+    pub port: u16,
+}
+
+impl PrivateRedis {
+    pub fn start() -> PrivateRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        PrivateRedis { child, port }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 pub fn plan(from: NaiveDate, to: NaiveDate, via: Via) -> Plan {
