@@ -184,8 +184,19 @@ async fn unknown_code_and_bad_key_fail_at_once() {
         &config(&sim, 200),
         options(dir.path(), Some(manual_clock().1)),
     );
-    let e = c.quote(code("999990"), P).await.unwrap_err();
-    assert!(e.is_not_found() || !e.is_retryable(), "{e:?}");
+    let unknown = code("999990");
+    let e = c.quote(unknown, P).await.unwrap_err();
+    assert!(e.is_not_found(), "{e:?}");
+    assert!(e.to_string().contains("999990"), "{e}");
+    assert!(c.order_book(unknown, P).await.unwrap_err().is_not_found());
+    assert!(c.stock_info(unknown, P).await.unwrap_err().is_not_found());
+    assert!(
+        c.multi_quote(&[unknown, code("005930")], P)
+            .await
+            .unwrap()
+            .len()
+            == 1
+    );
     assert_eq!(c.metrics().retries, 0);
 
     let mut cfg = config(&sim, 200);
