@@ -737,6 +737,13 @@ impl KisClient {
             match r {
                 Ok(i) => i,
                 Err(e) if e.is_unsupported() => self.info_from_master(code).await?,
+                // "조회할 내용이 없습니다": nothing under that code.
+                Err(e) if e.msg_cd() == Some("KIOK0560") => {
+                    return Err(KisError::NotFound {
+                        endpoint: wire::request::STOCK_INFO.name.to_string(),
+                        code: code.to_string(),
+                    });
+                }
                 Err(e) => return Err(e),
             }
         };
