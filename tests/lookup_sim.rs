@@ -417,3 +417,52 @@ async fn a_dead_redis_never_reaches_the_user() {
         started.elapsed()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn virtual_server_quotes_and_info_fall_back_as_kis_requires() {
+    // 모의투자: 1 request/s, no multi-quote and no search-stock-info (the client falls back).
+    let env = start(SimConfig::frozen(FROZEN).seed(7).virtual_server()).await;
+    let out = env.hoga_env(
+        &["quote", "005930", "000660", "--json"],
+        TEST_APP_KEY,
+        TEST_APP_SECRET,
+        &[
+            ("HOGA_REDIS_ENABLED", "false"),
+            ("HOGA_KIS_VIRTUAL", "true"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (i, c) in ["005930", "000660"].iter().enumerate() {
+        let truth = env.sim.market().quote_at(code(c), env.now()).unwrap();
+        assert_eq!(v[i]["code"], *c);
+        assert_eq!(v[i]["price"], truth.price.0);
+        assert_eq!(
+            v[i]["name"],
+            truth.name.unwrap(),
+            "name filled in on virtual too"
+        );
+        assert_eq!(v[i]["provenance"]["env"], "virtual");
+    }
+    assert_eq!(
+        env.sim.stats().rate_limited,
+        0,
+        "no EGW00201 at 1 request/s"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partly_unknown_codes_print_the_known_and_exit_1() {
+    let env = start(SimConfig::frozen(FROZEN).seed(7)).await;
+    let out = env.hoga(&["quote", "005930", "999999", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().map(Vec::len), Some(1));
+    assert_eq!(v[0]["code"], "005930");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("999999"));
+}
