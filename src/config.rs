@@ -8,7 +8,7 @@
 
 mod load;
 
-pub use load::{ConfigError, EnvVars, LoadedConfig, Origin};
+pub use load::{ConfigError, EXAMPLE_CONFIG, EnvVars, LoadedConfig, Origin};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};

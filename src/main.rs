@@ -51,7 +51,12 @@ fn run(cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match cli.command {
-        Some(command) => match command {},
+        Some(command) => Ok(ExitCode::from(hoga::lookup::execute(
+            command.into_lookup(),
+            &loaded.config,
+            &paths,
+            cli.source.into(),
+        ))),
         None if cli.ingest => {
             let rt = tokio::runtime::Runtime::new()?;
             let code = rt.block_on(hoga::ingest::cmd::main(
@@ -61,7 +66,24 @@ fn run(cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
             ));
             Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
-        None => run_tui(&cli, &loaded.config, &paths),
+        None => {
+            // The TUI keeps logs off the terminal; show config warnings before it takes over
+            // (they stay in the scrollback after it exits).
+            for w in &loaded.warnings {
+                eprintln!("hoga: warning: {w}");
+            }
+            // First run: leave a commented config (every key at its default) to edit.
+            if cli.config.is_none() {
+                match Config::create_default_file(&paths) {
+                    Ok(Some(p)) => {
+                        tracing::info!("wrote a commented default config to {}", p.display())
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("cannot write a default config file: {e}"),
+                }
+            }
+            run_tui(&cli, &loaded.config, &paths)
+        }
     }
 }
 

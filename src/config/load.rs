@@ -12,6 +12,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
+/// `config.example.toml`: every key, commented, at its default.
+pub const EXAMPLE_CONFIG: &str = include_str!("../../config.example.toml");
+
 /// Keys whose default is `None` (so they are absent from the serialized defaults the override
 /// schema is built from), with an example value of their type.
 const OPTIONAL_KEYS: &[(&str, &str, Kind)] = &[
@@ -244,6 +247,35 @@ impl Config {
             env_overrides: overrides.into_values().collect(),
             warnings,
         })
+    }
+
+    /// Writes the commented example config (every key at its default) to `paths.config_file` if
+    /// no file is there yet, mode 0600 since the user may add secrets. Returns the path written.
+    pub fn create_default_file(paths: &Paths) -> std::io::Result<Option<PathBuf>> {
+        let path = &paths.config_file;
+        if path.exists() {
+            return Ok(None);
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        match opts.open(path) {
+            Ok(mut f) => {
+                use std::io::Write;
+                f.write_all(EXAMPLE_CONFIG.as_bytes())?;
+                Ok(Some(path.clone()))
+            }
+            // Another process created it first: theirs stands.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The effective config as TOML, secrets shown as `"<redacted, N chars>"`.
@@ -1096,6 +1128,30 @@ mod tests {
         assert!(err.to_string().contains("nope.toml"));
     }
 
+    #[test]
+    fn default_file_is_created_once_private_and_loads_as_defaults() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let paths = Paths::under(&tmp.path().join("nested"));
+        let written = Config::create_default_file(&paths).expect("create");
+        assert_eq!(written.as_deref(), Some(paths.config_file.as_path()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&paths.config_file)
+                .expect("stat")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&paths.config_file, "[ui]\nmouse = false\n").expect("user edit");
+        assert_eq!(
+            Config::create_default_file(&paths).expect("second call"),
+            None
+        );
+        let l = Config::load_with_env(None, &paths, &EnvVars::default()).expect("loads");
+        assert!(!l.config.ui.mouse, "the user's file is never overwritten");
+    }
+
     #[cfg(unix)]
     #[test]
     fn readable_secret_file_warns() {
@@ -1172,7 +1228,7 @@ mod tests {
 
     #[test]
     fn example_config_documents_every_key_and_equals_defaults() {
-        let text = include_str!("../../config.example.toml");
+        let text = EXAMPLE_CONFIG;
         let l = load_str(text, &[]).expect("example parses");
         assert_eq!(
             l.config.to_redacted_toml(),

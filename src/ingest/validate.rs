@@ -119,6 +119,11 @@ pub fn check(
             ));
             continue;
         }
+        if c.volume == 0 && (c.open.0 == 0 || c.high.0 == 0 || c.low.0 == 0) {
+            // No trade that day (a halted stock's quote): there is no bar to store, and
+            // nothing wrong with the data.
+            continue;
+        }
         let base_today = prev
             .filter(|(d, _)| *d == rules.calendar.prev_trading_day(c.date))
             .map(|(_, close)| close);

@@ -27,8 +27,8 @@ use crate::paths::Paths;
 use crate::source::DataSource;
 use std::sync::Arc;
 
-/// The data source for the monitor, from the source factory: KIS (behind the cache) when
-/// credentials are configured or `--source kis`, the simulated market otherwise.
+/// The data source for the monitor: KIS when credentials exist (or `--source kis`), else the
+/// simulated market (see `source::factory`).
 pub async fn source_for(
     choice: SourceArg,
     config: &Config,

@@ -1,0 +1,244 @@
+//! Shared helpers for the ingest tests against kis-sim: start the sim, build a client on it,
+//! run an ingest, compare the store with the sim's ground truth.
+#![allow(dead_code)]
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hoga::clock::SharedClock;
+use hoga::config::Config;
+use hoga::ingest::report::Silent;
+use hoga::ingest::source::KisIngest;
+use hoga::ingest::{Deps, Plan, Summary, Via, run};
+use hoga::kis::{ClientOptions, KisClient};
+use hoga::market::{Calendar, StockCode};
+use hoga::sim::{SimConfig, SimHandle, SimServer, TEST_APP_KEY, TEST_APP_SECRET};
+use hoga::store::{Store, StoreSpec};
+use secrecy::SecretString;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+pub const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+pub async fn start(cfg: SimConfig) -> SimHandle {
+    SimServer::start(cfg).await.expect("kis-sim starts")
+}
+
+/// A config pointing at the sim with the test appkey, `rate` requests/s, Redis off.
+pub fn config(sim: &SimHandle, rate: u32) -> Config {
+    let mut c = Config::default();
+    c.kis.app_key = Some(SecretString::from(TEST_APP_KEY.to_string()));
+    c.kis.app_secret = Some(SecretString::from(TEST_APP_SECRET.to_string()));
+    c.kis.base_url = Some(sim.base_url());
+    c.kis.master_url = sim.master_url();
+    c.kis.requests_per_sec = Some(rate);
+    c.kis.request_timeout_ms = 5_000;
+    c.kis.connect_timeout_ms = 1_000;
+    c.redis.enabled = false;
+    c
+}
+
+pub fn client(cfg: &Config, dir: &Path, clock: SharedClock, redis_url: Option<&str>) -> KisClient {
+    let prefix = format!("hoga-test-{}-{}", std::process::id(), fastrand::u32(..));
+    client_with_prefix(cfg, dir, clock, redis_url, &prefix)
+}
+
+/// A client coordinating through Redis under `prefix` (clients sharing it share the budget).
+pub fn client_with_prefix(
+    cfg: &Config,
+    dir: &Path,
+    clock: SharedClock,
+    redis_url: Option<&str>,
+    prefix: &str,
+) -> KisClient {
+    let mut o = ClientOptions::in_dirs(dir.join("state"), dir.join("data"));
+    o.clock = clock;
+    o.retry_base = Duration::from_millis(20);
+    if let Some(url) = redis_url {
+        o.redis_url = Some(url.to_string());
+        o.redis_prefix = prefix.to_string();
+    }
+    KisClient::new(cfg, o).expect("client builds")
+}
+
+/// A private redis-server on a free port, killed on drop.
+pub struct PrivateRedis {
+    pub child: std::process::Child,
+    pub port: u16,
+}
+
+impl PrivateRedis {
+    pub fn start() -> PrivateRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        PrivateRedis { child, port }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn plan(from: NaiveDate, to: NaiveDate, via: Via) -> Plan {
+    Plan {
+        from,
+        to,
+        codes: None,
+        market: None,
+        via,
+        dry_run: false,
+        force: false,
+        concurrency: 16,
+        batch_size: 2_000,
+    }
+}
+
+pub async fn sqlite(dir: &Path) -> Arc<dyn Store> {
+    Arc::from(
+        StoreSpec::Sqlite(dir.join("hoga.db"))
+            .open()
+            .await
+            .expect("sqlite opens"),
+    )
+}
+
+pub async fn postgres() -> (String, Arc<dyn Store>) {
+    let schema = format!("hoga_ingest_{}_{}", std::process::id(), fastrand::u32(..));
+    let spec = StoreSpec::Postgres {
+        url: PG_URL.into(),
+        schema: Some(schema.clone()),
+    };
+    (
+        schema,
+        Arc::from(spec.open().await.expect("postgres opens")),
+    )
+}
+
+pub async fn drop_schema(schema: &str) {
+    let (client, conn) = tokio_postgres::connect(PG_URL, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
+}
+
+pub async fn ingest(
+    plan: &Plan,
+    client: &KisClient,
+    store: Option<Arc<dyn Store>>,
+    clock: SharedClock,
+    cancel: CancellationToken,
+) -> Summary {
+    run(
+        plan,
+        Deps {
+            source: Arc::new(KisIngest::new(client.clone())),
+            store,
+            clock,
+            cancel,
+            reporter: Arc::new(Silent),
+        },
+    )
+    .await
+    .expect("ingest runs")
+}
+
+/// Every stock in `codes` has exactly the sim's final bar for every trading day in
+/// `[from, to]` (no gaps, no extras, no duplicates), field by field. Returns the bar count.
+pub async fn assert_matches_truth(
+    store: &dyn Store,
+    sim: &SimHandle,
+    codes: &[StockCode],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> usize {
+    let market = sim.market();
+    let bars = store.bars(None, from, to).await.unwrap();
+    let mut expected = Vec::new();
+    for &code in codes {
+        for d in Calendar::krx().trading_days(from, to) {
+            if let Some(t) = market.final_day_bar(code, d)
+                && t.volume > 0
+            {
+                expected.push((code, d, t));
+            }
+        }
+    }
+    let stored: Vec<_> = bars
+        .iter()
+        .filter(|b| codes.contains(&b.bar.code))
+        .collect();
+    for b in &stored {
+        assert!(
+            Calendar::krx().is_trading_day(b.bar.date),
+            "{} stored for a non-trading day {}",
+            b.bar.code,
+            b.bar.date
+        );
+    }
+    let by_key: std::collections::HashMap<_, _> = stored
+        .iter()
+        .map(|b| ((b.bar.code, b.bar.date), b.bar))
+        .collect();
+    assert_eq!(by_key.len(), stored.len(), "duplicate bars");
+    let missing: Vec<_> = expected
+        .iter()
+        .filter(|(c, d, _)| !by_key.contains_key(&(*c, *d)))
+        .map(|(c, d, _)| format!("{c} {d}"))
+        .take(10)
+        .collect();
+    assert!(missing.is_empty(), "bars missing: {missing:?}");
+    assert_eq!(stored.len(), expected.len(), "extra bars");
+    for (code, d, t) in &expected {
+        let b = by_key[&(*code, *d)];
+        assert_eq!(
+            (b.open.0, b.high.0, b.low.0, b.close.0, b.volume, b.value.0),
+            (t.open, t.high, t.low, t.close, t.volume as i64, t.value),
+            "{code} {d}: stored vs served"
+        );
+    }
+    expected.len()
+}
+
+pub fn at(s: &str) -> DateTime<Utc> {
+    hoga::sim::clock::parse_instant(s).expect("instant")
+}
