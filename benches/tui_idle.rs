@@ -96,12 +96,8 @@ fn main() {
             None,
             tokio::time::sleep(Duration::from_secs(3)),
         );
-        let (warm_stats, rx) = {
-            // event_loop consumes the receiver; run it again with a fresh one after warm-up.
-            let s = warm.await.unwrap_or_else(|e| panic!("{e}"));
-            (s, ())
-        };
-        let _ = rx;
+        // event_loop consumed the receiver; the measured run gets a fresh feed and channel.
+        let warm_stats = warm.await.unwrap_or_else(|e| panic!("{e}"));
         println!(
             "warm-up: {} frames, {} messages, universe {} stocks, {} watchlist rows with quotes",
             warm_stats.frames,
