@@ -136,11 +136,13 @@ fn sample_quote(code: StockCode) -> Quote {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    // `cargo bench` passes `--bench`; there is nothing to filter.
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` does not, and then this is a
+    // quick smoke run rather than a measurement.
+    let full = std::env::args().any(|a| a == "--bench");
     let n: usize = std::env::var("HOGA_BENCH_N")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
+        .unwrap_or(if full { 20_000 } else { 200 });
     let private = start_private_redis();
     let (url, prefix) = match &private {
         Some((_, port)) => (format!("redis://127.0.0.1:{port}/"), "bench".to_string()),

@@ -953,20 +953,30 @@ fn info_table(i: &StockInfo, p: &Provenance) -> String {
 }
 
 fn search_table(found: &[&Listing]) -> String {
-    let mut t = Table::new(&[
+    // The master files carry no English names; show the column only when there are some.
+    let with_en = found
+        .iter()
+        .any(|l| l.name_en.as_deref().is_some_and(|n| !n.trim().is_empty()));
+    let mut cols = vec![
         ("CODE", Align::Left),
         ("NAME", Align::Left),
         ("MARKET", Align::Left),
-        ("NAME (EN)", Align::Left),
-    ]);
+    ];
+    if with_en {
+        cols.push(("NAME (EN)", Align::Left));
+    }
+    let mut t = Table::new(&cols);
     t.max_width = 32;
     for l in found {
-        t.row(vec![
+        let mut row = vec![
             l.code.to_string(),
             l.name.clone(),
             l.market.label().to_string(),
-            l.name_en.clone().unwrap_or_default(),
-        ]);
+        ];
+        if with_en {
+            row.push(l.name_en.clone().unwrap_or_default());
+        }
+        t.row(row);
     }
     t.render()
 }

@@ -34,6 +34,10 @@ impl Env {
 
     /// Runs `hoga` with only the environment the test chooses (no stray KIS_* or HOGA_*).
     fn hoga_with(&self, args: &[&str], key: &str, secret: &str) -> Output {
+        self.hoga_env(args, key, secret, &[("HOGA_REDIS_ENABLED", "false")])
+    }
+
+    fn hoga_env(&self, args: &[&str], key: &str, secret: &str, extra: &[(&str, &str)]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_hoga"))
             .args(args)
             .env_clear()
@@ -43,8 +47,8 @@ impl Env {
             .env("HOGA_KIS_MASTER_URL", self.sim.master_url())
             .env("HOGA_KIS_APP_KEY", key)
             .env("HOGA_KIS_APP_SECRET", secret)
-            // Never touch the shared Redis from a test.
-            .env("HOGA_REDIS_ENABLED", "false")
+            // Never touch the shared Redis from a test (callers pass HOGA_REDIS_*).
+            .envs(extra.iter().copied())
             .output()
             .expect("hoga runs")
     }
@@ -375,4 +379,87 @@ async fn source_mock_answers_without_kis() {
     assert_eq!(v["provenance"]["kind"], "simulated");
     assert!(v["price"].as_i64().unwrap() > 0);
     assert_eq!(env.sim.stats().requests, 0, "KIS not asked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_redis_never_reaches_the_user() {
+    let env = start(SimConfig::frozen(FROZEN).seed(7)).await;
+    // Nothing listens on this port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("redis://127.0.0.1:{port}/");
+    let started = std::time::Instant::now();
+    let out = env.hoga_env(
+        &["quote", "005930", "--json"],
+        TEST_APP_KEY,
+        TEST_APP_SECRET,
+        &[("HOGA_REDIS_ENABLED", "true"), ("HOGA_REDIS_URL", &url)],
+    );
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let truth = env
+        .sim
+        .market()
+        .quote_at(code("005930"), env.now())
+        .unwrap();
+    assert_eq!(v["price"], truth.price.0);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn virtual_server_quotes_and_info_fall_back_as_kis_requires() {
+    // 모의투자: 1 request/s, no multi-quote and no search-stock-info (the client falls back).
+    let env = start(SimConfig::frozen(FROZEN).seed(7).virtual_server()).await;
+    let out = env.hoga_env(
+        &["quote", "005930", "000660", "--json"],
+        TEST_APP_KEY,
+        TEST_APP_SECRET,
+        &[
+            ("HOGA_REDIS_ENABLED", "false"),
+            ("HOGA_KIS_VIRTUAL", "true"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (i, c) in ["005930", "000660"].iter().enumerate() {
+        let truth = env.sim.market().quote_at(code(c), env.now()).unwrap();
+        assert_eq!(v[i]["code"], *c);
+        assert_eq!(v[i]["price"], truth.price.0);
+        assert_eq!(
+            v[i]["name"],
+            truth.name.unwrap(),
+            "name filled in on virtual too"
+        );
+        assert_eq!(v[i]["provenance"]["env"], "virtual");
+    }
+    // EGW00201 counts are for the client's rate-limit tests; a stray one under load is retried
+    // by the client and must not change the answer checked above.
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partly_unknown_codes_print_the_known_and_exit_1() {
+    let env = start(SimConfig::frozen(FROZEN).seed(7)).await;
+    let out = env.hoga(&["quote", "005930", "999999", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().map(Vec::len), Some(1));
+    assert_eq!(v[0]["code"], "005930");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("999999"));
 }
