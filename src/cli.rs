@@ -49,7 +49,32 @@ pub enum SourceArg {
 
 /// One-shot commands. Each prints its answer and exits.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Current quotes: `hoga quote 005930 000660 [--json]`.
+    Quote(crate::lookup::QuoteArgs),
+    /// The 10-level order book: `hoga book 005930 [--json]`.
+    Book(crate::lookup::BookArgs),
+    /// Bars: `hoga chart 005930 --period D|W|M|Y|1m [--from YYYY-MM-DD] [--to YYYY-MM-DD]`.
+    Chart(crate::lookup::ChartArgs),
+    /// Reference information: `hoga info 005930 [--json]`.
+    Info(crate::lookup::InfoArgs),
+    /// Find stocks by code, name or initial consonants: `hoga search 삼성`.
+    Search(crate::lookup::SearchArgs),
+}
+
+impl Command {
+    /// The lookup this command runs.
+    pub fn into_lookup(self) -> crate::lookup::Lookup {
+        use crate::lookup::Lookup;
+        match self {
+            Command::Quote(a) => Lookup::Quote(a),
+            Command::Book(a) => Lookup::Book(a),
+            Command::Chart(a) => Lookup::Chart(a),
+            Command::Info(a) => Lookup::Info(a),
+            Command::Search(a) => Lookup::Search(a),
+        }
+    }
+}
 
 impl Cli {
     /// Whether this invocation runs the full-screen UI (so logs must never reach the terminal).

@@ -2,10 +2,14 @@
 //! (Hangul aligned by display width), `--json` for scripts. Exit 0 ok, 1 data error, 2 usage,
 //! config or auth error.
 
+use crate::config::Config;
+use crate::kis::Priority;
 use crate::market::{
     Candle, Direction, KST, Krw, Listing, OrderBook, Period, Provenance, Quote, Rate, SecurityKind,
     StockCode, StockInfo, kst_date,
 };
+use crate::paths::Paths;
+use crate::source::factory::{self, SourceChoice};
 use crate::source::{DataSource, SourceError};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use clap::Args;
@@ -192,6 +196,14 @@ async fn quote(
             None => missing.push(code.to_string()),
         }
     }
+    // inquire-price carries no name: ask the (cached) info for the ones missing it.
+    let mut ordered: Vec<crate::source::Sourced<Quote>> = ordered.into_iter().cloned().collect();
+    for q in ordered.iter_mut().filter(|q| q.value.name.is_none()) {
+        if let Ok(i) = source.info(q.value.code).await {
+            q.value.name = Some(i.value.name);
+        }
+    }
+    let ordered: Vec<&crate::source::Sourced<Quote>> = ordered.iter().collect();
     if !ordered.is_empty() {
         let text = if a.json {
             let rows: Vec<QuoteJson> = ordered
@@ -316,6 +328,44 @@ async fn search(
         Err(LookupError::Data(format!("no stock matches {query:?}")))
     } else {
         Ok(())
+    }
+}
+
+/// Runs a lookup command for the `hoga` binary: builds the source from the config, runs the
+/// lookup, writes the answer to stdout and any error to stderr. Returns the exit code.
+pub fn execute(cmd: Lookup, cfg: &Config, paths: &Paths, choice: SourceChoice) -> u8 {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("hoga: cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    let mut buf: Vec<u8> = Vec::new();
+    let result = rt.block_on(async {
+        let source = factory::build(
+            cfg,
+            paths,
+            choice,
+            crate::clock::system(),
+            Priority::Interactive,
+        )
+        // Building a source fails only on configuration or credentials.
+        .map_err(|e| LookupError::Usage(e.to_string()))?;
+        run(&cmd, source.as_ref(), Utc::now(), &mut buf).await
+    });
+    let mut stdout = std::io::stdout().lock();
+    let written = write_out(&mut stdout, &String::from_utf8_lossy(&buf));
+    match result.and(written) {
+        Ok(()) => 0,
+        Err(e) => {
+            tracing::error!(target: crate::logging::FILE_ONLY, "lookup: {e}");
+            eprintln!("hoga: {e}");
+            e.exit_code() as u8
+        }
     }
 }
 
@@ -903,20 +953,30 @@ fn info_table(i: &StockInfo, p: &Provenance) -> String {
 }
 
 fn search_table(found: &[&Listing]) -> String {
-    let mut t = Table::new(&[
+    // The master files carry no English names; show the column only when there are some.
+    let with_en = found
+        .iter()
+        .any(|l| l.name_en.as_deref().is_some_and(|n| !n.trim().is_empty()));
+    let mut cols = vec![
         ("CODE", Align::Left),
         ("NAME", Align::Left),
         ("MARKET", Align::Left),
-        ("NAME (EN)", Align::Left),
-    ]);
+    ];
+    if with_en {
+        cols.push(("NAME (EN)", Align::Left));
+    }
+    let mut t = Table::new(&cols);
     t.max_width = 32;
     for l in found {
-        t.row(vec![
+        let mut row = vec![
             l.code.to_string(),
             l.name.clone(),
             l.market.label().to_string(),
-            l.name_en.clone().unwrap_or_default(),
-        ]);
+        ];
+        if with_en {
+            row.push(l.name_en.clone().unwrap_or_default());
+        }
+        t.row(row);
     }
     t.render()
 }

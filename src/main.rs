@@ -51,7 +51,12 @@ fn run(cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match cli.command {
-        Some(command) => match command {},
+        Some(command) => Ok(ExitCode::from(hoga::lookup::execute(
+            command.into_lookup(),
+            &loaded.config,
+            &paths,
+            cli.source.into(),
+        ))),
         None if cli.ingest => {
             let rt = tokio::runtime::Runtime::new()?;
             let code = rt.block_on(hoga::ingest::cmd::main(

@@ -84,7 +84,7 @@ fn config(port: u16) -> RedisConfig {
         url: format!("redis://127.0.0.1:{port}/"),
         key_prefix: "kis".to_string(),
         // Generous for two loaded cores; the point is that it is bounded.
-        timeout_ms: 250,
+        timeout_ms: 1_000,
         retry_after_ms: 300,
     }
 }

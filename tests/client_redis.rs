@@ -124,3 +124,129 @@ async fn unreachable_redis_fails_fast_and_backs_off() {
     assert!(t2.elapsed() < Duration::from_millis(5));
     assert!(t.elapsed() < Duration::from_secs(2));
 }
+
+mod client_support;
+
+/// A private redis-server this test may kill.
+struct PrivateRedis {
+    port: u16,
+    child: std::process::Child,
+}
+
+impl PrivateRedis {
+    fn start(port: u16) -> PrivateRedis {
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server on PATH");
+        PrivateRedis { port, child }
+    }
+
+    async fn wait_ready(&self) {
+        let url = format!("redis://127.0.0.1:{}/", self.port);
+        for _ in 0..200 {
+            if let Ok(c) = redis::Client::open(url.as_str())
+                && let Ok(mut conn) = c.get_multiplexed_async_connection().await
+                && redis::cmd("PING")
+                    .query_async::<String>(&mut conn)
+                    .await
+                    .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("private redis did not start");
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_keep_working_when_redis_dies_and_use_it_again_when_it_returns() {
+    use client_support::*;
+    use hoga::kis::Priority;
+    let port = free_port();
+    let mut redis = PrivateRedis::start(port);
+    redis.wait_ready().await;
+    let sim = start(hoga::sim::SimConfig::frozen(SESSION).rate(100)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = options(dir.path(), Some(manual_clock().1));
+    o.redis_url = Some(format!("redis://127.0.0.1:{port}/"));
+    o.redis_prefix = unique("kill");
+    o.redis_timeout = Duration::from_millis(100);
+    o.redis_retry_after = Duration::from_millis(300);
+    let mut cfg = config(&sim, 100);
+    cfg.kis.rate_share = 0.5;
+    let c = client(&cfg, o);
+    let codes = codes(&sim, 20);
+    for code in &codes {
+        c.quote(*code, Priority::Interactive).await.unwrap();
+    }
+    assert_eq!(c.redis_up(), Some(true));
+    assert_eq!(
+        c.limiter_usage().1,
+        100,
+        "Redis coordinates: the whole budget"
+    );
+
+    redis.kill();
+    let t = Instant::now();
+    for code in &codes {
+        c.quote(*code, Priority::Interactive).await.unwrap();
+    }
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "no call waited on the dead Redis: {:?}",
+        t.elapsed()
+    );
+    assert_eq!(c.redis_up(), Some(false));
+    assert_eq!(
+        c.limiter_usage().1,
+        50,
+        "without Redis only the configured share"
+    );
+
+    let redis2 = PrivateRedis::start(port);
+    redis2.wait_ready().await;
+    let back = async {
+        loop {
+            c.quote(codes[0], Priority::Interactive).await.unwrap();
+            if c.redis_up() == Some(true) && c.limiter_usage().1 == 100 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), back)
+        .await
+        .expect("Redis used again after it came back");
+    assert_eq!(sim.stats().rate_limited, 0);
+}

@@ -184,8 +184,19 @@ async fn unknown_code_and_bad_key_fail_at_once() {
         &config(&sim, 200),
         options(dir.path(), Some(manual_clock().1)),
     );
-    let e = c.quote(code("999990"), P).await.unwrap_err();
-    assert!(e.is_not_found() || !e.is_retryable(), "{e:?}");
+    let unknown = code("999990");
+    let e = c.quote(unknown, P).await.unwrap_err();
+    assert!(e.is_not_found(), "{e:?}");
+    assert!(e.to_string().contains("999990"), "{e}");
+    assert!(c.order_book(unknown, P).await.unwrap_err().is_not_found());
+    assert!(c.stock_info(unknown, P).await.unwrap_err().is_not_found());
+    assert!(
+        c.multi_quote(&[unknown, code("005930")], P)
+            .await
+            .unwrap()
+            .len()
+            == 1
+    );
     assert_eq!(c.metrics().retries, 0);
 
     let mut cfg = config(&sim, 200);
@@ -483,4 +494,32 @@ async fn master_files_fall_back_to_the_last_good_copy() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("no saved copy"), "{e}");
+}
+
+#[tokio::test]
+async fn padded_empty_rows_are_skipped() {
+    let sim = start(SimConfig::frozen(SESSION).rate(500)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(
+        &config(&sim, 500),
+        options(dir.path(), Some(manual_clock().1)),
+    );
+    let now = session_instant();
+    let to = kst_date(now);
+    let from = to - CDur::days(250);
+    let code = codes(&sim, 1)[0];
+    let clean = c
+        .period_chart(code, Period::Day, from, to, P)
+        .await
+        .unwrap();
+    sim.add_fault(FaultRule::always(FaultKind::EmptyRows));
+    let padded = c
+        .period_chart(code, Period::Day, from, to, P)
+        .await
+        .unwrap();
+    assert_eq!(clean, padded);
+    let mins = c.minute_chart(code, P).await.unwrap();
+    assert_eq!(mins.len(), sim.market().minute_bars_at(code, now).len());
+    let qs = c.multi_quote(&codes(&sim, 10), P).await.unwrap();
+    assert_eq!(qs.len(), 10);
 }

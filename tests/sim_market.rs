@@ -238,3 +238,35 @@ fn halted_stock_does_not_trade() {
             .managed
     );
 }
+
+#[test]
+fn some_days_close_at_the_limit_with_the_right_sign() {
+    let m = market(42, "2026-11-26 16:00");
+    let now = m.now();
+    let from = NaiveDate::from_ymd_opt(2024, 11, 1).unwrap();
+    let to = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let (mut up, mut down) = (0, 0);
+    for s in m.stocks().iter().step_by(5) {
+        let g = grid(&m, s.code);
+        for b in m.daily_bars_at(s.code, from, to, now) {
+            let (lo, hi) = g.limits(b.base);
+            if b.close == hi && b.close > b.base {
+                up += 1;
+            }
+            if b.close == lo && b.close < b.base {
+                down += 1;
+            }
+        }
+    }
+    assert!(up > 10 && down > 3, "upper {up}, lower {down}");
+    // The sign code of a limit close is 1 (상한) / 4 (하한).
+    let s = m.stocks().iter().find_map(|s| {
+        let bars = m.daily_bars_at(s.code, to, to, now);
+        let b = bars.first()?;
+        (b.close == grid(&m, s.code).limits(b.base).1 && b.close > b.base).then_some(s.code)
+    });
+    if let Some(c) = s {
+        let q = m.quote_at(c, now).unwrap();
+        assert_eq!(q.direction(), hoga::market::Direction::UpperLimit);
+    }
+}

@@ -101,13 +101,24 @@ impl RedisCache {
             c.down_until = Some(Instant::now() + self.retry_after);
         }
         self.counters.error();
-        if self.health.swap(DOWN, Ordering::Relaxed) != DOWN {
-            tracing::warn!(
+        let retry_in_ms = self.retry_after.as_millis() as u64;
+        match self.health.swap(DOWN, Ordering::Relaxed) {
+            // Lost mid-run: worth a warning.
+            UP => tracing::warn!(
                 op = what,
                 error = err,
-                retry_in_ms = self.retry_after.as_millis() as u64,
+                retry_in_ms,
                 "redis unavailable; using the in-memory cache"
-            );
+            ),
+            // Never reached (often simply not installed): the memory cache is the normal case
+            // then, and a warning on every lookup command would be noise.
+            UNKNOWN => tracing::debug!(
+                op = what,
+                error = err,
+                retry_in_ms,
+                "redis not reachable; using the in-memory cache"
+            ),
+            _ => {}
         }
     }
 

@@ -4,7 +4,7 @@
 //! 2 configuration or authentication error, 3 nothing could be fetched.
 
 use super::args::IngestArgs;
-use super::report::{Bar, Lines, Reporter, Silent};
+use super::report::{Bar, Lines, Reporter};
 use super::source::IngestSource;
 use super::{Deps, EXIT_CONFIG, EXIT_NOTHING, IngestError, Plan, Summary, Via, run};
 use crate::clock::SharedClock;
@@ -171,9 +171,7 @@ pub async fn execute(
             }
         }
     };
-    let reporter: Arc<dyn Reporter> = if args.json && !std::io::stderr().is_terminal() {
-        Arc::new(Silent)
-    } else if std::io::stderr().is_terminal() {
+    let reporter: Arc<dyn Reporter> = if std::io::stderr().is_terminal() {
         Arc::new(Bar::new())
     } else {
         Arc::new(Lines::new(Duration::from_secs(5)))
@@ -209,7 +207,7 @@ pub async fn execute(
 pub fn print_summary(summary: &Summary, json: bool) {
     eprint!("{}", summary.render());
     if json {
-        match serde_json::to_string_pretty(summary) {
+        match serde_json::to_string(summary) {
             Ok(text) => println!("{text}"),
             Err(e) => eprintln!("hoga --ingest: summary as JSON: {e}"),
         }

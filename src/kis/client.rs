@@ -172,11 +172,14 @@ impl KisClient {
         };
         let coord = match (&opts.redis_url, &appkey) {
             (Some(url), Some(key)) => {
+                // Per environment, app key and server: two kis-sims with the same test key
+                // must not share tokens.
                 let base = format!(
-                    "{}:kis:{}:{}",
+                    "{}:kis:{}:{}:{}",
                     opts.redis_prefix,
                     env.label(),
-                    &sha256_hex(key.expose_secret())[..16]
+                    &sha256_hex(key.expose_secret())[..16],
+                    &sha256_hex(&base_url)[..8]
                 );
                 match RedisCoord::new(url, base, opts.redis_timeout, opts.redis_retry_after) {
                     Ok(c) => Some(Arc::new(c)),
@@ -734,6 +737,13 @@ impl KisClient {
             match r {
                 Ok(i) => i,
                 Err(e) if e.is_unsupported() => self.info_from_master(code).await?,
+                // "조회할 내용이 없습니다": nothing under that code.
+                Err(e) if e.msg_cd() == Some("KIOK0560") => {
+                    return Err(KisError::NotFound {
+                        endpoint: wire::request::STOCK_INFO.name.to_string(),
+                        code: code.to_string(),
+                    });
+                }
                 Err(e) => return Err(e),
             }
         };

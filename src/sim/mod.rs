@@ -9,6 +9,36 @@
 //!   enforces, the faults it exhibits, the files it serves, what it counted.
 //!
 //! Test credentials: [`TEST_APP_KEY`] / [`TEST_APP_SECRET`] are accepted by default.
+//!
+//! # Choices where KIS_API.md leaves room (documented so client and sim agree)
+//!
+//! - Unknown stock code: inquire-price, the order book and both charts answer `rt_cd` "0" with
+//!   zeroed fields (`stck_prpr` "0", `askp1` "0") and no rows, as python-kis implies; a
+//!   multi-quote row for an unknown code carries the code and zeros; search-stock-info answers
+//!   `rt_cd` "7", `KIOK0560` "조회할 내용이 없습니다" with an empty `output`.
+//! - Gateway errors (EGW…: bad/missing appkey or secret, token invalid/missing/expired, rate
+//!   limit, transient) are HTTP 500 with keys `rt_cd, msg1, msg_cd`. A tr_id that does not match
+//!   the path, or a real-only TR (FHKST11300006, CTPF1002R) on the virtual server, is HTTP 500
+//!   `OPSQ0002` "없는 서비스 코드 입니다" with keys `rt_cd, msg_cd, msg1`. A missing query
+//!   parameter is HTTP 200 `rt_cd` "1" `OPSQ2001` `ERROR INPUT FIELD NOT FOUND [NAME]`; a bad
+//!   value `OPSQ2002` `ERROR INVALID INPUT FIELD [NAME]`. Missing/odd `authorization` →
+//!   EGW00205, empty bearer → EGW00122, missing/odd `custtype` → EGW00208.
+//! - tokenP: the 60-second guard applies to every tokenP call, including one that would get the
+//!   same token back; `expires_in` is the remaining lifetime of the returned token.
+//! - Before 08:30 on a trading day, and all day on holidays, every quote is the last trading
+//!   day's final state. Before the first trade of a day `stck_oprc/hgpr/lwpr` are "0".
+//! - The order book's expected fill (`output2.antc_*`): the auction's price and volume during
+//!   the opening/closing auctions; after the close the closing auction's result; during
+//!   continuous trading `antc_cnpr` "0" with change −base, sign 5, rate −100.00 (as the captured
+//!   realtime frame shows).
+//! - `intstock-multprice` sends `inter2_prdy_vrss` unsigned (the sign is in `prdy_vrss_sign`),
+//!   and pads some names with trailing spaces.
+//! - Minute bars are labelled by the minute's start (`stck_cntg_hour` 090000 holds
+//!   09:00:00–09:00:59); after the close a last bar at the close time holds the closing
+//!   auction. On a non-trading day the minute chart is the last trading day's.
+//! - Weekly/monthly rows: dated by the period's last trading day in the period chart, by its
+//!   first in inquire-daily-price (as the captures show).
+//! - Response headers: `tr_id` echoed, `tr_cont` "D", a `gt_uid`. Master records end in `\n`.
 
 pub mod auth;
 pub mod clock;

@@ -5,6 +5,7 @@
 use super::{DataSource, SourceError, SourceKind, SourceStatus, Sourced};
 use crate::cache::{Cache, CacheEntry, CacheKind, CachePolicy, CacheStats, Keys};
 use crate::clock::SharedClock;
+use crate::kis::{BreakerState, KisClient, Priority};
 use crate::market::{
     Candle, Env, Listing, OrderBook, Period, Provenance, Quote, StockCode, StockInfo, kst_date,
 };
@@ -52,6 +53,87 @@ pub trait KisApi: Send + Sync {
     fn record_cache(&self, _hit: bool) {}
 }
 
+/// `KisApi` over the real client, every call at one priority (the TUI and lookups ask
+/// `Interactive`, `--ingest` asks `Batch`).
+#[derive(Clone, Debug)]
+pub struct ClientApi {
+    client: KisClient,
+    priority: Priority,
+}
+
+impl ClientApi {
+    pub fn new(client: KisClient, priority: Priority) -> ClientApi {
+        ClientApi { client, priority }
+    }
+
+    pub fn client(&self) -> &KisClient {
+        &self.client
+    }
+}
+
+#[async_trait]
+impl KisApi for ClientApi {
+    fn env(&self) -> Env {
+        self.client.env()
+    }
+
+    async fn quote(&self, code: StockCode) -> Result<Quote, SourceError> {
+        Ok(self.client.quote(code, self.priority).await?)
+    }
+
+    async fn multi_quote(&self, codes: &[StockCode]) -> Result<Vec<Quote>, SourceError> {
+        Ok(self.client.multi_quote(codes, self.priority).await?)
+    }
+
+    async fn order_book(&self, code: StockCode) -> Result<OrderBook, SourceError> {
+        Ok(self.client.order_book(code, self.priority).await?)
+    }
+
+    async fn period_chart(
+        &self,
+        code: StockCode,
+        period: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Candle>, SourceError> {
+        Ok(self
+            .client
+            .period_chart(code, period, from, to, self.priority)
+            .await?)
+    }
+
+    async fn minute_chart(&self, code: StockCode) -> Result<Vec<Candle>, SourceError> {
+        Ok(self.client.minute_chart(code, self.priority).await?)
+    }
+
+    async fn stock_info(&self, code: StockCode) -> Result<StockInfo, SourceError> {
+        Ok(self.client.stock_info(code, self.priority).await?)
+    }
+
+    async fn universe(&self) -> Result<Vec<Listing>, SourceError> {
+        Ok(self.client.universe().await?.as_ref().clone())
+    }
+
+    fn health(&self) -> ApiHealth {
+        let breaker = self.client.breaker();
+        let (used, limit) = self.client.limiter_usage();
+        ApiHealth {
+            breaker: breaker.label().to_string(),
+            breaker_retry_at: match breaker {
+                BreakerState::Open { until } => Some(until),
+                _ => None,
+            },
+            token_expires_at: self.client.token_expiry(),
+            budget_used: used,
+            budget_limit: limit,
+        }
+    }
+
+    fn record_cache(&self, hit: bool) {
+        self.client.record_cache(hit);
+    }
+}
+
 /// What `KisSource` served, for metrics and the status bar.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ServeStats {
@@ -84,7 +166,6 @@ pub struct KisSource {
     last_error: Mutex<Option<(DateTime<Utc>, String)>>,
     /// Names learned from info and universe answers, for quotes that come without one.
     names: Mutex<HashMap<StockCode, String>>,
-    universe: Mutex<Option<Arc<Vec<Listing>>>>,
 }
 
 impl KisSource {
@@ -106,7 +187,6 @@ impl KisSource {
             counters: ServeCounters::default(),
             last_error: Mutex::new(None),
             names: Mutex::new(HashMap::new()),
-            universe: Mutex::new(None),
         }
     }
 
@@ -342,20 +422,9 @@ impl DataSource for KisSource {
         Ok(info)
     }
 
-    /// The universe is large and the client keeps it on disk, so it is memoised in-process
-    /// rather than pushed through Redis.
+    /// The universe is large and the client keeps it in memory and on disk (refreshed twice a
+    /// day), so it does not go through Redis.
     async fn universe(&self) -> Result<Sourced<Vec<Listing>>, SourceError> {
-        if let Some(u) = self
-            .universe
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-        {
-            return Ok(Sourced::new(
-                u.as_ref().clone(),
-                Provenance::Live { env: self.env },
-            ));
-        }
         match self.api.universe().await {
             Ok(u) => {
                 {
@@ -364,8 +433,6 @@ impl DataSource for KisSource {
                         names.entry(l.code).or_insert_with(|| l.name.clone());
                     }
                 }
-                *self.universe.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some(Arc::new(u.clone()));
                 Ok(Sourced::new(u, Provenance::Live { env: self.env }))
             }
             Err(e) => {

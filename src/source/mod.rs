@@ -1,6 +1,7 @@
 //! The data-source layer: one trait over KIS (client + cache + breaker fallback) and the
 //! built-in simulated market. Every value comes back with its provenance.
 
+pub mod factory;
 pub mod kis;
 pub mod mock;
 

@@ -27,12 +27,18 @@ use crate::paths::Paths;
 use crate::source::DataSource;
 use std::sync::Arc;
 
-/// The data source for the monitor. Until the source factory lands this serves the fixture
-/// market for every choice (marked SIMULATED in the status bar).
+/// The data source for the monitor: KIS when credentials exist (or `--source kis`), else the
+/// simulated market (see `source::factory`).
 pub async fn source_for(
-    _choice: SourceArg,
-    _config: &Config,
-    _paths: &Paths,
+    choice: SourceArg,
+    config: &Config,
+    paths: &Paths,
 ) -> anyhow::Result<Arc<dyn DataSource>> {
-    Ok(Arc::new(fixtures::StaticSource::new(2_500)))
+    Ok(crate::source::factory::build(
+        config,
+        paths,
+        choice.into(),
+        crate::clock::system(),
+        crate::kis::Priority::Interactive,
+    )?)
 }

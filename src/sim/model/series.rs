@@ -52,8 +52,19 @@ pub fn next_close(seed: u64, s: &SimStock, date: NaiveDate, base: i64) -> i64 {
     let regime = 0.7 + 0.8 * unit(hash(&[seed, code, dk / 20, word("regime")]));
     let own = normal(hash(&[seed, code, dk, word("close")])) * s.vol * regime;
     let pull = -0.015 * (base as f64 / s.level as f64).ln();
+    // Now and then a stock closes at its daily limit (상한가/하한가), as real ones do.
+    let (lo, hi) = g.limits(base);
+    if s.kind != crate::market::SecurityKind::Etf {
+        let u = unit(hash(&[seed, code, dk, word("limit")]));
+        if u < 0.000_6 {
+            return hi;
+        }
+        if u > 0.999_7 {
+            return lo;
+        }
+    }
     let r = pull + beta * market + own;
-    g.clamp(g.near(base as f64 * r.exp()), base)
+    g.near(base as f64 * r.exp()).clamp(lo, hi)
 }
 
 /// The full bar of `date` with base `base` and close `close`.

@@ -1,0 +1,134 @@
+//! Picks the data source: KIS when credentials are configured (or `--source kis`), otherwise
+//! the simulated market (or `--source mock`). KIS gets the Redis/memory cache in front.
+
+use super::kis::{ClientApi, KisSource};
+use super::mock::MockSource;
+use super::{DataSource, SourceError};
+use crate::cache::{self, CachePolicy};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::kis::{ClientOptions, KisClient, Priority};
+use crate::paths::Paths;
+use std::sync::Arc;
+
+/// Which source the user asked for (`--source`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SourceChoice {
+    /// KIS when credentials are configured, else the simulated market.
+    #[default]
+    Auto,
+    Kis,
+    Mock,
+}
+
+impl From<crate::cli::SourceArg> for SourceChoice {
+    fn from(a: crate::cli::SourceArg) -> Self {
+        match a {
+            crate::cli::SourceArg::Auto => SourceChoice::Auto,
+            crate::cli::SourceArg::Kis => SourceChoice::Kis,
+            crate::cli::SourceArg::Mock => SourceChoice::Mock,
+        }
+    }
+}
+
+/// What `build` resolved `Auto` to.
+pub fn resolve(cfg: &Config, choice: SourceChoice) -> SourceChoice {
+    match choice {
+        SourceChoice::Auto if cfg.kis.has_credentials() => SourceChoice::Kis,
+        SourceChoice::Auto => SourceChoice::Mock,
+        other => other,
+    }
+}
+
+/// A KIS source: the client (token, limiter, retry, breaker) behind the tiered cache.
+pub fn kis_source(
+    cfg: &Config,
+    paths: &Paths,
+    clock: SharedClock,
+    priority: Priority,
+) -> Result<KisSource, SourceError> {
+    if !cfg.kis.has_credentials() {
+        return Err(SourceError::Auth(
+            "no KIS credentials configured: set KIS_APP_KEY and KIS_APP_SECRET (or [kis] \
+             app_key/app_secret), or use --source mock"
+                .to_string(),
+        ));
+    }
+    let mut opts = ClientOptions::from_config(cfg, paths);
+    opts.clock = clock.clone();
+    let client = KisClient::new(cfg, opts).map_err(SourceError::from)?;
+    let cache = Arc::new(cache::from_config(cfg, clock.clone()));
+    Ok(KisSource::new(
+        Arc::new(ClientApi::new(client, priority)),
+        cache,
+        CachePolicy::new(&cfg.cache),
+        &cfg.redis.key_prefix,
+        clock,
+    ))
+}
+
+/// The source for this run.
+pub fn build(
+    cfg: &Config,
+    paths: &Paths,
+    choice: SourceChoice,
+    clock: SharedClock,
+    priority: Priority,
+) -> Result<Arc<dyn DataSource>, SourceError> {
+    match resolve(cfg, choice) {
+        SourceChoice::Mock => mock_source(cfg, clock),
+        _ => Ok(Arc::new(kis_source(cfg, paths, clock, priority)?)),
+    }
+}
+
+/// The simulated market, on the same seed as a default kis-sim so the two agree.
+fn mock_source(_cfg: &Config, clock: SharedClock) -> Result<Arc<dyn DataSource>, SourceError> {
+    Ok(Arc::new(MockSource::new(MOCK_SEED, clock)))
+}
+
+/// kis-sim's default seed.
+pub const MOCK_SEED: u64 = 1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::SecretString;
+
+    #[test]
+    fn auto_picks_kis_only_with_credentials() {
+        let mut cfg = Config::default();
+        assert_eq!(resolve(&cfg, SourceChoice::Auto), SourceChoice::Mock);
+        cfg.kis.app_key = Some(SecretString::from("k".to_string()));
+        cfg.kis.app_secret = Some(SecretString::from("s".to_string()));
+        assert_eq!(resolve(&cfg, SourceChoice::Auto), SourceChoice::Kis);
+        assert_eq!(resolve(&cfg, SourceChoice::Mock), SourceChoice::Mock);
+    }
+
+    #[test]
+    fn mock_is_built_without_credentials() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let s = build(
+            &Config::default(),
+            &paths,
+            SourceChoice::Auto,
+            crate::clock::system(),
+            Priority::Interactive,
+        )
+        .unwrap();
+        assert_eq!(s.kind(), crate::source::SourceKind::Simulated);
+    }
+
+    #[test]
+    fn kis_without_credentials_is_an_auth_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let r = kis_source(
+            &Config::default(),
+            &paths,
+            crate::clock::system(),
+            Priority::Interactive,
+        );
+        assert!(matches!(r, Err(SourceError::Auth(_))));
+    }
+}

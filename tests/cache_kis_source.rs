@@ -1,0 +1,156 @@
+//! `KisSource` over the real client against kis-sim, with a private Redis behind the cache:
+//! fresh entries spare KIS, failures and an open breaker serve the cached value marked stale,
+//! and a half-open probe brings live data back once kis-sim recovers.
+
+use chrono::{DateTime, Duration as CDur, Utc};
+use hoga::clock::{ManualClock, SharedClock};
+use hoga::config::Config;
+use hoga::kis::Priority;
+use hoga::market::{Env, Provenance, StockCode};
+use hoga::paths::Paths;
+use hoga::sim::{
+    FaultKind, FaultRule, SimConfig, SimHandle, SimServer, TEST_APP_KEY, TEST_APP_SECRET,
+};
+use hoga::source::factory::kis_source;
+use hoga::source::{DataSource, SourceError};
+use secrecy::SecretString;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SESSION: &str = "2026-11-25T10:30:00+09:00";
+
+fn session_instant() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(SESSION)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn code(s: &str) -> StockCode {
+    StockCode::new(s).unwrap()
+}
+
+struct PrivateRedis(Child, u16);
+
+impl PrivateRedis {
+    fn start() -> PrivateRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed for this test");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        PrivateRedis(child, port)
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn config(sim: &SimHandle, redis: &PrivateRedis) -> Config {
+    let mut c = Config::default();
+    c.kis.app_key = Some(SecretString::from(TEST_APP_KEY.to_string()));
+    c.kis.app_secret = Some(SecretString::from(TEST_APP_SECRET.to_string()));
+    c.kis.base_url = Some(sim.base_url());
+    c.kis.master_url = sim.master_url();
+    c.kis.connect_timeout_ms = 1_000;
+    c.kis.request_timeout_ms = 2_000;
+    // One attempt per call, so five calls are five breaker failures.
+    c.kis.max_retries = 0;
+    c.redis.url = format!("redis://127.0.0.1:{}/", redis.1);
+    c.redis.timeout_ms = 250;
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn breaker_open_serves_cached_values_stale_then_recovers() {
+    let sim = SimServer::start(SimConfig::frozen(SESSION)).await.unwrap();
+    let redis = PrivateRedis::start();
+    let cfg = config(&sim, &redis);
+    let dir = tempfile::tempdir().unwrap();
+    let manual = ManualClock::new(session_instant());
+    let clock: SharedClock = Arc::new(manual.clone());
+    let src = kis_source(
+        &cfg,
+        &Paths::under(dir.path()),
+        clock,
+        Priority::Interactive,
+    )
+    .unwrap();
+    let c = code("005930");
+    let price_calls = || {
+        sim.stats()
+            .requests_by_tr_id
+            .get("FHKST01010100")
+            .copied()
+            .unwrap_or(0)
+    };
+
+    // Live, then served from the cache while fresh without asking KIS.
+    let live = src.quote(c).await.unwrap();
+    assert_eq!(live.provenance, Provenance::Live { env: Env::Real });
+    let truth = sim.market().quote_at(c, session_instant()).unwrap();
+    assert_eq!(live.value.price, truth.price);
+    let fetched_at = session_instant();
+    let calls = price_calls();
+    let cached = src.quote(c).await.unwrap();
+    assert_eq!(cached.provenance, Provenance::Cached { fetched_at });
+    assert_eq!(price_calls(), calls, "fresh hit must not call KIS");
+    assert_eq!(src.status().redis_up, Some(true));
+    assert!(src.cache_stats().hits >= 1);
+
+    // KIS starts failing: every answer is the cached quote, marked stale since its fetch.
+    sim.add_fault(FaultRule::always(FaultKind::Transient { code: None }));
+    manual.advance(CDur::seconds(5));
+    for i in 0..5 {
+        let q = src
+            .quote(c)
+            .await
+            .unwrap_or_else(|e| panic!("call {i}: {e}"));
+        assert_eq!(
+            q.provenance,
+            Provenance::Stale { since: fetched_at },
+            "call {i}"
+        );
+        assert_eq!(q.value.price, truth.price);
+    }
+    let st = src.status();
+    assert_eq!(st.breaker.as_deref(), Some("open"), "{st:?}");
+    assert!(st.breaker_retry_at.is_some());
+    assert!(st.last_error.is_some());
+
+    // Open: no request reaches KIS, the stale value is still served.
+    let calls = price_calls();
+    let q = src.quote(c).await.unwrap();
+    assert!(matches!(q.provenance, Provenance::Stale { .. }));
+    assert_eq!(price_calls(), calls, "an open breaker must not call KIS");
+    // Nothing cached for this code: the failure reaches the caller as unavailable.
+    assert!(matches!(
+        src.quote(code("000660")).await,
+        Err(SourceError::Unavailable { .. })
+    ));
+
+    // kis-sim recovers; after the open period a half-open probe brings live data back.
+    sim.clear_faults();
+    manual.advance(CDur::seconds(61));
+    let q = src.quote(c).await.unwrap();
+    assert_eq!(q.provenance, Provenance::Live { env: Env::Real });
+    assert_eq!(src.status().breaker.as_deref(), Some("closed"));
+    let served = src.serve_stats();
+    assert!(served.stale >= 6 && served.live >= 2, "{served:?}");
+}
