@@ -20,24 +20,29 @@ use secrecy::SecretString;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-const RATE: u32 = 18;
+/// KIS's real per-appkey limit.
+const KIS_RATE: u32 = 18;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let after_close =
         hoga::sim::clock::parse_instant("2026-03-06 16:00").map_err(anyhow::Error::msg)?;
     let today = NaiveDate::from_ymd_opt(2026, 3, 6).unwrap_or_default();
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs a quick smoke version
+    // (a high rate, few stocks) that checks the bench still works but proves nothing.
+    let full = std::env::args().any(|a| a == "--bench");
+    let rate = if full { KIS_RATE } else { 400 };
     let per_code_n: usize = std::env::var("PER_CODE_STOCKS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(540);
+        .unwrap_or(if full { 540 } else { 40 });
 
     // 1. Multi-quote, whole market.
     {
-        let sim = SimServer::start(SimConfig::frozen("2026-03-06 16:00").rate(RATE)).await?;
+        let sim = SimServer::start(SimConfig::frozen("2026-03-06 16:00").rate(rate)).await?;
         let dir = tempfile::tempdir()?;
         let clock: SharedClock = Arc::new(ManualClock::new(after_close));
-        let client = client(&sim, dir.path(), clock.clone())?;
+        let client = client(&sim, dir.path(), clock.clone(), rate)?;
         // Token first, as a scheduled run would already hold one from its last run.
         let _ = client.universe().await?;
         let store = StoreSpec::Sqlite(dir.path().join("b.db")).open().await?;
@@ -49,19 +54,15 @@ async fn main() -> anyhow::Result<()> {
         let after = sim.stats();
         let calls = after.requests - before.requests;
         let n = s.stocks_total as f64;
-        let bound = (n / 30.0).ceil() / RATE as f64;
+        let bound = (n / 30.0).ceil() / rate as f64;
         println!(
             "ingest_rate multi-quote: {} stocks, {} stored, {calls} requests in {secs:.2} s \
-             (bound ceil(N/30)/18 = {bound:.2} s, ratio {:.2}, target ≤ 1.15: {}); \
+             (bound ceil(N/30)/{rate} = {bound:.2} s, ratio {:.2}, target ≤ 1.15: {}); \
              EGW00201 served {} (target 0); {:.0} stocks/s",
             s.stocks_total,
             s.stocks_stored,
             secs / bound,
-            if secs / bound <= 1.15 {
-                "MET"
-            } else {
-                "MISSED"
-            },
+            verdict(full, secs / bound <= 1.15),
             after.rate_limited,
             n / secs
         );
@@ -69,10 +70,10 @@ async fn main() -> anyhow::Result<()> {
 
     // 2. Per-code charts for a past date.
     {
-        let sim = SimServer::start(SimConfig::frozen("2026-03-06 16:00").rate(RATE)).await?;
+        let sim = SimServer::start(SimConfig::frozen("2026-03-06 16:00").rate(rate)).await?;
         let dir = tempfile::tempdir()?;
         let clock: SharedClock = Arc::new(ManualClock::new(after_close));
-        let client = client(&sim, dir.path(), clock.clone())?;
+        let client = client(&sim, dir.path(), clock.clone(), rate)?;
         let universe = client.universe().await?;
         let codes: Vec<StockCode> = universe.iter().map(|l| l.code).take(per_code_n).collect();
         let store = StoreSpec::Sqlite(dir.path().join("c.db")).open().await?;
@@ -84,18 +85,14 @@ async fn main() -> anyhow::Result<()> {
         let secs = t.elapsed().as_secs_f64();
         let after = sim.stats();
         let calls = (after.requests - before.requests) as f64;
-        let rate = calls / secs;
+        let achieved = calls / secs;
         println!(
             "ingest_rate per-code: {} stocks, {} stored, {calls} requests in {secs:.2} s = \
-             {rate:.2} req/s of {RATE} ({:.1} %, target ≥ 95 %: {}); EGW00201 served {} (target 0)",
+             {achieved:.2} req/s of {rate} ({:.1} %, target ≥ 95 %: {}); EGW00201 served {} (target 0)",
             s.stocks_total,
             s.stocks_stored,
-            100.0 * rate / RATE as f64,
-            if rate / RATE as f64 >= 0.95 {
-                "MET"
-            } else {
-                "MISSED"
-            },
+            100.0 * achieved / rate as f64,
+            verdict(full, achieved / rate as f64 >= 0.95),
             after.rate_limited
         );
     }
@@ -106,13 +103,14 @@ fn client(
     sim: &hoga::sim::SimHandle,
     dir: &std::path::Path,
     clock: SharedClock,
+    rate: u32,
 ) -> anyhow::Result<KisClient> {
     let mut c = Config::default();
     c.kis.app_key = Some(SecretString::from(TEST_APP_KEY.to_string()));
     c.kis.app_secret = Some(SecretString::from(TEST_APP_SECRET.to_string()));
     c.kis.base_url = Some(sim.base_url());
     c.kis.master_url = sim.master_url();
-    c.kis.requests_per_sec = Some(RATE);
+    c.kis.requests_per_sec = Some(rate);
     c.redis.enabled = false;
     let mut o = ClientOptions::in_dirs(dir.join("state"), dir.join("data"));
     o.clock = clock;
@@ -144,5 +142,14 @@ fn deps(
         clock,
         cancel: CancellationToken::new(),
         reporter: Arc::new(Silent),
+    }
+}
+
+/// MET / MISSED under `cargo bench`; a smoke run (`cargo test`) is not judged.
+fn verdict(full: bool, met: bool) -> &'static str {
+    match (full, met) {
+        (false, _) => "not judged (smoke run; use cargo bench)",
+        (true, true) => "MET",
+        (true, false) => "MISSED",
     }
 }

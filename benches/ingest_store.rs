@@ -7,7 +7,7 @@ use hoga::market::{Calendar, Krw, StockCode};
 use hoga::store::{Bar, Progress, StoreSpec, WriteBatch};
 use std::time::Instant;
 
-const BARS: usize = 1_000_000;
+const FULL_BARS: usize = 1_000_000;
 const BATCH: usize = 2_000;
 
 fn vm_hwm_kb() -> u64 {
@@ -24,6 +24,9 @@ fn vm_hwm_kb() -> u64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a quick smoke test.
+    let full = std::env::args().any(|a| a == "--bench");
+    let bars_target = if full { FULL_BARS } else { 20_000 };
     let dir = tempfile::tempdir()?;
     let spec = StoreSpec::parse(
         &format!("sqlite:{}", dir.path().join("bench.db").display()),
@@ -34,7 +37,7 @@ async fn main() -> anyhow::Result<()> {
     let from = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default();
     let to = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap_or_default();
     let days = cal.trading_days(from, to);
-    let stocks = BARS.div_ceil(days.len());
+    let stocks = bars_target.div_ceil(days.len());
     let start = Instant::now();
     let mut batch = WriteBatch::default();
     let mut written = 0usize;
@@ -42,7 +45,7 @@ async fn main() -> anyhow::Result<()> {
         let code = StockCode::new(&format!("{:06}", 100_000 + s))?;
         let mut close = 10_000 + (s as i64 % 50) * 1_000;
         for d in &days {
-            if written + batch.bars.len() >= BARS {
+            if written + batch.bars.len() >= bars_target {
                 break 'outer;
             }
             close += if d.ordinal() % 3 == 0 { 50 } else { -40 };
@@ -76,11 +79,16 @@ async fn main() -> anyhow::Result<()> {
         "ingest_store: {written} bars ({count} rows) into SQLite in {secs:.2} s = {:.0} bars/s; \
          peak RSS (VmHWM) {hwm_mb:.1} MB; targets < 20 s, < 100 MB: {}",
         written as f64 / secs,
-        if secs < 20.0 && hwm_mb < 100.0 {
-            "MET"
-        } else {
-            "MISSED"
-        }
+        verdict(full, secs < 20.0 && hwm_mb < 100.0)
     );
     Ok(())
+}
+
+/// MET / MISSED under `cargo bench`; a smoke run (`cargo test`) is not judged.
+fn verdict(full: bool, met: bool) -> &'static str {
+    match (full, met) {
+        (false, _) => "not judged (smoke run; use cargo bench)",
+        (true, true) => "MET",
+        (true, false) => "MISSED",
+    }
 }

@@ -491,3 +491,36 @@ async fn poller_and_ingest_on_one_appkey_never_trip_the_limit() {
     assert_eq!(s.rate_limited, 0);
     assert_matches_truth(store.as_ref(), &sim, &codes, p.from, p.to).await;
 }
+
+/// `--warm-cache` puts the watchlists' quotes into Redis, under the keys the monitor reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warm_cache_fills_redis_with_the_watchlists() {
+    use hoga::cache::{Cache, Keys, RedisCache};
+    let redis = PrivateRedis::start();
+    let sim = start(SimConfig::frozen("2026-03-06 08:20").rate(400)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&sim, 400);
+    cfg.redis.enabled = true;
+    cfg.redis.url = redis.url();
+    cfg.redis.key_prefix = format!("warm{}", std::process::id());
+    let clock: SharedClock = Arc::new(ManualClock::new(at("2026-03-06 08:20")));
+    let client = client(&cfg, dir.path(), clock.clone(), None);
+    hoga::ingest::warm::warm(&cfg, &client, clock).await;
+    let cache = RedisCache::new(&cfg.redis).unwrap();
+    let keys = Keys::new(&cfg.redis.key_prefix, client.env());
+    let codes: Vec<StockCode> = cfg
+        .watchlist
+        .lists
+        .iter()
+        .flat_map(|l| l.codes.iter())
+        .map(|c| StockCode::new(c).unwrap())
+        .collect();
+    assert!(codes.len() >= 10);
+    for c in codes {
+        let entry = cache.get(&keys.price(c)).await;
+        let q: hoga::market::Quote = entry
+            .and_then(|e| e.decode())
+            .unwrap_or_else(|| panic!("{c} not cached"));
+        assert_eq!(q.code, c);
+    }
+}

@@ -239,3 +239,115 @@ pub async fn main(args: &IngestArgs, config: &Config, paths: &Paths) -> i32 {
     let source = Arc::new(super::source::KisIngest::new(client));
     execute(args, config, paths, source, clock, CancellationToken::new()).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, TimeZone};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn args() -> IngestArgs {
+        IngestArgs::default()
+    }
+
+    /// 2026-03-06 (Fri) at `h:m` KST.
+    fn fri(h: u32, m: u32) -> DateTime<Utc> {
+        crate::market::KST
+            .with_ymd_and_hms(2026, 3, 6, h, m, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn default_date_is_the_last_closed_trading_day() {
+        let c = Config::default();
+        let p = plan(&args(), &c, fri(16, 0), true).unwrap();
+        assert_eq!(
+            (p.from, p.to, p.via),
+            (d(2026, 3, 6), d(2026, 3, 6), Via::MultiQuote)
+        );
+        // Before the close: yesterday, by chart.
+        let p = plan(&args(), &c, fri(14, 0), true).unwrap();
+        assert_eq!((p.to, p.via), (d(2026, 3, 5), Via::Chart));
+        // The virtual server has no multi-quote.
+        let p = plan(&args(), &c, fri(16, 0), false).unwrap();
+        assert_eq!(p.via, Via::Chart);
+        assert_eq!(p.concurrency, c.ingest.concurrency);
+    }
+
+    #[test]
+    fn non_trading_and_future_dates_are_refused() {
+        let c = Config::default();
+        let mut a = args();
+        a.date = Some(d(2026, 3, 1));
+        let e = plan(&a, &c, fri(16, 0), true).unwrap_err();
+        assert!(
+            e.contains("not a KRX trading day") && e.contains("--force"),
+            "{e}"
+        );
+        a.force = true;
+        let p = plan(&a, &c, fri(16, 0), true).unwrap();
+        assert!(p.force);
+        assert_eq!(p.to, d(2026, 3, 1));
+        a.date = Some(d(2026, 3, 9));
+        assert!(
+            plan(&a, &c, fri(16, 0), true)
+                .unwrap_err()
+                .contains("future")
+        );
+    }
+
+    #[test]
+    fn ranges_codes_and_via() {
+        let c = Config::default();
+        let mut a = args();
+        a.from = Some(d(2024, 3, 6));
+        let p = plan(&a, &c, fri(16, 0), true).unwrap();
+        assert_eq!(
+            (p.from, p.to, p.via),
+            (d(2024, 3, 6), d(2026, 3, 6), Via::Chart)
+        );
+        a.to = Some(d(2024, 1, 1));
+        assert!(
+            plan(&a, &c, fri(16, 0), true)
+                .unwrap_err()
+                .contains("after")
+        );
+        a.to = None;
+        a.via = Via::MultiQuote;
+        assert!(
+            plan(&a, &c, fri(16, 0), true)
+                .unwrap_err()
+                .contains("current day")
+        );
+        let mut a = args();
+        a.codes = vec!["005930".into(), "12".into()];
+        assert!(
+            plan(&a, &c, fri(16, 0), true)
+                .unwrap_err()
+                .contains("--codes")
+        );
+        a.codes = vec!["005930".into(), "000660".into()];
+        assert_eq!(
+            plan(&a, &c, fri(16, 0), true).unwrap().codes.unwrap().len(),
+            2
+        );
+    }
+
+    #[test]
+    fn identity_ignores_code_order_but_not_dates() {
+        let c = Config::default();
+        let mut a = args();
+        a.codes = vec!["005930".into(), "000660".into()];
+        let p1 = plan(&a, &c, fri(16, 0), true).unwrap();
+        a.codes = vec!["000660".into(), "005930".into()];
+        let p2 = plan(&a, &c, fri(16, 0), true).unwrap();
+        assert_eq!(p1.identity().0, p2.identity().0);
+        a.date = Some(d(2026, 3, 5));
+        let p3 = plan(&a, &c, fri(16, 0), true).unwrap();
+        assert_ne!(p1.identity().0, p3.identity().0);
+    }
+}

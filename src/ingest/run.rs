@@ -131,6 +131,13 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
         ..RunRecord::default()
     };
     if let Some(store) = &deps.store {
+        // Runs with this identity still marked running were killed (kill -9, a crash): say so.
+        for mut stale in store.runs().await? {
+            if stale.args_hash == args_hash && stale.status == "running" {
+                stale.status = "interrupted".into();
+                store.save_run(&stale).await?;
+            }
+        }
         store.save_run(&record).await?;
     }
 

@@ -39,17 +39,19 @@ impl Default for SimConfig {
             auth: AuthRules::default(),
             master_path: "/common/master".to_string(),
             faults: Vec::new(),
-            served_capacity: 2_000,
+            served_capacity: 5_000,
         }
     }
 }
 
 impl SimConfig {
-    /// A config frozen at a KST wall-clock time or RFC 3339 instant (tests).
+    /// A config frozen at a KST wall-clock time or RFC 3339 instant (a test convenience:
+    /// a malformed literal is a bug in the calling test, so it panics rather than silently
+    /// running on the real clock).
     pub fn frozen(at: &str) -> SimConfig {
         let clock = match crate::sim::clock::parse_instant(at) {
             Ok(t) => ClockMode::Frozen(t),
-            Err(_) => ClockMode::Real,
+            Err(e) => panic!("SimConfig::frozen: {e}"),
         };
         SimConfig {
             clock,

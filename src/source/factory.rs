@@ -62,9 +62,24 @@ pub fn kis_source(
         Arc::new(ClientApi::new(client, priority)),
         cache,
         CachePolicy::new(&cfg.cache),
-        &cfg.redis.key_prefix,
+        &cache_prefix(cfg),
         clock,
     ))
+}
+
+/// `[redis] key_prefix`, plus a short hash of the base URL when it is not one of KIS's own hosts
+/// (kis-sim, a proxy): a simulated price must never be served as a real one from a shared Redis.
+pub fn cache_prefix(cfg: &Config) -> String {
+    use sha2::{Digest, Sha256};
+    let prefix = cfg.redis.key_prefix.trim().trim_end_matches(':');
+    let prefix = if prefix.is_empty() { "kis" } else { prefix };
+    let url = cfg.kis.effective_base_url();
+    if url == crate::config::REAL_BASE_URL || url == crate::config::VIRTUAL_BASE_URL {
+        prefix.to_string()
+    } else {
+        let digest = Sha256::digest(url.as_bytes());
+        format!("{prefix}:{}", hex::encode(&digest[..4]))
+    }
 }
 
 /// The source for this run.
@@ -102,6 +117,22 @@ mod tests {
         cfg.kis.app_secret = Some(SecretString::from("s".to_string()));
         assert_eq!(resolve(&cfg, SourceChoice::Auto), SourceChoice::Kis);
         assert_eq!(resolve(&cfg, SourceChoice::Mock), SourceChoice::Mock);
+    }
+
+    #[test]
+    fn cache_keys_of_other_hosts_never_mix_with_kis() {
+        let mut cfg = Config::default();
+        assert_eq!(cache_prefix(&cfg), "kis");
+        cfg.kis.virtual_server = true;
+        assert_eq!(cache_prefix(&cfg), "kis");
+        cfg.kis.base_url = Some("http://127.0.0.1:18777".to_string());
+        let sim = cache_prefix(&cfg);
+        assert!(
+            sim.starts_with("kis:") && sim.len() == "kis:".len() + 8,
+            "{sim}"
+        );
+        cfg.kis.base_url = Some("http://127.0.0.1:18778".to_string());
+        assert_ne!(cache_prefix(&cfg), sim);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //!
 //! A migration is applied once, in order, inside a transaction that also records it in
 //! `schema_version`; never edit a released migration, append a new one.
+//! No secondary index on `daily_bars.date`: the primary key (code, date) serves per-stock
+//! reads, and a second B-tree would double the cost of every bar written.
 //! PostgreSQL uses BIGINT where SQLite says INTEGER (SQLite integers are 64-bit already;
 //! PostgreSQL's INTEGER is 32-bit and a day's traded value overflows it).
 
@@ -21,7 +23,6 @@ pub const SQLITE: &[(i64, &str)] = &[(
         ingested_at TEXT NOT NULL,
         PRIMARY KEY (code, date)
     ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS daily_bars_date ON daily_bars (date);
     CREATE TABLE IF NOT EXISTS stocks (
         code TEXT PRIMARY KEY,
         name TEXT NOT NULL,
@@ -86,7 +87,6 @@ pub const POSTGRES: &[(i64, &str)] = &[(
         ingested_at TEXT NOT NULL,
         PRIMARY KEY (code, date)
     );
-    CREATE INDEX IF NOT EXISTS daily_bars_date ON daily_bars (date);
     CREATE TABLE IF NOT EXISTS stocks (
         code TEXT PRIMARY KEY,
         name TEXT NOT NULL,

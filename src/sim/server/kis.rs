@@ -4,7 +4,7 @@
 
 use super::{ConnKill, SimState};
 use crate::clock::Clock;
-use crate::market::{Env, Market, Period, kst_date};
+use crate::market::{Env, Market, Period};
 use crate::sim::auth::{Issue, Refusal};
 use crate::sim::faults::FaultKind;
 use crate::sim::stats::Served;
@@ -795,7 +795,6 @@ fn quotation_inner(st: &SimState, name: &str, qs: &Query) -> Result<Reply, Reply
                 m2.extend(std::mem::take(o));
                 *o = m2;
             }
-            let _ = kst_date(now);
             json(StatusCode::OK, v)
         }
         _ => not_found(),
