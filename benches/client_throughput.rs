@@ -21,6 +21,28 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// kis-sim runs on its own runtime (its own threads), like the separate process it is in
+/// production, so its handlers do not share worker threads with the client under test.
+fn sim_runtime() -> &'static tokio::runtime::Runtime {
+    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("kis-sim")
+            .enable_all()
+            .build()
+            .expect("sim runtime")
+    })
+}
+
+async fn start_sim(cfg: SimConfig) -> SimHandle {
+    sim_runtime()
+        .spawn(SimServer::start(cfg))
+        .await
+        .expect("sim task")
+        .expect("sim starts")
+}
+
 fn env_secs(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -82,11 +104,31 @@ async fn run_load(c: &KisClient, codes: &[StockCode], tasks: usize, secs: u64) -
     (n, elapsed)
 }
 
+/// The ceiling of this machine right now: client and sim limits out of the way.
+async fn capacity(secs: u64) {
+    let limit = 100_000;
+    let sim = start_sim(SimConfig::default().rate(limit)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = KisClient::new(
+        &config(&sim, limit),
+        ClientOptions::in_dirs(dir.path().join("s"), dir.path().join("d")),
+    )
+    .expect("client");
+    let codes = codes(&sim);
+    c.quote(codes[0], Priority::Interactive)
+        .await
+        .expect("warm-up");
+    let (n, el) = run_load(&c, &codes, 32, secs).await;
+    println!(
+        "capacity (no limits, same mix, 32 tasks): {:.1}/s over {:.1} s",
+        n as f64 / el.as_secs_f64(),
+        el.as_secs_f64()
+    );
+}
+
 async fn throughput(secs: u64) {
     let limit = 200;
-    let sim = SimServer::start(SimConfig::default().rate(limit))
-        .await
-        .expect("sim");
+    let sim = start_sim(SimConfig::default().rate(limit)).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let c = KisClient::new(
         &config(&sim, limit),
@@ -114,9 +156,7 @@ async fn throughput(secs: u64) {
 
 async fn soak(secs: u64) {
     let limit = 18;
-    let sim = SimServer::start(SimConfig::default().rate(limit))
-        .await
-        .expect("sim");
+    let sim = start_sim(SimConfig::default().rate(limit)).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let c = KisClient::new(
         &config(&sim, limit),
@@ -145,9 +185,7 @@ fn pct(v: &mut [u64], p: f64) -> u64 {
 
 async fn latency(n: usize) {
     let limit = 100_000;
-    let sim = SimServer::start(SimConfig::default().rate(limit))
-        .await
-        .expect("sim");
+    let sim = start_sim(SimConfig::default().rate(limit)).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("s");
     let c = KisClient::new(
@@ -223,6 +261,9 @@ fn main() {
     rt.block_on(async {
         if phases.contains("latency") {
             latency(env_secs("CLIENT_BENCH_LATENCY_N", 2000) as usize).await;
+        }
+        if phases.contains("capacity") || phases.contains("throughput") {
+            capacity(5).await;
         }
         if phases.contains("throughput") {
             throughput(env_secs("CLIENT_BENCH_SECS", 60)).await;

@@ -213,3 +213,51 @@ impl From<KisError> for crate::source::SourceError {
         SourceError::Fatal(e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceError;
+
+    fn api(status: u16, code: &str) -> KisError {
+        KisError::api("inquire-price", status, code, "m")
+    }
+
+    #[test]
+    fn classification() {
+        assert!(api(500, codes::RATE_LIMITED).is_retryable());
+        assert!(!api(500, codes::RATE_LIMITED).counts_against_breaker());
+        assert!(api(500, codes::TEMPORARY).counts_against_breaker());
+        assert!(
+            !api(200, codes::TEMPORARY).is_retryable(),
+            "only 5xx with EGW00001 is retried"
+        );
+        assert!(api(500, "EGW00103").is_auth());
+        assert!(!api(500, "OPSQ0002").is_transient());
+        assert!(api(503, "XYZ").is_transient());
+        let ex = KisError::Exhausted {
+            attempts: 3,
+            last: Box::new(api(500, codes::SERVER_ERROR)),
+        };
+        assert_eq!(ex.msg_cd(), Some(codes::SERVER_ERROR));
+        assert!(ex.is_transient());
+        assert!(ex.to_string().contains("gave up after 3 attempts"));
+    }
+
+    #[test]
+    fn maps_into_source_errors() {
+        let nf: SourceError = KisError::NotFound {
+            endpoint: "x".into(),
+            code: "005930".into(),
+        }
+        .into();
+        assert!(matches!(nf, SourceError::NotFound(_)));
+        let auth: SourceError = KisError::NoCredentials.into();
+        assert!(auth.is_auth());
+        let until = chrono::Utc::now();
+        let open: SourceError = KisError::BreakerOpen { until }.into();
+        assert!(matches!(open, SourceError::Unavailable { retry_at: Some(t), .. } if t == until));
+        let fatal: SourceError = api(200, "OPSQ2002").into();
+        assert!(matches!(fatal, SourceError::Fatal(_)));
+    }
+}
