@@ -270,3 +270,38 @@ fn some_days_close_at_the_limit_with_the_right_sign() {
         assert_eq!(q.direction(), hoga::market::Direction::UpperLimit);
     }
 }
+
+#[test]
+fn valuation_ratios_follow_the_sign_of_earnings() {
+    let m = market(1, "2026-11-26 10:00");
+    let t = m.now();
+    let mut losses = 0;
+    for l in m.universe_at(t).iter().take(400) {
+        let Some(info) = m.info_at(l.code, t) else {
+            continue;
+        };
+        let (Some(eps), Some(price)) = (info.eps, m.quote_at(l.code, t).map(|q| q.price)) else {
+            continue;
+        };
+        match info.per {
+            Some(per) => {
+                assert_eq!(
+                    per.0.signum() as i64,
+                    eps.0.signum(),
+                    "{} per {per} eps {eps}",
+                    l.code
+                );
+                // PER × EPS ≈ price (PER kept to two decimals).
+                let implied = per.0 as i64 * eps.0 / 100;
+                assert!(
+                    (implied - price.0).abs() <= eps.0.abs() / 50 + 1,
+                    "{}",
+                    l.code
+                );
+                losses += usize::from(eps.0 < 0);
+            }
+            None => assert!(eps.0 == 0 || l.kind == SecurityKind::Etf, "{}", l.code),
+        }
+    }
+    assert!(losses > 0, "some generated companies should be loss-making");
+}

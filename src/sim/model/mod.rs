@@ -724,10 +724,12 @@ impl SimMarket {
             sector: Some(s.sector.to_string()),
             listed_shares: Some(s.listed_shares),
             market_cap: Some(Krw(snap.price.saturating_mul(s.listed_shares as i64))),
-            per: (s.kind != SecurityKind::Etf)
-                .then(|| Rate((snap.price * 100 / f.eps.max(1)) as i32)),
-            pbr: (s.kind != SecurityKind::Etf)
-                .then(|| Rate((snap.price * 100 / f.bps.max(1)) as i32)),
+            // Signed like the wire's `per`: a loss-making company has a negative PER, and
+            // no ratio exists without earnings or book value.
+            per: (s.kind != SecurityKind::Etf && f.eps != 0)
+                .then(|| Rate((snap.price * 100 / f.eps) as i32)),
+            pbr: (s.kind != SecurityKind::Etf && f.bps > 0)
+                .then(|| Rate((snap.price * 100 / f.bps) as i32)),
             eps: Some(Krw(f.eps)),
             bps: Some(Krw(f.bps)),
             w52_high: Some(Krw(w52_high)),
