@@ -67,7 +67,15 @@ async fn main() {
         faults: args.faults,
         ..SimConfig::default()
     };
-    cfg.auth.ttl = chrono::Duration::seconds(args.token_ttl.max(1));
+    match chrono::Duration::try_seconds(args.token_ttl)
+        .filter(|d| *d >= chrono::Duration::seconds(1) && *d <= chrono::Duration::days(3_650))
+    {
+        Some(ttl) => cfg.auth.ttl = ttl,
+        None => {
+            eprintln!("kis-sim: --token-ttl must be between 1 second and 10 years");
+            std::process::exit(2);
+        }
+    }
     if let (Some(k), Some(s)) = (args.app_key, args.app_secret) {
         cfg.app_keys = vec![(k, s)];
     }

@@ -155,7 +155,12 @@ async fn clock_set(State(st): St, Json(body): Json<ClockSet>) -> Response {
         }
     }
     if let Some(s) = body.advance_secs {
-        st.clock.advance(chrono::Duration::seconds(s));
+        let Some(d) = chrono::Duration::try_seconds(s)
+            .filter(|d| st.clock.now().checked_add_signed(*d).is_some())
+        else {
+            return bad(format!("advance_secs {s} is out of range"));
+        };
+        st.clock.advance(d);
     }
     Json(clock_json(&st)).into_response()
 }

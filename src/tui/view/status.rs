@@ -126,6 +126,15 @@ fn problem_text(state: &State, p: &Problem) -> String {
     s
 }
 
+/// The source's own last error while it serves old copies (stale cache, open breaker): the
+/// panes have data, but the user must know why it is old.
+fn source_error(state: &State) -> Option<String> {
+    let serving_old = matches!(state.provenance, Some(Provenance::Stale { .. }))
+        || state.status.breaker.as_deref() == Some("open");
+    let (at, msg) = state.status.last_error.as_ref().filter(|_| serving_old)?;
+    Some(format!("⚠ {msg} (at {})", hms(*at)))
+}
+
 fn ages(state: &State) -> String {
     let mut parts = Vec::new();
     let mut add = |name: &str, t: Option<DateTime<Utc>>| {
@@ -224,6 +233,13 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     let message: Option<(String, Style)> = if let Some(p) = current_problem(state) {
         Some((
             problem_text(state, p),
+            Style::default()
+                .fg(theme.error)
+                .add_modifier(Modifier::BOLD),
+        ))
+    } else if let Some(e) = source_error(state) {
+        Some((
+            e,
             Style::default()
                 .fg(theme.error)
                 .add_modifier(Modifier::BOLD),

@@ -1,0 +1,93 @@
+//! Frame cost: a full 200×60 screen (40 watchlist rows, 10-level book, 200 candles, info pane)
+//! built into a buffer, the same through ratatui's diffing `Terminal`, and keypress → finished
+//! frame (`update` + draw). Targets: frame < 1 ms, keypress → frame < 16 ms.
+//!
+//! Run: `cargo bench --bench tui_frame`
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hoga::tui::fixtures::{self, Scenario};
+use hoga::tui::msg::Msg;
+use hoga::tui::update::update;
+use hoga::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::hint::black_box;
+
+fn scenario() -> Scenario {
+    Scenario {
+        rows: 40,
+        universe: 2_500,
+        candles: 200,
+        ..Scenario::default()
+    }
+}
+
+fn frame(c: &mut Criterion) {
+    let state = fixtures::state((200, 60), scenario());
+    let mut buf = Buffer::empty(Rect::new(0, 0, 200, 60));
+    c.bench_function("frame_200x60_build", |b| {
+        b.iter(|| {
+            buf.reset();
+            view::draw(black_box(&state), &mut buf);
+        })
+    });
+
+    let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap_or_else(|e| panic!("{e}"));
+    c.bench_function("frame_200x60_terminal_draw", |b| {
+        b.iter(|| {
+            term.draw(|f| view::draw(black_box(&state), f.buffer_mut()))
+                .map(|_| ())
+                .unwrap_or_else(|e| panic!("{e}"));
+        })
+    });
+
+    // Keypress → frame: move the watchlist cursor (opens another stock, new interest) and draw.
+    let mut state = fixtures::state((200, 60), scenario());
+    let mut down = true;
+    c.bench_function("keypress_to_frame_200x60", |b| {
+        b.iter(|| {
+            let code = if down { 'j' } else { 'k' };
+            down = !down;
+            let cmds = update(
+                &mut state,
+                Msg::Key(KeyEvent::new(KeyCode::Char(code), KeyModifiers::NONE)),
+            );
+            black_box(cmds);
+            term.draw(|f| view::draw(&state, f.buffer_mut()))
+                .map(|_| ())
+                .unwrap_or_else(|e| panic!("{e}"));
+        })
+    });
+
+    // A search keystroke over the 2,500-stock universe, then the frame.
+    let mut state = fixtures::state((200, 60), scenario());
+    update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)),
+    );
+    c.bench_function("search_keystroke_to_frame_2500", |b| {
+        b.iter(|| {
+            update(
+                &mut state,
+                Msg::Key(KeyEvent::new(KeyCode::Char('ㅅ'), KeyModifiers::NONE)),
+            );
+            update(
+                &mut state,
+                Msg::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)),
+            );
+            term.draw(|f| view::draw(&state, f.buffer_mut()))
+                .map(|_| ())
+                .unwrap_or_else(|e| panic!("{e}"));
+        })
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(60).measurement_time(std::time::Duration::from_secs(3));
+    targets = frame
+}
+criterion_main!(benches);

@@ -1,0 +1,281 @@
+//! The feed task on tokio's paused clock: it polls only what is on screen, at the session's
+//! pace, one request in flight per kind, tags replies with versions, and turns failures into
+//! messages with the next try's time.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use hoga::clock::{ManualClock, SharedClock};
+use hoga::feed::{Feed, Pace};
+use hoga::market::{Candle, Listing, OrderBook, Period, Quote, StockCode, StockInfo};
+use hoga::source::{DataSource, SourceError, SourceKind, SourceStatus, Sourced};
+use hoga::tui::fixtures::{self, StaticSource};
+use hoga::tui::msg::{Interest, Msg};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Counts calls; can fail or be slow on demand.
+struct Probe {
+    inner: StaticSource,
+    calls: Mutex<Vec<String>>,
+    failing: AtomicBool,
+    slow_book: Option<Duration>,
+}
+
+impl Probe {
+    fn new(slow_book: Option<Duration>) -> Arc<Probe> {
+        Arc::new(Probe {
+            inner: StaticSource::new(40),
+            calls: Mutex::new(Vec::new()),
+            failing: AtomicBool::new(false),
+            slow_book,
+        })
+    }
+    fn log(&self, s: String) -> Result<(), SourceError> {
+        self.calls.lock().unwrap().push(s);
+        if self.failing.load(Ordering::SeqCst) {
+            Err(SourceError::Unavailable {
+                message: "connection refused".into(),
+                retry_at: None,
+            })
+        } else {
+            Ok(())
+        }
+    }
+    fn count(&self, prefix: &str) -> usize {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| c.starts_with(prefix))
+            .count()
+    }
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl DataSource for Probe {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Simulated
+    }
+    async fn quote(&self, code: StockCode) -> Result<Sourced<Quote>, SourceError> {
+        self.log(format!("quote {code}"))?;
+        self.inner.quote(code).await
+    }
+    async fn quotes(&self, codes: &[StockCode]) -> Result<Vec<Sourced<Quote>>, SourceError> {
+        let list: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
+        self.log(format!("quotes {}", list.join(",")))?;
+        self.inner.quotes(codes).await
+    }
+    async fn order_book(&self, code: StockCode) -> Result<Sourced<OrderBook>, SourceError> {
+        if let Some(d) = self.slow_book {
+            tokio::time::sleep(d).await;
+        }
+        self.log(format!("book {code}"))?;
+        self.inner.order_book(code).await
+    }
+    async fn chart(
+        &self,
+        code: StockCode,
+        p: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Sourced<Vec<Candle>>, SourceError> {
+        self.log(format!("chart {code} {}", p.code()))?;
+        self.inner.chart(code, p, from, to).await
+    }
+    async fn minute_chart(&self, code: StockCode) -> Result<Sourced<Vec<Candle>>, SourceError> {
+        self.log(format!("chart {code} 1m"))?;
+        self.inner.minute_chart(code).await
+    }
+    async fn info(&self, code: StockCode) -> Result<Sourced<StockInfo>, SourceError> {
+        self.log(format!("info {code}"))?;
+        self.inner.info(code).await
+    }
+    async fn universe(&self) -> Result<Sourced<Vec<Listing>>, SourceError> {
+        self.log("universe".into())?;
+        self.inner.universe().await
+    }
+    fn status(&self) -> SourceStatus {
+        SourceStatus::default()
+    }
+}
+
+fn code(s: &str) -> StockCode {
+    StockCode::new(s).unwrap()
+}
+
+fn interest(focused: &str, version: u64, watch: &[&str]) -> Interest {
+    Interest {
+        focused: Some(code(focused)),
+        version,
+        period: Some(Period::Day),
+        book: true,
+        info: false,
+        watchlist: watch.iter().map(|c| code(c)).collect(),
+        refresh: 0,
+    }
+}
+
+fn start(probe: &Arc<Probe>, clock: SharedClock) -> (Feed, mpsc::UnboundedReceiver<Msg>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let feed = Feed::spawn(probe.clone(), clock, tx, Pace::default());
+    (feed, rx)
+}
+
+fn drain(rx: &mut mpsc::UnboundedReceiver<Msg>) -> Vec<Msg> {
+    let mut out = Vec::new();
+    while let Ok(m) = rx.try_recv() {
+        out.push(m);
+    }
+    out
+}
+
+/// 10:15 KST on a Wednesday: continuous trading.
+fn live_clock() -> SharedClock {
+    Arc::new(ManualClock::new(fixtures::now()))
+}
+
+#[tokio::test(start_paused = true)]
+async fn polls_only_what_is_on_screen_at_the_live_pace() {
+    let probe = Probe::new(None);
+    let (feed, mut rx) = start(&probe, live_clock());
+    feed.set_interest(interest("005930", 1, &["000660", "373220"]));
+    tokio::time::sleep(Duration::from_millis(5_500)).await;
+    let calls = probe.calls();
+    // The focused stock's book about once a second.
+    let books = probe.count("book 005930");
+    assert!(
+        (5..=7).contains(&books),
+        "{books} books in 5.5 s: {calls:?}"
+    );
+    // The visible watchlist rows in one multi-quote call every ~2 s, nothing else.
+    assert!(
+        calls
+            .iter()
+            .filter(|c| c.starts_with("quotes"))
+            .all(|c| c == "quotes 000660,373220"),
+        "{calls:?}"
+    );
+    assert!((2..=4).contains(&probe.count("quotes")), "{calls:?}");
+    // The chart once (refreshed after a minute), no info (not on screen).
+    assert_eq!(probe.count("chart 005930 D"), 1, "{calls:?}");
+    assert_eq!(probe.count("info"), 0);
+    assert_eq!(probe.count("universe"), 1);
+    let msgs = drain(&mut rx);
+    assert!(msgs.iter().any(|m| matches!(
+        m,
+        Msg::Book {
+            version: 1,
+            reply: Ok(_),
+            ..
+        }
+    )));
+    assert!(
+        msgs.iter()
+            .any(|m| matches!(m, Msg::Universe { reply: Ok(_), .. }))
+    );
+    // The info pane appears: fetched right away.
+    let mut i = interest("005930", 1, &["000660", "373220"]);
+    i.info = true;
+    feed.set_interest(i);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(probe.count("info 005930"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn identical_requests_coalesce_and_replies_carry_their_version() {
+    let probe = Probe::new(Some(Duration::from_secs(3)));
+    let (feed, mut rx) = start(&probe, live_clock());
+    feed.set_interest(interest("005930", 1, &[]));
+    // Asked again and again while the slow book is in flight: still one request.
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        feed.set_interest(interest("005930", 1, &[]));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(probe.count("book"), 0, "the slow book has not answered yet");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(probe.count("book 005930"), 1, "{:?}", probe.calls());
+    // The user moves on while the next book is in flight: that reply keeps the old version
+    // (the UI drops it) and the new stock is fetched as soon as the slot frees up.
+    feed.set_interest(interest("000660", 2, &[]));
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let msgs = drain(&mut rx);
+    let books: Vec<(StockCode, u64)> = msgs
+        .iter()
+        .filter_map(|m| match m {
+            Msg::Book { code, version, .. } => Some((*code, *version)),
+            _ => None,
+        })
+        .collect();
+    assert!(books.contains(&(code("005930"), 1)));
+    assert!(books.contains(&(code("000660"), 2)), "{books:?}");
+    assert!(!books.contains(&(code("000660"), 1)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn outside_market_hours_the_pace_drops_and_resumes_at_the_pre_open() {
+    // Saturday noon: a few fetches at start, then next to nothing.
+    let probe = Probe::new(None);
+    let sat = fixtures::kst(2026, 11, 28, 12, 0);
+    let (feed, _rx) = start(&probe, Arc::new(ManualClock::new(sat)));
+    feed.set_interest(interest("005930", 1, &["000660"]));
+    tokio::time::sleep(Duration::from_secs(300)).await;
+    assert_eq!(probe.count("book"), 1, "{:?}", probe.calls());
+    assert_eq!(probe.count("quotes"), 1);
+    drop(feed);
+
+    // Ten seconds before the pre-open auction: the next fetch comes at the pre-open, not ten
+    // minutes later.
+    let probe = Probe::new(None);
+    let before_open = fixtures::kst(2026, 11, 25, 8, 29) + chrono::Duration::seconds(50);
+    let (feed, _rx) = start(&probe, Arc::new(ManualClock::new(before_open)));
+    feed.set_interest(interest("005930", 1, &[]));
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(probe.count("book"), 1);
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert_eq!(probe.count("book"), 2, "{:?}", probe.calls());
+}
+
+#[tokio::test(start_paused = true)]
+async fn failures_become_messages_with_the_next_try_and_recover() {
+    let probe = Probe::new(None);
+    probe.failing.store(true, Ordering::SeqCst);
+    let (feed, mut rx) = start(&probe, live_clock());
+    feed.set_interest(interest("005930", 1, &["000660"]));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let msgs = drain(&mut rx);
+    let failure = msgs
+        .iter()
+        .find_map(|m| match m {
+            Msg::Book { reply: Err(f), .. } => Some(f.clone()),
+            _ => None,
+        })
+        .expect("a failed book becomes a message");
+    assert!(failure.message.contains("connection refused"));
+    assert!(failure.next_try.is_some());
+    assert!(
+        msgs.iter()
+            .any(|m| matches!(m, Msg::Quotes { reply: Err(_), .. }))
+    );
+    // Backoff: 1 s, 2 s, 4 s... not a hammering loop.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let tries = probe.count("book");
+    assert!((3..=5).contains(&tries), "{tries} tries in ~10 s");
+    // The source comes back: the next try succeeds and the feed keeps going.
+    probe.failing.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let msgs = drain(&mut rx);
+    assert!(
+        msgs.iter()
+            .any(|m| matches!(m, Msg::Book { reply: Ok(_), .. }))
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| matches!(m, Msg::Quotes { reply: Ok(_), .. }))
+    );
+}
