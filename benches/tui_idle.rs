@@ -51,10 +51,69 @@ fn status_kb(key: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// On-CPU time of this thread in nanoseconds (`/proc/thread-self/schedstat`, first field):
+/// frame costs measured this way do not count the time other processes hold the CPU.
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// Frame cost in CPU time (the criterion bench reports wall time, which a loaded machine
+/// inflates): a full 200×60 frame, and keypress → frame.
+fn frame_cpu() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use hoga::tui::fixtures::Scenario;
+    use hoga::tui::msg::Msg;
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    let sc = Scenario {
+        rows: 40,
+        universe: 2_500,
+        candles: 200,
+        ..Scenario::default()
+    };
+    let state = fixtures::state((200, 60), sc);
+    let mut buf = Buffer::empty(Rect::new(0, 0, 200, 60));
+    let n = 2_000u64;
+    let (c0, t0) = (thread_cpu_ns(), Instant::now());
+    for _ in 0..n {
+        buf.reset();
+        hoga::tui::view::draw(std::hint::black_box(&state), &mut buf);
+    }
+    let (cpu, wall) = (thread_cpu_ns() - c0, t0.elapsed());
+    println!(
+        "frame 200x60 (40 rows, 10-level book, 200 candles, info): {:.0} µs CPU, {:.0} µs wall per frame",
+        cpu as f64 / n as f64 / 1e3,
+        wall.as_secs_f64() * 1e6 / n as f64
+    );
+    let mut state = fixtures::state((200, 60), sc);
+    let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap_or_else(|e| panic!("{e}"));
+    let (c0, t0) = (thread_cpu_ns(), Instant::now());
+    for i in 0..n {
+        let k = if i % 2 == 0 { 'j' } else { 'k' };
+        hoga::tui::update::update(
+            &mut state,
+            Msg::Key(KeyEvent::new(KeyCode::Char(k), KeyModifiers::NONE)),
+        );
+        term.draw(|f| hoga::tui::view::draw(&state, f.buffer_mut()))
+            .map(|_| ())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (cpu, wall) = (thread_cpu_ns() - c0, t0.elapsed());
+    println!(
+        "keypress -> frame (update + draw + terminal diff): {:.0} µs CPU, {:.0} µs wall",
+        cpu as f64 / n as f64 / 1e3,
+        wall.as_secs_f64() * 1e6 / n as f64
+    );
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    frame_cpu();
     let secs: u64 = std::env::var("HOGA_IDLE_SECS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -748,7 +748,10 @@ async fn oauth_side_endpoints() {
         .await
         .unwrap();
     let v: Value = r.json().await.unwrap();
-    assert_eq!(v["HASH"].as_str().unwrap().len(), 64);
+    assert_eq!(keys(&v), ["BODY", "HASH"]);
+    assert_eq!(v["BODY"]["PDNO"], "005930");
+    let hash = v["HASH"].as_str().unwrap();
+    assert!(hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()));
     // Revoke, after which the token is invalid.
     let r = c
         .post(format!("{}/oauth2/revokeP", sim.base_url()))
@@ -757,6 +760,8 @@ async fn oauth_side_endpoints() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(keys(&v), ["code", "message"]);
     let (s, b) = get(
         &sim,
         &tok,

@@ -35,6 +35,16 @@ pub enum Via {
     Chart,
 }
 
+impl Via {
+    pub fn label(self) -> &'static str {
+        match self {
+            Via::Auto => "auto",
+            Via::MultiQuote => "multi-quote",
+            Via::Chart => "chart",
+        }
+    }
+}
+
 /// A resolved run: what to fetch and how. `Via::Auto` has been decided by now.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -165,7 +175,7 @@ impl Summary {
         };
         let _ = writeln!(
             s,
-            "ingest {} ({}{}): {range} via {:?} from {} into {}",
+            "ingest {} ({}{}): {range} via {} from {} into {}",
             self.status,
             self.run_id,
             if self.dry_run {
@@ -173,7 +183,7 @@ impl Summary {
             } else {
                 ""
             },
-            self.via,
+            self.via.label(),
             self.source,
             self.store
         );

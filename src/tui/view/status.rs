@@ -40,6 +40,15 @@ pub fn source_label(state: &State) -> (String, Style) {
         .into_iter()
         .flatten()
         .max();
+    if let (false, Some(since)) = (failing, stale_since(state)) {
+        return (
+            format!("STALE since {}", hms(since)),
+            Style::default()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        );
+    }
     if failing {
         let text = match last_good {
             Some(t) => format!("STALE since {}", hms(t)),
@@ -129,10 +138,29 @@ fn problem_text(state: &State, p: &Problem) -> String {
 /// The source's own last error while it serves old copies (stale cache, open breaker): the
 /// panes have data, but the user must know why it is old.
 fn source_error(state: &State) -> Option<String> {
-    let serving_old = matches!(state.provenance, Some(Provenance::Stale { .. }))
-        || state.status.breaker.as_deref() == Some("open");
+    let serving_old =
+        stale_since(state).is_some() || state.status.breaker.as_deref() == Some("open");
     let (at, msg) = state.status.last_error.as_ref().filter(|_| serving_old)?;
     Some(format!("⚠ {msg} (at {})", hms(*at)))
+}
+
+/// The oldest fetch time among the panes showing a stale copy (the source failed and served
+/// its cache), if any.
+pub fn stale_since(state: &State) -> Option<DateTime<Utc>> {
+    let since = |p: Option<Provenance>| match p {
+        Some(Provenance::Stale { since }) => Some(since),
+        _ => None,
+    };
+    [
+        since(state.provenance),
+        since(state.book.provenance),
+        since(state.chart.data.provenance),
+        since(state.info.provenance),
+        since(state.selected_quote().map(|q| q.provenance)),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
 }
 
 fn ages(state: &State) -> String {

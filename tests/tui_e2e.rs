@@ -1,0 +1,226 @@
+//! End to end: the built `hoga` under tmux against an in-process kis-sim (real HTTP, real
+//! token, real master files). Types `/` `삼성` Enter, adds the stock to a watchlist, switches
+//! intervals, resizes the window, asserting on `capture-pane`; then stops kis-sim and asserts
+//! the panes go stale with the failure in the status bar; restarts it and asserts recovery.
+//! Skipped (with a message) when tmux is not installed.
+
+use hoga::sim::{SimConfig, SimServer, TEST_APP_KEY, TEST_APP_SECRET};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    target: String,
+}
+
+impl Tmux {
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("tmux {args:?}: {e}"));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn start(socket: &str, cmd: &str, w: u16, h: u16) -> Tmux {
+        let t = Tmux {
+            socket: socket.to_string(),
+            target: "hoga".to_string(),
+        };
+        let (w, h) = (w.to_string(), h.to_string());
+        t.tmux(&["new-session", "-d", "-s", "hoga", "-x", &w, "-y", &h, cmd]);
+        t
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", &self.target, k]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn text(&self, s: &str) {
+        self.tmux(&["send-keys", "-t", &self.target, "-l", s]);
+    }
+
+    fn capture(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", &self.target])
+    }
+
+    fn resize(&self, w: u16, h: u16) {
+        let (w, h) = (w.to_string(), h.to_string());
+        self.tmux(&["resize-window", "-t", &self.target, "-x", &w, "-y", &h]);
+    }
+
+    /// Polls the screen until `pred` holds; panics with the last screen after `secs`.
+    fn wait(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.capture();
+            if pred(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "has-session", "-t", &self.target])
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn status_line(screen: &str) -> &str {
+    screen.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("")
+}
+
+fn watchlists(home: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(home.join("state/watchlists.json")).unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hoga_under_tmux_against_kis_sim() {
+    if !tmux_available() {
+        eprintln!("tmux not installed: skipping the end-to-end test");
+        return;
+    }
+    let mut sim = SimServer::start(SimConfig::default()).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let env = [
+        ("HOGA_HOME", home.path().display().to_string()),
+        ("HOGA_KIS_BASE_URL", sim.base_url()),
+        ("HOGA_KIS_MASTER_URL", sim.master_url()),
+        ("KIS_APP_KEY", TEST_APP_KEY.to_string()),
+        ("KIS_APP_SECRET", TEST_APP_SECRET.to_string()),
+        ("HOGA_REDIS_ENABLED", "false".to_string()),
+        ("HOGA_KIS_MAX_RETRIES", "0".to_string()),
+        ("HOGA_KIS_RETRY_BUDGET_MS", "1000".to_string()),
+        ("HOGA_KIS_CONNECT_TIMEOUT_MS", "500".to_string()),
+        ("HOGA_KIS_REQUEST_TIMEOUT_MS", "3000".to_string()),
+        ("HOGA_BREAKER_OPEN_SECS", "2".to_string()),
+        // Outside market hours the cache rightly serves the close without asking KIS; the info
+        // pane always asks, so an outage shows whatever the time of day.
+        ("HOGA_CACHE_INFO_FRESH_SECS", "0".to_string()),
+    ];
+    let mut cmd = String::from("env");
+    for (k, v) in &env {
+        cmd.push_str(&format!(" {k}='{v}'"));
+    }
+    cmd.push_str(&format!(" '{}' --source kis", env!("CARGO_BIN_EXE_hoga")));
+    let socket = format!("hoga-e2e-{}", std::process::id());
+    let t = Tmux::start(&socket, &cmd, 160, 45);
+
+    // Live data from KIS (the sim), names from its master files.
+    let s = t.wait("live KIS data", 45, |s| {
+        status_line(s).contains("LIVE real") && s.contains("삼성전자")
+    });
+    assert!(s.contains("관심종목 대형주 (1/2)"), "{s}");
+    assert!(s.contains("호가 삼성전자"), "{s}");
+
+    // Switch to the second list, look 삼성 up, open it, add it.
+    t.keys(&["2"]);
+    t.wait("the second watchlist", 10, |s| {
+        s.contains("관심종목 코스닥 (2/2)")
+    });
+    t.keys(&["/"]);
+    t.text("삼성");
+    let s = t.wait("search results", 10, |s| s.contains("005930 삼성전자"));
+    assert!(s.contains("/ 삼성"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait("the chart of 삼성전자", 15, |s| {
+        s.contains("삼성전자 005930 · 일봉")
+    });
+    t.keys(&["a"]);
+    t.wait("the add notice", 10, |s| {
+        s.contains("added 삼성전자 to 코스닥")
+    });
+    let saved = watchlists(home.path());
+    assert!(
+        saved["lists"][1]["codes"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|v| v == "005930")),
+        "watchlists.json: {saved}"
+    );
+
+    // Intervals: D → W → M, then back down to 1-minute bars.
+    t.keys(&["]"]);
+    t.wait("weekly candles", 10, |s| s.contains("005930 · 주봉"));
+    t.keys(&["]"]);
+    t.wait("monthly candles", 10, |s| s.contains("005930 · 월봉"));
+    t.keys(&["[", "[", "["]);
+    t.wait("minute candles", 10, |s| s.contains("005930 · 1분봉"));
+    t.keys(&["]"]);
+
+    // Resize: narrow collapses panes, tiny asks for more room, back to full.
+    t.resize(80, 24);
+    let s = t.wait("the 80×24 layout", 10, |s| {
+        s.contains("관심종목") && !s.contains("종목정보")
+    });
+    assert!(
+        s.lines()
+            .all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80),
+        "{s}"
+    );
+    t.resize(30, 8);
+    t.wait("the too-small message", 10, |s| {
+        s.contains("enlarge the terminal")
+    });
+    t.resize(160, 45);
+    t.wait("the full layout", 10, |s| {
+        s.contains("종목정보") && s.contains("호가 삼성전자")
+    });
+
+    // KIS goes away: panes keep their data marked stale, the status bar says what failed.
+    sim.stop().await;
+    t.keys(&["r"]);
+    let s = t.wait("stale panes and the failure", 30, |s| {
+        let st = status_line(s);
+        (st.contains("STALE") || st.contains("BREAKER OPEN")) && st.contains('⚠')
+    });
+    eprintln!("outage:\n{s}");
+    assert!(s.contains("호가 삼성전자"), "the book keeps its stock: {s}");
+    assert!(s.contains("삼성전자 005930"), "{s}");
+
+    // KIS comes back: the feed recovers by itself (backoff retries, no key pressed).
+    sim.restart().await.unwrap();
+    let s = t.wait("recovery", 45, |s| {
+        let st = status_line(s);
+        (st.contains("LIVE real") || st.contains("CACHED"))
+            && !st.contains('⚠')
+            && !s.contains("STALE")
+    });
+    eprintln!("recovered:\n{s}");
+    assert!(s.contains("종목정보"), "{s}");
+
+    // Quit restores the terminal and ends the process.
+    t.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while t.alive() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!t.alive(), "hoga did not quit");
+}
