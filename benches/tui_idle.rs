@@ -62,7 +62,7 @@ fn thread_cpu_ns() -> u64 {
 
 /// Frame cost in CPU time (the criterion bench reports wall time, which a loaded machine
 /// inflates): a full 200×60 frame, and keypress → frame.
-fn frame_cpu() {
+fn frame_cpu(n: u64) {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use hoga::tui::fixtures::Scenario;
     use hoga::tui::msg::Msg;
@@ -76,7 +76,6 @@ fn frame_cpu() {
     };
     let state = fixtures::state((200, 60), sc);
     let mut buf = Buffer::empty(Rect::new(0, 0, 200, 60));
-    let n = 2_000u64;
     let (c0, t0) = (thread_cpu_ns(), Instant::now());
     for _ in 0..n {
         buf.reset();
@@ -113,11 +112,13 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    frame_cpu();
+    // `cargo test --all-targets` runs this binary without `--bench`: a short smoke run then.
+    let full = std::env::args().any(|a| a == "--bench");
+    frame_cpu(if full { 2_000 } else { 20 });
     let secs: u64 = std::env::var("HOGA_IDLE_SECS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(60);
+        .unwrap_or(if full { 60 } else { 2 });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
