@@ -143,14 +143,26 @@ pub enum ConfigError {
         key: String,
         message: String,
     },
+    /// Several keys out of range: all are reported at once, one per line.
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<ConfigError>),
 }
 
 impl ConfigError {
-    /// The dotted key the error is about (`kis.requests_per_sec`), when there is one.
+    /// The dotted key the error is about (`kis.requests_per_sec`; the first of several).
     pub fn key(&self) -> Option<&str> {
         match self {
             ConfigError::Key { key, .. } => Some(key),
+            ConfigError::Several(errors) => errors.first().and_then(ConfigError::key),
             _ => None,
+        }
+    }
+
+    /// Every key the error is about.
+    pub fn keys(&self) -> Vec<&str> {
+        match self {
+            ConfigError::Several(errors) => errors.iter().filter_map(ConfigError::key).collect(),
+            other => other.key().into_iter().collect(),
         }
     }
 }
@@ -238,8 +250,14 @@ impl Config {
                 };
                 spans.key_error(&overrides, key, message)
             })?;
-        if let Some((key, message)) = validate(&config).into_iter().next() {
-            return Err(spans.key_error(&overrides, key, message));
+        let mut problems: Vec<ConfigError> = validate(&config)
+            .into_iter()
+            .map(|(key, message)| spans.key_error(&overrides, key, message))
+            .collect();
+        match problems.len() {
+            0 => {}
+            1 => return Err(problems.remove(0)),
+            _ => return Err(ConfigError::Several(problems)),
         }
         Ok(LoadedConfig {
             config,
@@ -1080,6 +1098,32 @@ mod tests {
 
         let env = EnvVars::from_pairs([("KIS_APP_SECRET", "SECRET-env-1")]);
         assert!(!format!("{env:?}").contains("SECRET-env-1"));
+    }
+
+    #[test]
+    fn every_out_of_range_value_is_reported_at_once() {
+        let err = load_str(
+            "[ui]\nmax_fps = 0\nup_color = \"mauve\"\n[kis]\nrate_share = 2.0\n",
+            &[("HOGA_BREAKER_OPEN_SECS", "0")],
+        )
+        .expect_err("four problems");
+        assert_eq!(
+            err.keys(),
+            vec![
+                "kis.rate_share",
+                "breaker.open_secs",
+                "ui.up_color",
+                "ui.max_fps"
+            ]
+        );
+        let msg = err.to_string();
+        assert_eq!(msg.lines().count(), 4, "{msg}");
+        assert!(msg.contains("test.toml:5:1: key `kis.rate_share`"), "{msg}");
+        assert!(
+            msg.contains("environment variable HOGA_BREAKER_OPEN_SECS: key `breaker.open_secs`"),
+            "{msg}"
+        );
+        assert!(msg.contains("test.toml:3:1: key `ui.up_color`"), "{msg}");
     }
 
     #[test]

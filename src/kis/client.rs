@@ -71,7 +71,7 @@ impl ClientOptions {
             redis_retry_after: Duration::from_secs(5),
             token_min_interval: Duration::from_secs(61),
             token_max_wait: Duration::from_secs(150),
-            limiter_margin: Duration::from_millis(20),
+            limiter_margin: Duration::from_millis(10),
             queue_capacity: 4096,
             retry_base: Duration::from_millis(100),
         }
@@ -361,9 +361,11 @@ impl KisClient {
     }
 
     /// Waits for a send slot: local pacing, then the key-wide budget in Redis when reachable.
-    async fn pace(&self, prio: Priority) -> Result<(), KisError> {
+    /// Keep the permit until the answer is in.
+    async fn pace(&self, prio: Priority) -> Result<super::limiter::Permit, KisError> {
         let i = &self.inner;
-        i.limiter
+        let permit = i
+            .limiter
             .acquire(prio)
             .await
             .map_err(|_| KisError::Io("the KIS client is shutting down".to_string()))?;
@@ -374,7 +376,7 @@ impl KisClient {
                 Err(_) => i.limiter.set_per_sec(i.local_share),
             }
         }
-        Ok(())
+        Ok(permit)
     }
 
     async fn call(
@@ -395,10 +397,13 @@ impl KisClient {
             if let Admit::No { until } = admit {
                 break Err(KisError::BreakerOpen { until });
             }
-            if let Err(e) = self.pace(prio).await {
-                i.breaker.on_neutral();
-                break Err(e);
-            }
+            let permit = match self.pace(prio).await {
+                Ok(p) => p,
+                Err(e) => {
+                    i.breaker.on_neutral();
+                    break Err(e);
+                }
+            };
             let token = match tm.get().await {
                 Ok(t) => t,
                 Err(e) => {
@@ -408,6 +413,7 @@ impl KisClient {
             };
             let sent = Instant::now();
             let res = self.send(ep, &query, &token.value).await;
+            permit.done();
             i.metrics.record_latency(ep.name, sent.elapsed());
             Metrics::inc(&i.metrics.requests);
             let e = match res {

@@ -35,9 +35,56 @@ impl LimiterConfig {
     pub fn new(per_sec: u32) -> LimiterConfig {
         LimiterConfig {
             per_sec: per_sec.max(1),
-            margin: Duration::from_millis(20),
+            margin: Duration::from_millis(10),
             queue_capacity: 4096,
         }
+    }
+}
+
+/// Permission to send one request. Drop it (or call `done`) when the answer has arrived: the
+/// server cannot have received the request later than that, so the window can move on.
+#[derive(Debug)]
+pub struct Permit {
+    shared: Arc<Shared>,
+    seq: u64,
+}
+
+impl Permit {
+    /// The answer arrived.
+    pub fn done(self) {}
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let now = Instant::now();
+        let mut g = self.shared.lock();
+        if let Ok(i) = g.sent.binary_search_by_key(&self.seq, |s| s.seq)
+            && g.sent[i].done.is_none()
+        {
+            g.sent[i].done = Some(now);
+        }
+        drop(g);
+        self.shared.notify.notify_one();
+    }
+}
+
+/// One granted request: when it was let go and when its answer came back.
+#[derive(Debug, Clone, Copy)]
+struct Sent {
+    seq: u64,
+    granted: Instant,
+    done: Option<Instant>,
+}
+
+/// A request is assumed to reach the server within this after its grant, even if the answer
+/// takes longer (slow endpoints); bounds how long an unanswered request holds its slot.
+const TRANSIT: Duration = Duration::from_millis(250);
+
+impl Sent {
+    /// The latest instant the server can have counted this request.
+    fn arrival_bound(&self) -> Instant {
+        let cap = self.granted + TRANSIT;
+        self.done.map_or(cap, |d| d.min(cap))
     }
 }
 
@@ -51,12 +98,13 @@ struct State {
     /// Adaptive slow-down factor in (0, 1].
     factor: f64,
     last_adjust: Instant,
-    /// Grant times within the last window (plus margin).
-    sent: VecDeque<Instant>,
+    /// Requests that may still count in the server's window, in grant order.
+    sent: VecDeque<Sent>,
+    next_seq: u64,
     /// Ideal time of the next grant (evenly spaced schedule). Grants that the 1 ms timer
     /// makes a little late are caught up, so the average rate is the limit, not less.
     tat: Option<Instant>,
-    queues: [VecDeque<oneshot::Sender<()>>; 3],
+    queues: [VecDeque<oneshot::Sender<u64>>; 3],
 }
 
 impl State {
@@ -106,6 +154,7 @@ impl RateLimiter {
                     factor: 1.0,
                     last_adjust: Instant::now(),
                     sent: VecDeque::new(),
+                    next_seq: 0,
                     tat: None,
                     queues: Default::default(),
                 }),
@@ -119,7 +168,7 @@ impl RateLimiter {
     }
 
     /// Waits for a permit to send one request now.
-    pub async fn acquire(&self, priority: Priority) -> Result<(), Closed> {
+    pub async fn acquire(&self, priority: Priority) -> Result<Permit, Closed> {
         self.pump
             .get_or_init(|| tokio::spawn(pump(self.shared.clone())));
         // Bounded backpressure: bulk callers wait for room in the queue; interactive ones never.
@@ -134,13 +183,20 @@ impl RateLimiter {
             // Nobody waiting and a slot free now: take it without a trip through the pump.
             let now = Instant::now();
             if !g.waiting() && next_slot(&mut g, self.shared.margin, now) <= now {
-                grant(&mut g, now);
-                return Ok(());
+                let seq = grant(&mut g, now);
+                return Ok(Permit {
+                    shared: self.shared.clone(),
+                    seq,
+                });
             }
             g.queues[priority as usize].push_back(tx);
         }
         self.shared.notify.notify_one();
-        rx.await.map_err(|_| Closed)
+        let seq = rx.await.map_err(|_| Closed)?;
+        Ok(Permit {
+            shared: self.shared.clone(),
+            seq,
+        })
     }
 
     /// KIS said EGW00201: slow down (the factor recovers by itself).
@@ -163,7 +219,7 @@ impl RateLimiter {
         let used = g
             .sent
             .iter()
-            .filter(|t| now.duration_since(**t) < WINDOW)
+            .filter(|s| now.duration_since(s.granted) < WINDOW)
             .count() as u32;
         (used, g.effective(now))
     }
@@ -193,13 +249,8 @@ const SLACK: Duration = Duration::from_millis(20);
 /// Earliest instant the next permit may be granted.
 fn next_slot(g: &mut State, margin: Duration, now: Instant) -> Instant {
     let limit = g.effective(now) as usize;
-    while let Some(front) = g.sent.front() {
-        if now.duration_since(*front) >= WINDOW + margin {
-            g.sent.pop_front();
-        } else {
-            break;
-        }
-    }
+    // Forget requests that can no longer be in any window that includes `now`.
+    g.sent.retain(|s| s.arrival_bound() + WINDOW + margin > now);
     let interval = WINDOW / limit as u32;
     // Up to a quarter interval (at most 1 ms) early is fine for pacing: it avoids a timer
     // round-up of a whole millisecond. The window rule below is never relaxed.
@@ -208,14 +259,19 @@ fn next_slot(g: &mut State, margin: Duration, now: Instant) -> Instant {
     if let Some(tat) = g.tat {
         at = at.max(tat.checked_sub(early).unwrap_or(tat));
     }
+    // The window rule: a new request (reaching the server at `now` at the earliest) must not
+    // share a one-second window with `limit` earlier ones, judged by the latest instant each
+    // earlier one can have arrived.
     if g.sent.len() >= limit {
-        at = at.max(g.sent[g.sent.len() - limit] + WINDOW + margin);
+        let mut bounds: Vec<Instant> = g.sent.iter().map(Sent::arrival_bound).collect();
+        bounds.sort_unstable();
+        at = at.max(bounds[bounds.len() - limit] + WINDOW + margin);
     }
     at
 }
 
-/// Records a grant at `now` and schedules the next ideal time.
-fn grant(g: &mut State, now: Instant) {
+/// Records a grant at `now`, schedules the next ideal time, and returns the grant's number.
+fn grant(g: &mut State, now: Instant) -> u64 {
     let limit = g.effective(now);
     let interval = WINDOW / limit;
     let base = match g.tat {
@@ -223,7 +279,14 @@ fn grant(g: &mut State, now: Instant) {
         _ => now,
     };
     g.tat = Some(base + interval);
-    g.sent.push_back(now);
+    let seq = g.next_seq;
+    g.next_seq += 1;
+    g.sent.push_back(Sent {
+        seq,
+        granted: now,
+        done: None,
+    });
+    seq
 }
 
 async fn pump(shared: Arc<Shared>) {
@@ -241,7 +304,11 @@ async fn pump(shared: Arc<Shared>) {
             continue;
         };
         if at > Instant::now() {
-            tokio::time::sleep_until(at).await;
+            // An answer arriving early may free the window sooner: wake on it too.
+            tokio::select! {
+                _ = tokio::time::sleep_until(at) => {}
+                _ = shared.notify.notified() => {}
+            }
         }
         let mut g = shared.lock();
         let now = Instant::now();
@@ -255,7 +322,8 @@ async fn pump(shared: Arc<Shared>) {
             for q in 0..3 {
                 while let Some(tx) = g.queues[q].pop_front() {
                     // A caller that gave up (dropped its future) does not use the slot.
-                    if tx.send(()).is_ok() {
+                    let seq = g.next_seq;
+                    if tx.send(seq).is_ok() {
                         granted = true;
                         break;
                     }
