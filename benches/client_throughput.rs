@@ -4,7 +4,11 @@
 //!    sustained rate as a share of the limit, and EGW00201 counted by the sim (target ≥ 95 %, 0).
 //! 2. soak: KIS's real 18/s for CLIENT_BENCH_SOAK_SECS (default 600): requests per minute
 //!    (target ≥ 1,000/min) and EGW00201 (target 0).
-//! 3. latency: sequential calls, limiter not the bottleneck: the client stack (dedup, breaker,
+//! 3. shared: two clients (two hoga processes) on one appkey, coordinating through the Redis
+//!    on 127.0.0.1:6379 (unique keys), 8 tasks each, for CLIENT_BENCH_SHARED_SECS (default
+//!    30) at 18/s and at 200/s: their combined rate as a share of the limit, EGW00201 counted
+//!    by the sim, tokenP calls (targets: ≥ 95 %, 0, 1). Skipped when Redis is not there.
+//! 4. latency: sequential calls, limiter not the bottleneck: the client stack (dedup, breaker,
 //!    limiter, token, wire parse) vs a bare reqwest GET of the same endpoint (target: added
 //!    p95 < 1 ms).
 //!
@@ -177,6 +181,49 @@ async fn soak(secs: u64) {
     );
 }
 
+async fn shared(secs: u64, limit: u32) {
+    let url = "redis://127.0.0.1:6379/";
+    if redis::Client::open(url)
+        .and_then(|c| c.get_connection_with_timeout(Duration::from_millis(300)))
+        .is_err()
+    {
+        println!("shared budget: no Redis on 127.0.0.1:6379, skipped");
+        return;
+    }
+    let sim = start_sim(SimConfig::default().rate(limit)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prefix = format!("hoga-bench-{}-{}", std::process::id(), limit);
+    let client = |name: &str| {
+        let mut o = ClientOptions::in_dirs(dir.path().join(name), dir.path().join("d"));
+        o.redis_url = Some(url.to_string());
+        o.redis_prefix = prefix.clone();
+        KisClient::new(&config(&sim, limit), o).expect("client")
+    };
+    let (a, b) = (client("a"), client("b"));
+    let codes = codes(&sim);
+    a.quote(codes[0], Priority::Interactive)
+        .await
+        .expect("warm-up a");
+    b.quote(codes[1], Priority::Interactive)
+        .await
+        .expect("warm-up b");
+    let (half_a, half_b) = codes.split_at(codes.len() / 2);
+    let (ra, rb) = tokio::join!(run_load(&a, half_a, 8, secs), run_load(&b, half_b, 8, secs));
+    let el = ra.1.max(rb.1).as_secs_f64();
+    let rate = (ra.0 + rb.0) as f64 / el;
+    let st = sim.stats();
+    println!(
+        "shared budget at {limit}/s, two clients through Redis: {} + {} ok requests in {el:.1} s = \
+         {rate:.1}/s = {:.1}% of the limit; EGW00201 counted by kis-sim: {}; tokenP: {}   \
+         [target ≥ 95%, 0, 1]",
+        ra.0,
+        rb.0,
+        100.0 * rate / limit as f64,
+        st.rate_limited,
+        st.tokens_issued
+    );
+}
+
 fn pct(v: &mut [u64], p: f64) -> u64 {
     v.sort_unstable();
     let i = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
@@ -251,8 +298,8 @@ async fn latency(n: usize) {
 }
 
 fn main() {
-    let phases =
-        std::env::var("CLIENT_BENCH_PHASES").unwrap_or_else(|_| "throughput,soak,latency".into());
+    let phases = std::env::var("CLIENT_BENCH_PHASES")
+        .unwrap_or_else(|_| "throughput,shared,soak,latency".into());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -267,6 +314,11 @@ fn main() {
         }
         if phases.contains("throughput") {
             throughput(env_secs("CLIENT_BENCH_SECS", 60)).await;
+        }
+        if phases.contains("shared") {
+            let secs = env_secs("CLIENT_BENCH_SHARED_SECS", 30);
+            shared(secs, 18).await;
+            shared(secs, 200).await;
         }
         if phases.contains("soak") {
             soak(env_secs("CLIENT_BENCH_SOAK_SECS", 600)).await;

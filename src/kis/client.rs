@@ -123,6 +123,13 @@ struct Inner {
     days: Mutex<HashMap<NaiveDate, wire::info::DayStatus>>,
 }
 
+/// Permission to send one request, locally and (with Redis) key-wide. Dropped when the answer
+/// is in.
+struct SendSlot {
+    _local: super::limiter::Permit,
+    _shared: Option<super::coord::BudgetSlot>,
+}
+
 /// The KIS client. Clone freely.
 #[derive(Clone)]
 pub struct KisClient {
@@ -361,22 +368,31 @@ impl KisClient {
     }
 
     /// Waits for a send slot: local pacing, then the key-wide budget in Redis when reachable.
-    /// Keep the permit until the answer is in.
-    async fn pace(&self, prio: Priority) -> Result<super::limiter::Permit, KisError> {
+    /// Keep the slot until the answer is in.
+    async fn pace(&self, prio: Priority) -> Result<SendSlot, KisError> {
         let i = &self.inner;
         let permit = i
             .limiter
             .acquire(prio)
             .await
             .map_err(|_| KisError::Io("the KIS client is shutting down".to_string()))?;
+        let mut shared = None;
         if let Some(c) = &i.coord {
             match c.acquire_budget(i.per_sec, i.limiter_margin).await {
-                // Redis coordinates the key-wide budget: this process may use all of it.
-                Ok(()) => i.limiter.set_per_sec(i.per_sec),
-                Err(_) => i.limiter.set_per_sec(i.local_share),
+                // Redis keeps the key-wide budget: this process may use all of it.
+                Ok(slot) => {
+                    i.limiter.set_per_sec(i.per_sec);
+                    shared = Some(slot);
+                }
+                // Redis is gone: the configured share, split among the processes last seen
+                // on the key, so that together they still stay under the limit.
+                Err(_) => i.limiter.set_per_sec((i.local_share / c.peers()).max(1)),
             }
         }
-        Ok(permit)
+        Ok(SendSlot {
+            _local: permit,
+            _shared: shared,
+        })
     }
 
     async fn call(
@@ -397,13 +413,7 @@ impl KisClient {
             if let Admit::No { until } = admit {
                 break Err(KisError::BreakerOpen { until });
             }
-            let permit = match self.pace(prio).await {
-                Ok(p) => p,
-                Err(e) => {
-                    i.breaker.on_neutral();
-                    break Err(e);
-                }
-            };
+            // The token first: a tokenP wait must not happen while holding a send slot.
             let token = match tm.get().await {
                 Ok(t) => t,
                 Err(e) => {
@@ -411,9 +421,17 @@ impl KisClient {
                     break Err(e);
                 }
             };
+            let slot = match self.pace(prio).await {
+                Ok(p) => p,
+                Err(e) => {
+                    i.breaker.on_neutral();
+                    break Err(e);
+                }
+            };
             let sent = Instant::now();
             let res = self.send(ep, &query, &token.value).await;
-            permit.done();
+            // The answer is in: the request has certainly arrived.
+            drop(slot);
             i.metrics.record_latency(ep.name, sent.elapsed());
             Metrics::inc(&i.metrics.requests);
             let e = match res {
