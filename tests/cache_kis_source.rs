@@ -102,6 +102,7 @@ async fn breaker_open_serves_cached_values_stale_then_recovers() {
     };
 
     // Live, then served from the cache while fresh without asking KIS.
+    assert_eq!(src.status().cache_hit_rate, None, "nothing looked up yet");
     let live = src.quote(c).await.unwrap();
     assert_eq!(live.provenance, Provenance::Live { env: Env::Real });
     let truth = sim.market().quote_at(c, session_instant()).unwrap();
@@ -113,6 +114,11 @@ async fn breaker_open_serves_cached_values_stale_then_recovers() {
     assert_eq!(price_calls(), calls, "fresh hit must not call KIS");
     assert_eq!(src.status().redis_up, Some(true));
     assert!(src.cache_stats().hits >= 1);
+    // The status bar's hit rate is the cache's own: one miss (the live call), one hit.
+    let st = src.cache_stats();
+    let rate = src.status().cache_hit_rate.unwrap();
+    assert!((rate - st.hits as f64 / (st.hits + st.misses) as f64).abs() < 1e-9);
+    assert!(rate > 0.0 && rate < 1.0, "{rate}");
 
     // KIS starts failing: every answer is the cached quote, marked stale since its fetch.
     sim.add_fault(FaultRule::always(FaultKind::Transient { code: None }));

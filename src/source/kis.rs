@@ -444,10 +444,12 @@ impl DataSource for KisSource {
 
     fn status(&self) -> SourceStatus {
         let h = self.api.health();
+        let cache = self.cache.stats();
         SourceStatus {
             breaker: Some(h.breaker),
             breaker_retry_at: h.breaker_retry_at,
-            redis_up: self.cache.stats().redis_up,
+            redis_up: cache.redis_up,
+            cache_hit_rate: (cache.hits + cache.misses > 0).then(|| cache.hit_rate()),
             token_expires_at: h.token_expires_at,
             budget_used: h.budget_used,
             budget_limit: h.budget_limit,

@@ -243,6 +243,9 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         Some(false) => details.push("redis DOWN (memory cache)".to_string()),
         None => {}
     }
+    if let Some(r) = s.cache_hit_rate {
+        details.push(format!("cache {:.0}%", r * 100.0));
+    }
     if s.budget_limit > 0 {
         details.push(format!("req {}/{}/s", s.budget_used, s.budget_limit));
     }
