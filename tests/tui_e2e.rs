@@ -4,94 +4,12 @@
 //! the panes go stale with the failure in the status bar; restarts it and asserts recovery.
 //! Skipped (with a message) when tmux is not installed.
 
+mod tui_support;
+
 use hoga::sim::{SimConfig, SimServer, TEST_APP_KEY, TEST_APP_SECRET};
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-    target: String,
-}
-
-impl Tmux {
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("tmux {args:?}: {e}"));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn start(socket: &str, cmd: &str, w: u16, h: u16) -> Tmux {
-        let t = Tmux {
-            socket: socket.to_string(),
-            target: "hoga".to_string(),
-        };
-        let (w, h) = (w.to_string(), h.to_string());
-        t.tmux(&["new-session", "-d", "-s", "hoga", "-x", &w, "-y", &h, cmd]);
-        t
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", &self.target, k]);
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    fn text(&self, s: &str) {
-        self.tmux(&["send-keys", "-t", &self.target, "-l", s]);
-    }
-
-    fn capture(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", &self.target])
-    }
-
-    fn resize(&self, w: u16, h: u16) {
-        let (w, h) = (w.to_string(), h.to_string());
-        self.tmux(&["resize-window", "-t", &self.target, "-x", &w, "-y", &h]);
-    }
-
-    /// Polls the screen until `pred` holds; panics with the last screen after `secs`.
-    fn wait(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.capture();
-            if pred(&s) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(150));
-        }
-    }
-
-    fn alive(&self) -> bool {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "has-session", "-t", &self.target])
-            .status()
-            .is_ok_and(|s| s.success())
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+use tui_support::{Tmux, tmux_available};
 
 fn status_line(screen: &str) -> &str {
     screen.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("")

@@ -505,6 +505,58 @@ fn mouse_clicks_focus_and_select_and_the_wheel_scrolls() {
     assert_eq!(s.focus, Pane::Book);
 }
 
+/// Screen column of the first cell of `word` on screen row `row`, as drawn.
+fn column_of(s: &State, row: u16, word: &str) -> u16 {
+    let (w, h) = s.size;
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    term.draw(|f| hoga::tui::view::draw(s, f.buffer_mut()))
+        .unwrap();
+    let first = word.chars().next().unwrap().to_string();
+    let buf = term.backend().buffer();
+    (0..w)
+        .find(|x| buf[(*x, row)].symbol() == first)
+        .unwrap_or_else(|| panic!("{word} not on row {row}"))
+}
+
+fn click(s: &mut State, column: u16, row: u16) {
+    update(
+        s,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+}
+
+#[test]
+fn clicking_a_column_header_sorts_by_that_column_and_again_reverses() {
+    let mut s = state();
+    // The watchlist's header is the row under its top border.
+    let rate = column_of(&s, 1, "등락률");
+    click(&mut s, rate + 1, 1);
+    assert_eq!(s.sort.key, SortKey::ChangeRate);
+    assert!(s.sort.descending);
+    let rates: Vec<i32> = s
+        .rows()
+        .iter()
+        .map(|c| s.quotes[c].quote.change_rate.0)
+        .collect();
+    assert!(rates.windows(2).all(|w| w[0] >= w[1]), "{rates:?}");
+    click(&mut s, rate, 1);
+    assert_eq!(s.sort.key, SortKey::ChangeRate);
+    assert!(!s.sort.descending);
+    let name = column_of(&s, 1, "종목명");
+    click(&mut s, name, 1);
+    assert_eq!(s.sort.key, SortKey::Name);
+    assert!(!s.sort.descending);
+    let price = column_of(&s, 1, "현재가");
+    click(&mut s, price + 2, 1);
+    assert_eq!(s.sort.key, SortKey::Price);
+    assert!(s.sort.descending);
+}
+
 #[test]
 fn help_lists_every_action_and_closes() {
     let mut s = state();

@@ -91,6 +91,7 @@ pub async fn run(
     let (tx, rx) = mpsc::unbounded_channel();
     let feed = Feed::spawn(source, clock.clone(), tx, Pace::default());
     let (mut terminal, guard) = term::enter(config.ui.mouse)?;
+    debug_panic();
     let shutdown = signals();
     let result = event_loop(
         &mut terminal,
@@ -111,6 +112,17 @@ pub async fn run(
         Err(e) => tracing::error!("tui failed: {e:#}"),
     }
     result.map(|_| ())
+}
+
+/// For the terminal-restore test: `HOGA_DEBUG_PANIC=1` makes a background task panic half a
+/// second after the screen is up, the hardest of the exit paths.
+fn debug_panic() {
+    if std::env::var_os("HOGA_DEBUG_PANIC").is_some_and(|v| v == "1") {
+        tokio::spawn(async {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            panic!("HOGA_DEBUG_PANIC: a deliberate panic in a background task");
+        });
+    }
 }
 
 /// Resolves on SIGTERM, SIGHUP or SIGINT (Ctrl-C arrives as a key in raw mode; SIGINT only

@@ -71,8 +71,15 @@ fn install_panic_hook() {
     }
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        let was_active = ACTIVE.load(Ordering::SeqCst);
         restore();
         tracing::error!("panic: {info}");
         previous(info);
+        if was_active {
+            // A panic in a background task would otherwise leave the screen running on a
+            // terminal already handed back: end the program, as a main-thread panic would.
+            eprintln!("hoga stopped after an internal error; the log file has the details.");
+            std::process::exit(101);
+        }
     }));
 }

@@ -37,7 +37,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 state.dirty = true;
             }
         }
-        Msg::Mouse(m) => mouse(state, m, &mut cmds),
+        Msg::Mouse(m) => mouse(state, m),
         Msg::Resize(w, h) => {
             state.size = (w, h);
             keep_cursor_visible(state);
@@ -772,9 +772,7 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
                 .iter()
                 .position(|k| *k == state.sort.key)
                 .unwrap_or(0);
-            let key = SortKey::CYCLE[(i + 1) % SortKey::CYCLE.len()];
-            state.sort.key = key;
-            state.sort.descending = !matches!(key, SortKey::Manual | SortKey::Name | SortKey::Code);
+            sort_by(state, SortKey::CYCLE[(i + 1) % SortKey::CYCLE.len()]);
             keep_cursor_visible(state);
         }
         SortReverse => {
@@ -823,7 +821,7 @@ fn set_focus(state: &mut State, p: Pane) {
     }
 }
 
-fn mouse(state: &mut State, m: crossterm::event::MouseEvent, cmds: &mut Vec<Command>) {
+fn mouse(state: &mut State, m: crossterm::event::MouseEvent) {
     if !state.settings.mouse {
         return;
     }
@@ -871,9 +869,16 @@ fn mouse(state: &mut State, m: crossterm::event::MouseEvent, cmds: &mut Vec<Comm
                         state.wl_selected = Some(code);
                         open(state, code);
                     }
-                } else if y == first.saturating_sub(1) {
-                    // A click on the header sorts by the next column.
-                    apply(state, Action::SortNext, cmds);
+                } else if y == first.saturating_sub(1)
+                    && let Some(key) = view::watchlist::header_sort_key(r, x)
+                {
+                    // A click on a column header sorts by it; a second click reverses.
+                    if key == state.sort.key && key != SortKey::Manual {
+                        state.sort.descending = !state.sort.descending;
+                    } else {
+                        sort_by(state, key);
+                    }
+                    keep_cursor_visible(state);
                 }
             }
             state.dirty = true;
@@ -889,6 +894,12 @@ fn mouse(state: &mut State, m: crossterm::event::MouseEvent, cmds: &mut Vec<Comm
         }
         _ => {}
     }
+}
+
+/// Sorts the watchlist by `key`: text columns A→Z, numbers largest first.
+fn sort_by(state: &mut State, key: SortKey) {
+    state.sort.key = key;
+    state.sort.descending = !matches!(key, SortKey::Manual | SortKey::Name | SortKey::Code);
 }
 
 /// The date a quote belongs to (KST).

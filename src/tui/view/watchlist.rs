@@ -66,6 +66,22 @@ impl Col {
     }
 }
 
+/// The sort key of the header column under screen column `x` in a watchlist pane drawn in
+/// `area` (`None` between columns or outside). `Tag` sorts back to the manual order.
+pub fn header_sort_key(area: Rect, x: u16) -> Option<SortKey> {
+    let inner_x = area.x + 1;
+    let (cols, name_w) = columns(area.width.saturating_sub(2));
+    let mut left = inner_x;
+    for c in cols {
+        let w = if c == Col::Name { name_w } else { c.width() };
+        if x >= left && x < left + w {
+            return Some(c.sort_key());
+        }
+        left += w + 1;
+    }
+    None
+}
+
 /// Columns that fit in `width`, in screen order, and the name column's width.
 fn columns(width: u16) -> (Vec<Col>, u16) {
     // Dropped first → last as the pane narrows.
