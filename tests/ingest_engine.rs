@@ -33,6 +33,8 @@ struct Scripted {
     cancel_after: Option<(u64, CancellationToken)>,
     calls: AtomicU64,
     chart_codes: Mutex<Vec<StockCode>>,
+    /// Codes a multi-quote answer leaves out (a halted stock, say).
+    not_quoted: HashSet<StockCode>,
 }
 
 fn code(i: usize) -> StockCode {
@@ -90,6 +92,7 @@ impl Scripted {
             cancel_after: None,
             calls: AtomicU64::new(0),
             chart_codes: Mutex::new(Vec::new()),
+            not_quoted: HashSet::new(),
         }
     }
 }
@@ -125,6 +128,7 @@ impl IngestSource for Scripted {
         let prev = Calendar::krx().prev_trading_day(today);
         Ok(codes
             .iter()
+            .filter(|c| !self.not_quoted.contains(c))
             .map(|&c| DayBar {
                 code: c,
                 candle: truth(c, today),
@@ -312,6 +316,31 @@ async fn today_by_multi_quote_then_idempotent_rerun() {
         runs.iter()
             .all(|r| r.status == "complete" && r.stocks_stored == 95)
     );
+}
+
+/// A stock left out of a multi-quote answer is fetched by chart, and its row says so.
+#[tokio::test]
+async fn chart_fallback_rows_are_labelled_as_chart_rows() {
+    let (_dir, store) = sqlite().await;
+    let mut src = Scripted::new(40);
+    src.not_quoted = [code(3), code(31)].into_iter().collect();
+    let src = Arc::new(src);
+    let p = plan(day(3, 6), day(3, 6), Via::MultiQuote);
+    let s = go(&p, src.clone(), Some(store.clone())).await;
+    assert_eq!(s.exit_code, 0, "{}", s.render());
+    assert_eq!(s.stocks_stored, 40);
+    assert_exact(store.as_ref(), &src, day(3, 6), day(3, 6)).await;
+    let mut charted: Vec<StockCode> = src.chart_codes.lock().unwrap().clone();
+    charted.sort();
+    assert_eq!(charted, vec![code(3), code(31)]);
+    for b in store.bars(None, day(3, 6), day(3, 6)).await.unwrap() {
+        let want = if src.not_quoted.contains(&b.bar.code) {
+            "kis:period_chart"
+        } else {
+            "kis:multi_quote"
+        };
+        assert_eq!(b.source, want, "{}", b.bar.code);
+    }
 }
 
 #[tokio::test]

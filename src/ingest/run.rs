@@ -56,11 +56,17 @@ enum Fetched {
     Bars {
         candles: Vec<Candle>,
         base: Option<(NaiveDate, Krw)>,
+        /// The `source` column of these bars.
+        via: &'static str,
     },
     Failed(SourceError),
     /// Not started because the run was interrupted.
     Skipped,
 }
+
+/// `source` of bars from a multi-quote call, and from the period chart.
+const VIA_MULTI_QUOTE: &str = "kis:multi_quote";
+const VIA_CHART: &str = "kis:period_chart";
 
 /// Commit at least this often, so an interrupt loses little and progress is visible.
 const COMMIT_EVERY: Duration = Duration::from_secs(1);
@@ -144,15 +150,13 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
     // 3. Fetch, validate, store.
     deps.reporter.begin(todo.len() as u64);
     let kinds: HashMap<StockCode, SecurityKind> = todo.iter().map(|i| (i.code, i.kind)).collect();
-    let source_label = match plan.via {
-        Via::MultiQuote => "kis:multi_quote",
-        _ => "kis:period_chart",
-    };
     let rules = Rules {
         calendar: Calendar::krx(),
         allow_non_trading_days: plan.force,
     };
-    let mut pending = WriteBatch::default();
+    // One batch per `source` label: a stock's bars, rejects and resume mark always travel in
+    // the same batch, so each commit stays all-or-nothing per stock.
+    let mut pending: BTreeMap<&'static str, WriteBatch> = BTreeMap::new();
     let mut last_commit = Instant::now();
     let mut processed = 0u64;
     let mut auth_error: Option<String> = None;
@@ -202,7 +206,7 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
                             error: e.to_string(),
                         });
                     }
-                    Fetched::Bars { candles, base } => {
+                    Fetched::Bars { candles, base, via } => {
                         let kind = kinds.get(&code).copied().unwrap_or(SecurityKind::Stock);
                         let checked = validate::check(
                             &run_id, code, kind, &candles, base, plan.from, plan.to, rules,
@@ -222,18 +226,19 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
                         }
                         summary.rejected_rows += checked.rejects.len() as u64;
                         summary.bars_stored += checked.bars.len() as u64;
-                        pending.bars.extend(checked.bars);
-                        pending.rejects.extend(checked.rejects);
-                        pending.progress.push((args_hash.clone(), code, mark));
+                        let batch = pending.entry(via).or_default();
+                        batch.bars.extend(checked.bars);
+                        batch.rejects.extend(checked.rejects);
+                        batch.progress.push((args_hash.clone(), code, mark));
                     }
                 }
                 processed += 1;
                 deps.reporter
                     .advance(processed, summary.failed.len() as u64);
             }
-            if pending.bars.len() >= plan.batch_size.max(1) || last_commit.elapsed() >= COMMIT_EVERY
-            {
-                if let Err(e) = commit(&deps, &mut pending, source_label).await {
+            let bars: usize = pending.values().map(|b| b.bars.len()).sum();
+            if bars >= plan.batch_size.max(1) || last_commit.elapsed() >= COMMIT_EVERY {
+                if let Err(e) = commit(&deps, &mut pending).await {
                     store_error = Some(e.to_string());
                     deps.cancel.cancel();
                 }
@@ -244,7 +249,7 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
         pass_items = failed_now;
     }
     if store_error.is_none()
-        && let Err(e) = commit(&deps, &mut pending, source_label).await
+        && let Err(e) = commit(&deps, &mut pending).await
     {
         store_error = Some(e.to_string());
     }
@@ -301,22 +306,24 @@ fn fill_counters(summary: &mut Summary, c: Counters) {
     summary.cache_hits = c.cache_hits;
 }
 
-/// Writes and empties `pending` (a dry run only empties it).
+/// Writes and empties `pending`, one transaction per source label (a dry run only empties it).
 async fn commit(
     deps: &Deps,
-    pending: &mut WriteBatch,
-    source_label: &str,
+    pending: &mut BTreeMap<&'static str, WriteBatch>,
 ) -> Result<(), crate::store::StoreError> {
-    let mut batch = std::mem::take(pending);
-    if batch.is_empty() {
-        return Ok(());
-    }
+    let batches = std::mem::take(pending);
     let Some(store) = &deps.store else {
         return Ok(());
     };
-    batch.source = source_label.to_string();
-    batch.ingested_at = deps.clock.now();
-    store.write(batch).await.map(|_| ())
+    for (via, mut batch) in batches {
+        if batch.is_empty() {
+            continue;
+        }
+        batch.source = via.to_string();
+        batch.ingested_at = deps.clock.now();
+        store.write(batch).await?;
+    }
+    Ok(())
 }
 
 async fn load_universe(
@@ -416,6 +423,7 @@ async fn fetch_unit(plan: &Plan, deps: &Deps, unit: Vec<Item>) -> Vec<(StockCode
                             Fetched::Bars {
                                 candles: vec![b.candle],
                                 base: Some((cal.prev_trading_day(plan.to), b.prev_close)),
+                                via: VIA_MULTI_QUOTE,
                             },
                         )),
                         // Left out of the answer, or a quote of another day: ask the chart.
@@ -446,10 +454,12 @@ async fn fetch_chart(plan: &Plan, deps: &Deps, code: StockCode) -> Fetched {
         Ok(candles) => Fetched::Bars {
             candles,
             base: None,
+            via: VIA_CHART,
         },
         Err(SourceError::NotFound(_)) => Fetched::Bars {
             candles: Vec::new(),
             base: None,
+            via: VIA_CHART,
         },
         Err(e) => Fetched::Failed(e),
     }

@@ -110,16 +110,7 @@ impl IngestSource for DataSourceIngest {
                 let q = q.value;
                 DayBar {
                     code: q.code,
-                    candle: Candle {
-                        date: crate::market::kst_date(q.as_of),
-                        time: None,
-                        open: q.open,
-                        high: q.high,
-                        low: q.low,
-                        close: q.price,
-                        volume: q.volume,
-                        value: q.value,
-                    },
+                    candle: q.daily_candle(),
                     prev_close: q.prev_close,
                 }
             })
@@ -187,16 +178,7 @@ impl IngestSource for KisIngest {
             .into_iter()
             .map(|q| DayBar {
                 code: q.code,
-                candle: Candle {
-                    date: crate::market::kst_date(q.as_of),
-                    time: None,
-                    open: q.open,
-                    high: q.high,
-                    low: q.low,
-                    close: q.price,
-                    volume: q.volume,
-                    value: q.value,
-                },
+                candle: q.daily_candle(),
                 prev_close: q.prev_close,
             })
             .collect())

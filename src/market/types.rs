@@ -164,6 +164,20 @@ impl Quote {
             self.lower_limit,
         )
     }
+
+    /// The day so far as a daily bar (the KST date of the quote; close = current price).
+    pub fn daily_candle(&self) -> Candle {
+        Candle {
+            date: super::kst_date(self.as_of),
+            time: None,
+            open: self.open,
+            high: self.high,
+            low: self.low,
+            close: self.price,
+            volume: self.volume,
+            value: self.value,
+        }
+    }
 }
 
 /// One price level of the book.
