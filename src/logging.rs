@@ -22,8 +22,11 @@ const MAX_LOG_FILES: usize = 14;
 pub enum LogMode {
     /// Full-screen UI owns the terminal: file only.
     Tui,
-    /// One-shot commands, `--ingest`, `--check-config`: file and stderr.
+    /// `--ingest`, `--check-config`: file and stderr.
     Headless,
+    /// Lookup commands (`hoga quote ...`), whose output is the point: file as usual, but only
+    /// warnings and errors on stderr unless a level is asked for (`--log-level`, `RUST_LOG`).
+    Lookup,
 }
 
 /// Keeps the background log writer alive; drop it last (at the end of `main`) to flush.
@@ -77,7 +80,9 @@ pub fn file_appender(paths: &Paths) -> Result<(RollingFileAppender, PathBuf), St
 /// headless falls back to stderr only, the TUI to no logging. Only a bad `--log-level` is an error.
 pub fn init(mode: LogMode, level: Option<&str>, paths: &Paths) -> Result<LogGuard, LogLevelError> {
     let rust_log = std::env::var("RUST_LOG").ok();
+    let explicit = level.is_some() || rust_log.as_deref().is_some_and(|s| !s.trim().is_empty());
     let filter = filter(level, rust_log.as_deref())?;
+    let quiet = mode == LogMode::Lookup && !explicit;
     let (file_layer, guard, log_dir, file_error) = match file_appender(paths) {
         Ok((appender, dir)) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);
@@ -88,13 +93,15 @@ pub fn init(mode: LogMode, level: Option<&str>, paths: &Paths) -> Result<LogGuar
         }
         Err(e) => (None, None, None, Some(e)),
     };
-    let stderr_layer = (mode == LogMode::Headless).then(|| {
+    let stderr_layer = (mode != LogMode::Tui).then(|| {
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
             .with_ansi(std::io::stderr().is_terminal())
             .without_time()
             .with_target(false)
-            .with_filter(filter_fn(|meta| meta.target() != FILE_ONLY))
+            .with_filter(filter_fn(move |meta| {
+                meta.target() != FILE_ONLY && (!quiet || *meta.level() <= tracing::Level::WARN)
+            }))
     });
     // try_init: a second call (tests) keeps the first subscriber instead of panicking.
     let _ = tracing_subscriber::registry()

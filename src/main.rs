@@ -16,6 +16,8 @@ fn main() -> ExitCode {
     let paths = Paths::discover();
     let mode = if cli.runs_tui() {
         LogMode::Tui
+    } else if cli.command.is_some() {
+        LogMode::Lookup
     } else {
         LogMode::Headless
     };

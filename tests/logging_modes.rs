@@ -40,12 +40,13 @@ fn child_entry() {
         return;
     };
     let paths = Paths::discover(); // from HOGA_HOME
-    let mode = if mode == "tui" {
-        LogMode::Tui
-    } else {
-        LogMode::Headless
+    let (mode, level) = match mode.as_str() {
+        "tui" => (LogMode::Tui, Some("debug")),
+        "lookup" => (LogMode::Lookup, None),
+        _ => (LogMode::Headless, Some("debug")),
     };
-    let guard = logging::init(mode, Some("debug"), &paths).expect("init");
+    let guard = logging::init(mode, level, &paths).expect("init");
+    tracing::info!("marker-info-4321");
     tracing::warn!("marker-warn-1234");
     tracing::debug!("marker-debug-5678");
     tracing::trace!("marker-trace-0000");
@@ -90,6 +91,21 @@ fn headless_mode_logs_to_file_and_stderr() {
     assert!(
         logs.contains("marker-warn-1234") && logs.contains("marker-fileonly-9999"),
         "{logs}"
+    );
+}
+
+/// A lookup's stdout is its answer: stderr carries only warnings and errors by default, while
+/// the log file keeps the usual info lines.
+#[test]
+fn lookup_mode_keeps_stderr_to_warnings() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (stderr, logs) = run_child("lookup", tmp.path());
+    assert!(stderr.contains("marker-warn-1234"), "{stderr}");
+    assert!(!stderr.contains("marker-info-4321"), "{stderr}");
+    assert!(logs.contains("marker-info-4321"), "{logs}");
+    assert!(
+        !logs.contains("marker-debug-5678"),
+        "default level is info: {logs}"
     );
 }
 
