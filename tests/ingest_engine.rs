@@ -133,6 +133,7 @@ impl IngestSource for Scripted {
                 code: c,
                 candle: truth(c, today),
                 prev_close: truth(c, prev).close,
+                limits: Some(price_limits(truth(c, prev).close)),
             })
             .collect())
     }

@@ -12,10 +12,9 @@ use super::source::{Counters, IngestSource};
 use super::validate::{self, Rules};
 use super::{Plan, Summary, Via};
 use crate::clock::SharedClock;
-use crate::market::{Calendar, Candle, Krw, Listing, SecurityKind, StockCode};
+use crate::market::{Calendar, Candle, Listing, SecurityKind, StockCode};
 use crate::source::SourceError;
 use crate::store::{Progress, RunRecord, Store, WriteBatch, ts};
-use chrono::NaiveDate;
 use futures::StreamExt;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -55,7 +54,7 @@ enum Fetched {
     /// Candles (oldest first) and the close before the first of them, when known.
     Bars {
         candles: Vec<Candle>,
-        base: Option<(NaiveDate, Krw)>,
+        base: Option<validate::Base>,
         /// The `source` column of these bars.
         via: &'static str,
     },
@@ -422,7 +421,11 @@ async fn fetch_unit(plan: &Plan, deps: &Deps, unit: Vec<Item>) -> Vec<(StockCode
                             item.code,
                             Fetched::Bars {
                                 candles: vec![b.candle],
-                                base: Some((cal.prev_trading_day(plan.to), b.prev_close)),
+                                base: Some(validate::Base {
+                                    prev_day: cal.prev_trading_day(plan.to),
+                                    prev_close: b.prev_close,
+                                    limits: b.limits,
+                                }),
                                 via: VIA_MULTI_QUOTE,
                             },
                         )),

@@ -15,6 +15,8 @@ pub struct DayBar {
     pub code: StockCode,
     pub candle: Candle,
     pub prev_close: crate::market::Krw,
+    /// The day's (lower, upper) price limits, as the quote published them.
+    pub limits: Option<(crate::market::Krw, crate::market::Krw)>,
 }
 
 /// Request counters, cumulative since the source was made.
@@ -112,6 +114,7 @@ impl IngestSource for DataSourceIngest {
                     code: q.code,
                     candle: q.daily_candle(),
                     prev_close: q.prev_close,
+                    limits: Some((q.lower_limit, q.upper_limit)),
                 }
             })
             .collect())
@@ -180,6 +183,7 @@ impl IngestSource for KisIngest {
                 code: q.code,
                 candle: q.daily_candle(),
                 prev_close: q.prev_close,
+                limits: Some((q.lower_limit, q.upper_limit)),
             })
             .collect())
     }

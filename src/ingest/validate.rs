@@ -78,29 +78,59 @@ pub fn on_grid_for(kind: SecurityKind, price: Krw) -> bool {
     }
 }
 
-/// Checks one stock's candles (oldest first). `base` is the close before the first candle,
-/// when known (the previous trading day's close); later candles use the close of the accepted
-/// bar of the trading day before them. Only candles in `[from, to]` are kept.
+/// What the limits of the trading day after `prev_day` are judged against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Base {
+    pub prev_day: NaiveDate,
+    pub prev_close: Krw,
+    /// The day's (lower, upper) limits as KIS published them (quotes carry them): right even
+    /// when the base price is not the previous close (ex-rights days, capital reductions).
+    /// `None`: ±30 % of `prev_close`.
+    pub limits: Option<(Krw, Krw)>,
+}
+
+impl Base {
+    pub fn close(prev_day: NaiveDate, prev_close: Krw) -> Base {
+        Base {
+            prev_day,
+            prev_close,
+            limits: None,
+        }
+    }
+
+    fn limits(&self) -> Option<(Krw, Krw)> {
+        match self.limits {
+            Some((lo, hi)) if lo.0 > 0 && hi >= lo => Some((lo, hi)),
+            _ if self.prev_close.0 > 0 => Some(price_limits(self.prev_close)),
+            _ => None,
+        }
+    }
+}
+
+/// Checks one stock's candles (oldest first). `base` is the day before the first candle,
+/// when known (the previous trading day's close, or the limits KIS published); later candles
+/// use the close of the accepted bar of the trading day before them. Only candles in
+/// `[from, to]` are kept.
 #[allow(clippy::too_many_arguments)]
 pub fn check(
     run_id: &str,
     code: StockCode,
     kind: SecurityKind,
     candles: &[Candle],
-    base: Option<(NaiveDate, Krw)>,
+    base: Option<Base>,
     from: NaiveDate,
     to: NaiveDate,
     rules: Rules<'_>,
 ) -> Checked {
     let mut out = Checked::default();
     let mut seen = HashSet::new();
-    // (date, close) of the last accepted bar, or the given base.
+    // The last accepted bar, or the given base.
     let mut prev = base;
     for c in candles {
         if c.date < from || c.date > to {
             // Outside the asked range (the extra day fetched for the base, or server padding).
-            if c.date < from && prev.is_none_or(|(d, _)| d < c.date) {
-                prev = Some((c.date, c.close));
+            if c.date < from && prev.is_none_or(|b| b.prev_day < c.date) {
+                prev = Some(Base::close(c.date, c.close));
             }
             continue;
         }
@@ -124,9 +154,7 @@ pub fn check(
             // nothing wrong with the data.
             continue;
         }
-        let base_today = prev
-            .filter(|(d, _)| *d == rules.calendar.prev_trading_day(c.date))
-            .map(|(_, close)| close);
+        let base_today = prev.filter(|b| b.prev_day == rules.calendar.prev_trading_day(c.date));
         match check_one(c, kind, base_today, rules) {
             Ok(bar_volume) => {
                 out.bars.push(Bar {
@@ -139,7 +167,7 @@ pub fn check(
                     volume: bar_volume,
                     value: c.value,
                 });
-                prev = Some((c.date, c.close));
+                prev = Some(Base::close(c.date, c.close));
             }
             Err((cat, detail)) => out.rejects.push(reject(cat, detail)),
         }
@@ -151,7 +179,7 @@ pub fn check(
 fn check_one(
     c: &Candle,
     kind: SecurityKind,
-    base: Option<Krw>,
+    base: Option<Base>,
     rules: Rules<'_>,
 ) -> Result<i64, (RejectCategory, String)> {
     use RejectCategory::*;
@@ -184,17 +212,22 @@ fn check_one(
     if let Some((name, p)) = prices.iter().find(|(_, p)| !on_grid_for(kind, *p)) {
         return Err((OffGrid, format!("{name} {p} is not on the tick grid")));
     }
-    if let Some(base) = base.filter(|b| b.0 > 0) {
-        let (lo, hi) = price_limits(base);
-        if c.high > hi || c.low < lo {
-            return Err((
-                OutOfLimits,
-                format!(
-                    "range {}–{} outside the limits {lo}–{hi} (previous close {base})",
-                    c.low, c.high
-                ),
-            ));
-        }
+    if let Some(b) = base
+        && let Some((lo, hi)) = b.limits()
+        && (c.high > hi || c.low < lo)
+    {
+        let why = if b.limits.is_some() {
+            "as published".to_string()
+        } else {
+            format!("previous close {}", b.prev_close)
+        };
+        return Err((
+            OutOfLimits,
+            format!(
+                "range {}–{} outside the limits {lo}–{hi} ({why})",
+                c.low, c.high
+            ),
+        ));
     }
     let volume = i64::try_from(c.volume)
         .map_err(|_| (BadVolume, format!("volume {} does not fit", c.volume)))?;
@@ -241,7 +274,7 @@ mod tests {
         }
     }
 
-    fn run(candles: &[Candle], base: Option<(NaiveDate, Krw)>) -> Checked {
+    fn run(candles: &[Candle], base: Option<Base>) -> Checked {
         check(
             "r",
             StockCode::new("005930").unwrap(),
@@ -279,7 +312,7 @@ mod tests {
     fn each_rule_has_its_category() {
         let cal = Calendar::krx();
         let t = cal.trading_days(d(3, 3), d(3, 31));
-        let base = Some((cal.prev_trading_day(t[0]), Krw(10_000)));
+        let base = Some(Base::close(cal.prev_trading_day(t[0]), Krw(10_000)));
         let mut value_off = candle(t[6], 10_000, 10_100, 9_900, 10_000, 100);
         value_off.value = Krw(10_000 * 100 * 2);
         let mut value_no_vol = candle(t[7], 10_000, 10_100, 9_900, 10_000, 0);
@@ -335,6 +368,33 @@ mod tests {
         let out = run(&[early, candles[0]], None);
         assert_eq!(cats(&out), vec!["out_of_limits"]);
         assert!(out.bars.is_empty());
+    }
+
+    #[test]
+    fn published_limits_win_over_the_previous_close() {
+        let cal = Calendar::krx();
+        let t = cal.trading_days(d(3, 3), d(3, 31));
+        let prev = cal.prev_trading_day(t[0]);
+        // Ex-rights: the base price is 7,000, not the previous close of 10,000.
+        let day = candle(t[0], 5_000, 5_200, 4_950, 5_100, 10);
+        let by_close = run(&[day], Some(Base::close(prev, Krw(10_000))));
+        assert_eq!(cats(&by_close), vec!["out_of_limits"]);
+        let published = Base {
+            limits: Some((Krw(4_900), Krw(9_100))),
+            ..Base::close(prev, Krw(10_000))
+        };
+        let out = run(&[day], Some(published));
+        assert_eq!(out.rejects, vec![]);
+        assert_eq!(out.bars.len(), 1);
+        // And a price beyond the published limits is still refused, saying so.
+        let beyond = candle(t[0], 9_200, 9_200, 9_200, 9_200, 1);
+        let out = run(&[beyond], Some(published));
+        assert_eq!(cats(&out), vec!["out_of_limits"]);
+        assert!(
+            out.rejects[0].detail.contains("as published"),
+            "{:?}",
+            out.rejects
+        );
     }
 
     #[test]
