@@ -127,6 +127,32 @@ async fn without_redis_the_configured_share_keeps_two_clients_under_the_limit() 
     assert_eq!(sim.stats().rate_limited, 0);
 }
 
+/// A process started right after another on the same key (a lookup after an ingest, cron
+/// jobs back to back) counts the other's last second: no opening burst into a full window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_process_on_a_key_inherits_the_last_second() {
+    let rate = 20;
+    let sim = start(SimConfig::frozen(SESSION).rate(rate)).await;
+    let mut cfg = config(&sim, rate);
+    cfg.kis.max_retries = 0;
+    let dir = tempfile::tempdir().unwrap();
+    let codes = all_codes(&sim);
+    let a = client(&cfg, options(dir.path(), Some(manual_clock().1)));
+    // Saturate the window, then end the "process".
+    assert_eq!(hammer(std::slice::from_ref(&a), &codes, 50, 8).await, 50);
+    drop(a);
+    let t = Instant::now();
+    let b = client(&cfg, options(dir.path(), Some(manual_clock().1)));
+    assert_eq!(hammer(std::slice::from_ref(&b), &codes, 20, 8).await, 20);
+    assert_eq!(sim.stats().rate_limited, 0, "kis-sim counted EGW00201");
+    // b waited for a's requests to leave the window rather than bursting.
+    assert!(
+        t.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        t.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn chart_paging_respects_the_limit_too() {
     let rate = 20;

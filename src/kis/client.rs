@@ -113,6 +113,8 @@ struct Inner {
     breaker: Breaker,
     metrics: Arc<Metrics>,
     coord: Option<Arc<RedisCoord>>,
+    /// Where this key's last second of requests is handed to the next process.
+    recent_file: Option<PathBuf>,
     inflight: Mutex<HashMap<String, InFlight>>,
     clock: SharedClock,
     data_dir: PathBuf,
@@ -121,6 +123,14 @@ struct Inner {
     /// chk-holiday answers cover the asked day and the following ones; KIS asks for about one
     /// call a day, so every day learned is kept.
     days: Mutex<HashMap<NaiveDate, wire::info::DayStatus>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(p) = &self.recent_file {
+            super::recent::save(p, &self.limiter.recent());
+        }
+    }
 }
 
 /// Permission to send one request, locally and (with Redis) key-wide. Dropped when the answer
@@ -177,10 +187,17 @@ impl KisClient {
         } else {
             (None, None)
         };
+        // Per app key and server: two kis-sims with the same test key must not share tokens
+        // or budgets.
+        let key_hash = appkey.as_ref().map(|key| {
+            format!(
+                "{}-{}",
+                &sha256_hex(key.expose_secret())[..16],
+                &sha256_hex(&base_url)[..8]
+            )
+        });
         let coord = match (&opts.redis_url, &appkey) {
             (Some(url), Some(key)) => {
-                // Per environment, app key and server: two kis-sims with the same test key
-                // must not share tokens.
                 let base = format!(
                     "{}:kis:{}:{}:{}",
                     opts.redis_prefix,
@@ -231,6 +248,13 @@ impl KisClient {
         let mut lc = LimiterConfig::new(start_rate);
         lc.margin = opts.limiter_margin;
         lc.queue_capacity = opts.queue_capacity;
+        let limiter = RateLimiter::new(lc);
+        let recent_file = key_hash
+            .as_deref()
+            .map(|h| super::recent::path(&opts.state_dir, env.label(), h));
+        if let Some(p) = &recent_file {
+            limiter.seed(&super::recent::load(p));
+        }
         let breaker = Breaker::new(
             opts.clock.clone(),
             cfg.breaker.failure_threshold,
@@ -250,13 +274,14 @@ impl KisClient {
                 http,
                 master_http,
                 token,
-                limiter: RateLimiter::new(lc),
+                limiter,
                 per_sec,
                 local_share,
                 limiter_margin: opts.limiter_margin,
                 breaker,
                 metrics,
                 coord,
+                recent_file,
                 inflight: Mutex::new(HashMap::new()),
                 clock: opts.clock,
                 data_dir: opts.data_dir,

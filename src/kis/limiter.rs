@@ -224,6 +224,55 @@ impl RateLimiter {
         (used, g.effective(now))
     }
 
+    /// How long ago each request that may still count in the server's window can have arrived
+    /// (newest last), for [`RateLimiter::seed`] in the next process on the same key.
+    pub fn recent(&self) -> Vec<Duration> {
+        let now = Instant::now();
+        let g = self.shared.lock();
+        let mut ages: Vec<Duration> = g
+            .sent
+            .iter()
+            .map(|s| now.saturating_duration_since(s.arrival_bound()))
+            .filter(|age| *age < WINDOW + self.shared.margin)
+            .collect();
+        ages.sort_unstable_by(|a, b| b.cmp(a));
+        ages
+    }
+
+    /// Counts requests another process sent `ages` ago (answered) as if this one had sent
+    /// them: a process started right after another on the same key must not open with a
+    /// burst into the window the other one filled.
+    pub fn seed(&self, ages: &[Duration]) {
+        let now = Instant::now();
+        let mut g = self.shared.lock();
+        let mut at: Vec<Instant> = ages
+            .iter()
+            .filter(|a| **a < WINDOW + self.shared.margin)
+            .filter_map(|a| now.checked_sub(*a))
+            .collect();
+        at.sort_unstable();
+        let mut seeded: VecDeque<Sent> = VecDeque::with_capacity(at.len() + g.sent.len());
+        for t in at {
+            seeded.push_back(Sent {
+                seq: 0,
+                granted: t,
+                done: Some(t),
+            });
+        }
+        // Renumber so the grant order (and the binary search on `seq`) still holds.
+        seeded.extend(g.sent.drain(..));
+        for (i, s) in seeded.iter_mut().enumerate() {
+            s.seq = i as u64;
+        }
+        g.next_seq = seeded.len() as u64;
+        if let Some(last) = seeded.back() {
+            let interval = WINDOW / g.effective(now);
+            let next = last.granted + interval;
+            g.tat = Some(g.tat.map_or(next, |t| t.max(next)));
+        }
+        g.sent = seeded;
+    }
+
     /// Requests waiting for a permit.
     pub fn queued(&self) -> usize {
         self.shared.lock().queues.iter().map(VecDeque::len).sum()
@@ -460,6 +509,23 @@ mod tests {
                 .unwrap_or(g.last_adjust);
         }
         assert_eq!(l.usage().1, 59);
+    }
+
+    #[tokio::test]
+    async fn a_seeded_window_is_respected_from_the_first_request() {
+        // Another process sent 10 requests over the last 0.5 s, at a limit of 10/s.
+        let l = RateLimiter::new(LimiterConfig::new(10));
+        let ages: Vec<Duration> = (0..10).map(|i| Duration::from_millis(50 * i + 5)).collect();
+        l.seed(&ages);
+        assert_eq!(l.recent().len(), 10);
+        let t0 = Instant::now();
+        l.acquire(Priority::Interactive).await.unwrap();
+        // The oldest of them (455 ms ago) leaves the window a second after it arrived.
+        let waited = t0.elapsed();
+        assert!(waited >= Duration::from_millis(540), "{waited:?}");
+        assert!(waited < Duration::from_millis(800), "{waited:?}");
+        // Round trip: what this limiter hands on includes the seeded ones still in the window.
+        assert!(l.recent().len() >= 9);
     }
 
     #[tokio::test]

@@ -9,6 +9,7 @@ pub mod http;
 pub mod limiter;
 pub mod master;
 pub mod metrics;
+mod recent;
 pub mod token;
 pub mod wire;
 

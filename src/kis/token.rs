@@ -393,7 +393,7 @@ struct SharedToken {
 }
 
 /// Writes JSON to `path` atomically (temp file + rename) with mode 0600.
-fn write_private<T: Serialize>(path: &std::path::Path, v: &T) -> std::io::Result<()> {
+pub(crate) fn write_private<T: Serialize>(path: &std::path::Path, v: &T) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(std::path::Path::new("."));
     std::fs::create_dir_all(dir)?;
