@@ -109,41 +109,41 @@ fn run_and_end(tag: &str, end: End) -> (i32, String) {
     (code, s)
 }
 
-#[test]
-fn quit_restores_the_terminal() {
+/// Skips (with a message) when tmux is missing; otherwise the exit code and the pane's text.
+fn case(tag: &str, end: End) -> Option<(i32, String)> {
     if !tmux_available() {
         eprintln!("tmux not installed: skipping");
-        return;
+        return None;
     }
-    assert_eq!(run_and_end("quit", End::Quit).0, 0);
+    Some(run_and_end(tag, end))
+}
+
+#[test]
+fn quit_restores_the_terminal() {
+    if let Some((code, screen)) = case("quit", End::Quit) {
+        assert_eq!(code, 0, "{screen}");
+    }
 }
 
 #[test]
 fn sigterm_restores_the_terminal() {
-    if !tmux_available() {
-        eprintln!("tmux not installed: skipping");
-        return;
+    if let Some((code, screen)) = case("term", End::Signal("TERM")) {
+        assert_eq!(code, 0, "{screen}");
     }
-    assert_eq!(run_and_end("term", End::Signal("TERM")).0, 0);
 }
 
 #[test]
 fn sighup_restores_the_terminal() {
-    if !tmux_available() {
-        eprintln!("tmux not installed: skipping");
-        return;
+    if let Some((code, screen)) = case("hup", End::Signal("HUP")) {
+        assert_eq!(code, 0, "{screen}");
     }
-    assert_eq!(run_and_end("hup", End::Signal("HUP")).0, 0);
 }
 
 #[test]
 fn a_panic_in_a_background_task_restores_the_terminal_and_exits() {
-    if !tmux_available() {
-        eprintln!("tmux not installed: skipping");
-        return;
+    if let Some((code, screen)) = case("panic", End::Panic) {
+        assert_eq!(code, 101, "{screen}");
+        // The panic message reaches the user's shell, after the screen is gone.
+        assert!(screen.contains("deliberate panic"), "{screen}");
     }
-    let (code, screen) = run_and_end("panic", End::Panic);
-    assert_eq!(code, 101, "{screen}");
-    // The panic message reaches the user's shell, after the screen is gone.
-    assert!(screen.contains("deliberate panic"), "{screen}");
 }
