@@ -523,3 +523,27 @@ async fn padded_empty_rows_are_skipped() {
     let qs = c.multi_quote(&codes(&sim, 10), P).await.unwrap();
     assert_eq!(qs.len(), 10);
 }
+
+/// Past midnight (and on a weekend) the minute chart is the last session's, not an empty
+/// "today": every minute of the previous trading day, as the sim has it.
+#[tokio::test]
+async fn before_the_pre_open_the_minute_chart_is_the_last_sessions() {
+    for at in ["2026-11-26T00:30:00+09:00", "2026-11-28T13:00:00+09:00"] {
+        let sim = start(SimConfig::frozen(at).rate(500)).await;
+        let dir = tempfile::tempdir().unwrap();
+        let t = chrono::DateTime::parse_from_rfc3339(at)
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let clock: hoga::clock::SharedClock = std::sync::Arc::new(hoga::clock::ManualClock::new(t));
+        let c = client(&config(&sim, 500), options(dir.path(), Some(clock)));
+        let code = codes(&sim, 1)[0];
+        let truth = sim.market().minute_bars_at(code, t);
+        assert!(truth.len() > 300, "{at}: a whole session ({})", truth.len());
+        let prev = hoga::market::Calendar::krx().prev_trading_day(kst_date(t));
+        assert!(truth.iter().all(|b| b.date == prev));
+        let mins = c.minute_chart(code, P).await.unwrap();
+        assert_eq!(mins.len(), truth.len(), "{at}");
+        assert_eq!(mins.first().map(|b| b.time), truth.first().map(|b| b.time));
+        assert_eq!(mins.last().map(|b| b.close), truth.last().map(|b| b.close));
+    }
+}

@@ -59,6 +59,17 @@ async fn full_market_today_matches_the_sim_field_by_field() {
         .unwrap_or(0);
     assert_eq!(multi as usize, codes.len().div_ceil(30));
     assert_eq!(s.exit_code, 0, "{}", s.render());
+    // The client's metrics reach the summary: one token, latency of the multi-quote calls.
+    assert_eq!(s.tokens_issued, 1);
+    assert_eq!(s.breaker_transitions, 0);
+    let lat = s
+        .latency
+        .values()
+        .map(|l| l.count)
+        .max()
+        .unwrap_or_default();
+    assert!(lat >= codes.len().div_ceil(30), "{:?}", s.latency);
+    assert!(s.render().contains("latency"), "{}", s.render());
     assert_eq!(store.load_stocks().await.unwrap().len(), codes.len());
 
     // Idempotent: the same day again leaves every row's values as they were.

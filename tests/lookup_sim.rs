@@ -291,7 +291,22 @@ async fn charts_match_the_simulator_across_pages() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn minute_chart_matches_the_simulator() {
     // The client's minute chart is "today" by its own clock, so the simulator is frozen now.
-    let now = Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    // Run across midnight KST, the two "todays" differ: then once more, on the new day.
+    for attempt in 0.. {
+        let frozen = Utc::now();
+        if minute_chart_against_sim_frozen_at(frozen).await
+            || hoga::market::kst_date(Utc::now()) == hoga::market::kst_date(frozen)
+            || attempt == 1
+        {
+            break;
+        }
+    }
+}
+
+/// Compares `hoga chart --period 1m` with the sim's minute bars; `false` (without asserting)
+/// when the KST date changed under the test, so the two cannot agree.
+async fn minute_chart_against_sim_frozen_at(frozen: chrono::DateTime<Utc>) -> bool {
+    let now = frozen.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let env = start(SimConfig::frozen(&now).seed(7)).await;
     let truth = env.sim.market().minute_bars_at(code("005930"), env.now());
     let session = hoga::market::Calendar::krx().session_at(env.now());
@@ -303,6 +318,9 @@ async fn minute_chart_matches_the_simulator() {
         );
     }
     let v = env.json(&["chart", "005930", "--period", "1m", "--json"]);
+    if hoga::market::kst_date(Utc::now()) != hoga::market::kst_date(env.now()) {
+        return false;
+    }
     assert_eq!(v["period"], "1m");
     let bars = v["bars"].as_array().unwrap();
     assert_eq!(bars.len(), truth.len());
@@ -311,6 +329,7 @@ async fn minute_chart_matches_the_simulator() {
             assert_eq!(got[k], want[k], "{k}: {got} vs {want}");
         }
     }
+    true
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

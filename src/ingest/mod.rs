@@ -131,6 +131,10 @@ pub struct Summary {
     pub rate_limited: u64,
     pub retries: u64,
     pub cache_hits: u64,
+    pub tokens_issued: u64,
+    pub breaker_transitions: u64,
+    /// Per endpoint, over the client's recent requests (µs).
+    pub latency: BTreeMap<String, crate::kis::LatencySummary>,
     pub duration_secs: f64,
     pub stocks_per_sec: f64,
     pub interrupted: bool,
@@ -226,9 +230,25 @@ impl Summary {
         );
         let _ = writeln!(
             s,
-            "  requests      {} API calls, {} EGW00201, {} retries, {} cache hits",
-            self.api_calls, self.rate_limited, self.retries, self.cache_hits
+            "  requests      {} API calls, {} EGW00201, {} retries, {} cache hits, {} tokens issued, {} breaker changes",
+            self.api_calls,
+            self.rate_limited,
+            self.retries,
+            self.cache_hits,
+            self.tokens_issued,
+            self.breaker_transitions
         );
+        for (ep, l) in &self.latency {
+            let ms = |us: u32| us as f64 / 1000.0;
+            let _ = writeln!(
+                s,
+                "  latency       {ep}: p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms ({} calls)",
+                ms(l.p50_us),
+                ms(l.p95_us),
+                ms(l.p99_us),
+                l.count
+            );
+        }
         let _ = writeln!(
             s,
             "  time          {:.1} s, {:.1} stocks/s",

@@ -257,6 +257,7 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
     // 4. Summary and the run record.
     let counters = deps.source.counters().since(before);
     fill_counters(&mut summary, counters);
+    summary.latency = deps.source.latency();
     summary.rejects_by_category = categories;
     summary.duration_secs = started.elapsed().as_secs_f64();
     summary.stocks_per_sec = if summary.duration_secs > 0.0 {
@@ -303,6 +304,8 @@ fn fill_counters(summary: &mut Summary, c: Counters) {
     summary.rate_limited = c.rate_limited;
     summary.retries = c.retries;
     summary.cache_hits = c.cache_hits;
+    summary.tokens_issued = c.tokens_issued;
+    summary.breaker_transitions = c.breaker_transitions;
 }
 
 /// Writes and empties `pending`, one transaction per source label (a dry run only empties it).

@@ -27,6 +27,10 @@ pub struct Counters {
     pub rate_limited: u64,
     pub retries: u64,
     pub cache_hits: u64,
+    /// tokenP calls that issued a token.
+    pub tokens_issued: u64,
+    /// Circuit-breaker state changes.
+    pub breaker_transitions: u64,
 }
 
 impl Counters {
@@ -36,6 +40,10 @@ impl Counters {
             rate_limited: self.rate_limited.saturating_sub(before.rate_limited),
             retries: self.retries.saturating_sub(before.retries),
             cache_hits: self.cache_hits.saturating_sub(before.cache_hits),
+            tokens_issued: self.tokens_issued.saturating_sub(before.tokens_issued),
+            breaker_transitions: self
+                .breaker_transitions
+                .saturating_sub(before.breaker_transitions),
         }
     }
 }
@@ -63,6 +71,11 @@ pub trait IngestSource: Send + Sync {
     ) -> Result<Vec<Candle>, SourceError>;
 
     fn counters(&self) -> Counters;
+
+    /// Latency per endpoint over the client's recent requests (empty when not measured).
+    fn latency(&self) -> std::collections::BTreeMap<String, crate::kis::LatencySummary> {
+        Default::default()
+    }
 }
 
 /// Any `DataSource` as an ingest source. Counts calls made through it (a cache behind the
@@ -207,6 +220,17 @@ impl IngestSource for KisIngest {
             rate_limited: m.rate_limited,
             retries: m.retries,
             cache_hits: m.cache_hits,
+            tokens_issued: m.tokens_issued,
+            breaker_transitions: m.breaker_transitions,
         }
+    }
+
+    fn latency(&self) -> std::collections::BTreeMap<String, crate::kis::LatencySummary> {
+        self.client
+            .metrics()
+            .latency
+            .into_iter()
+            .map(|(ep, l)| (ep.to_string(), l))
+            .collect()
     }
 }

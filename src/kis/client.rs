@@ -696,7 +696,8 @@ impl KisClient {
         Ok(bars.into_values().collect())
     }
 
-    /// Today's one-minute bars, oldest first, paging back by time (30 rows per call). Each
+    /// The latest session's one-minute bars (today's once its pre-open has begun, else the last
+    /// trading day's), oldest first, paging back by time (30 rows per call). Each
     /// bar's `value` is the traded value within that minute.
     pub async fn minute_chart(
         &self,
@@ -704,10 +705,26 @@ impl KisClient {
         prio: Priority,
     ) -> Result<Vec<Candle>, KisError> {
         let now = self.now();
-        let today = kst_date(now);
         let local = now.with_timezone(&crate::market::KST).time();
-        let mut at =
+        let now_hms =
             NaiveTime::from_hms_opt(local.hour(), local.minute(), local.second()).unwrap_or(local);
+        // The session whose minutes to show: today once its pre-open has begun; before that
+        // (past midnight, a weekend, a holiday) the last trading day's, up to its close.
+        let cal = crate::market::Calendar::krx();
+        let today = kst_date(now);
+        let started = cal
+            .session_times(today)
+            .is_some_and(|st| local >= st.pre_open_auction);
+        let (day, mut at) = if started {
+            (today, now_hms)
+        } else {
+            let day = cal.prev_trading_day(today);
+            let close = cal.session_times(day).map_or(
+                NaiveTime::from_hms_opt(15, 30, 0).unwrap_or(now_hms),
+                |st| st.close,
+            );
+            (day, close)
+        };
         let mut bars: BTreeMap<NaiveTime, Candle> = BTreeMap::new();
         for _ in 0..100 {
             let body = self
@@ -718,7 +735,7 @@ impl KisClient {
                 )
                 .await?;
             let page = wire::chart::minute_chart(&body)?;
-            let todays: Vec<Candle> = page.bars.into_iter().filter(|b| b.date == today).collect();
+            let todays: Vec<Candle> = page.bars.into_iter().filter(|b| b.date == day).collect();
             let Some(oldest) = todays.iter().filter_map(|b| b.time).min() else {
                 break;
             };

@@ -25,7 +25,7 @@ pub struct Metrics {
 }
 
 /// Latency figures for one endpoint, in microseconds.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LatencySummary {
     pub count: usize,
     pub p50_us: u32,
