@@ -443,6 +443,45 @@ fn intervals_zoom_cursor_and_moving_averages() {
     assert_ne!(before[2], s.chart.mas[2]);
 }
 
+/// Minute bars come from trading only: a quote fetched at night or after the close (the last
+/// session's final price) leaves the minute chart alone; one during the session extends it.
+#[test]
+fn minute_candles_grow_only_while_the_market_trades() {
+    use hoga::market::{Candle, Krw, kst_to_utc};
+    let s = state();
+    let c = s.selected.unwrap();
+    let mut q = s.quotes[&c].quote.clone();
+    q.price = Krw(70_000);
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let bar = |d: chrono::NaiveDate, h: u32, m: u32| Candle {
+        date: d,
+        time: chrono::NaiveTime::from_hms_opt(h, m, 0),
+        open: Krw(69_900),
+        high: Krw(70_100),
+        low: Krw(69_800),
+        close: Krw(70_000),
+        volume: 10,
+        value: Krw(700_000),
+    };
+    let at = |d: chrono::NaiveDate, h: u32, m: u32| kst_to_utc(d.and_hms_opt(h, m, 5).unwrap());
+    let next = day.succ_opt().unwrap();
+    for (when, what) in [
+        (at(next, 0, 30), "past midnight"),
+        (at(day, 18, 0), "after the close"),
+        (at(next, 8, 40), "in the pre-open auction"),
+    ] {
+        let mut candles = vec![bar(day, 15, 30)];
+        q.as_of = when;
+        hoga::tui::update::live_candle(&mut candles, Period::Minute, &q);
+        assert_eq!(candles, vec![bar(day, 15, 30)], "{what}");
+    }
+    let mut candles = vec![bar(next, 10, 30)];
+    q.as_of = at(next, 10, 31);
+    hoga::tui::update::live_candle(&mut candles, Period::Minute, &q);
+    assert_eq!(candles.len(), 2);
+    assert_eq!(candles[1].time, chrono::NaiveTime::from_hms_opt(10, 31, 0));
+}
+
 #[test]
 fn a_live_quote_moves_the_newest_candle() {
     let mut s = state();

@@ -357,6 +357,13 @@ pub fn live_candle(candles: &mut Vec<Candle>, period: crate::market::Period, q: 
             }
         }
         Minute => {
+            // Only trading makes minute bars: a quote at night or after the close (the last
+            // session's final price) must not grow a candle at the time it was fetched.
+            use crate::market::Session;
+            let session = crate::market::Calendar::krx().session_at(q.as_of);
+            if !matches!(session, Session::Continuous | Session::ClosingAuction) {
+                return;
+            }
             let minute = local
                 .time()
                 .with_second(0)
