@@ -38,7 +38,8 @@ local peers = redis.call('ZCARD', KEYS[3])
 if ARGV[5] == 'reserve' then
   local interval = math.floor(window / limit)
   local slot = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
-  redis.call('SET', KEYS[2], tostring(slot + interval), 'PX', 5000)
+  -- A number argument, not tostring(): Lua prints 16-digit numbers as 1.7641700001e+15.
+  redis.call('SET', KEYS[2], slot + interval, 'PX', 5000)
   if slot > now then return {slot - now, peers} end
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
