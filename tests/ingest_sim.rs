@@ -265,23 +265,9 @@ async fn sim_restart_mid_run_loses_nothing() {
         .collect();
     let mut p = plan(day(2026, 2, 2), day(2026, 3, 6), Via::Chart);
     p.codes = Some(codes.clone());
-    let (client2, store2, clock2) = (client.clone(), store.clone(), clock.clone());
-    let p2 = p.clone();
-    let job = tokio::spawn(async move {
-        ingest(
-            &p2,
-            &client2,
-            Some(store2),
-            clock2,
-            CancellationToken::new(),
-        )
-        .await
-    });
+    let job = spawn_ingest(&p, &client, &store, &clock);
     // Restart once about a third of the stocks are in.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while store.count_bars().await.unwrap() < 100 * 20 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    wait_for_bars(store.as_ref(), 100 * 20).await;
     sim.stop().await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     sim.restart().await.unwrap();
@@ -395,21 +381,8 @@ async fn redis_killed_mid_run_loses_nothing() {
         .collect();
     let mut p = plan(day(2026, 2, 2), day(2026, 3, 6), Via::Chart);
     p.codes = Some(codes.clone());
-    let (client2, store2, clock2, p2) = (client.clone(), store.clone(), clock.clone(), p.clone());
-    let job = tokio::spawn(async move {
-        ingest(
-            &p2,
-            &client2,
-            Some(store2),
-            clock2,
-            CancellationToken::new(),
-        )
-        .await
-    });
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while store.count_bars().await.unwrap() < 60 * 20 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let job = spawn_ingest(&p, &client, &store, &clock);
+    wait_for_bars(store.as_ref(), 60 * 20).await;
     assert_eq!(
         client.redis_up(),
         Some(true),

@@ -161,6 +161,27 @@ pub async fn drop_schema(schema: &str) {
         .unwrap();
 }
 
+/// Starts an ingest in the background (for tests that break something while it runs).
+pub fn spawn_ingest(
+    plan: &Plan,
+    client: &KisClient,
+    store: &Arc<dyn Store>,
+    clock: &SharedClock,
+) -> tokio::task::JoinHandle<Summary> {
+    let (plan, client, store, clock) = (plan.clone(), client.clone(), store.clone(), clock.clone());
+    tokio::spawn(async move {
+        ingest(&plan, &client, Some(store), clock, CancellationToken::new()).await
+    })
+}
+
+/// Waits (at most 30 s) until `store` holds at least `n` bars.
+pub async fn wait_for_bars(store: &dyn Store, n: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while store.count_bars().await.unwrap_or(0) < n && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 pub async fn ingest(
     plan: &Plan,
     client: &KisClient,
