@@ -37,6 +37,18 @@ fn obj_keys(v: &Value) -> Vec<&str> {
     v.as_object().unwrap().keys().map(|s| s.as_str()).collect()
 }
 
+/// inquire-price for `code` on the J market.
+async fn price(sim: &SimHandle, tok: &str, code: &str) -> (u16, String) {
+    get(
+        sim,
+        tok,
+        "/inquire-price",
+        "FHKST01010100",
+        &[("FID_COND_MRKT_DIV_CODE", "J"), ("FID_INPUT_ISCD", code)],
+    )
+    .await
+}
+
 async fn setup() -> (SimHandle, String) {
     let sim = start(SimConfig::frozen(NOW).seed(11)).await;
     let tok = token(&sim).await;
@@ -74,17 +86,7 @@ const INQUIRE_PRICE: &str = "iscd_stat_cls_code marg_rate rprs_mrkt_kor_name bst
 #[tokio::test]
 async fn inquire_price_matches_the_capture_and_the_truth() {
     let (sim, tok) = setup().await;
-    let (status, body) = get(
-        &sim,
-        &tok,
-        "/inquire-price",
-        "FHKST01010100",
-        &[
-            ("FID_COND_MRKT_DIV_CODE", "J"),
-            ("FID_INPUT_ISCD", "005930"),
-        ],
-    )
-    .await;
+    let (status, body) = price(&sim, &tok, "005930").await;
     assert_eq!(status, 200, "{body}");
     let v = parse(&body);
     ok_envelope(&v, &["output"], "MCA00000");
@@ -125,17 +127,7 @@ async fn inquire_price_matches_the_capture_and_the_truth() {
 #[tokio::test]
 async fn unknown_code_is_zeroed_and_bad_parameters_are_opsq() {
     let (sim, tok) = setup().await;
-    let (s, b) = get(
-        &sim,
-        &tok,
-        "/inquire-price",
-        "FHKST01010100",
-        &[
-            ("FID_COND_MRKT_DIV_CODE", "J"),
-            ("FID_INPUT_ISCD", "999999"),
-        ],
-    )
-    .await;
+    let (s, b) = price(&sim, &tok, "999999").await;
     assert_eq!(s, 200);
     let v = parse(&b);
     assert_eq!(v["rt_cd"], "0");
@@ -291,17 +283,7 @@ async fn real_only_trs_fail_on_the_virtual_server() {
     assert_eq!(s, 500);
     assert_eq!(parse(&b)["msg_cd"], "OPSQ0002");
     // …while the shared TRs work.
-    let (s, _) = get(
-        &sim,
-        &tok,
-        "/inquire-price",
-        "FHKST01010100",
-        &[
-            ("FID_COND_MRKT_DIV_CODE", "J"),
-            ("FID_INPUT_ISCD", "005930"),
-        ],
-    )
-    .await;
+    let (s, _) = price(&sim, &tok, "005930").await;
     assert_eq!(s, 200);
 }
 
@@ -762,17 +744,7 @@ async fn oauth_side_endpoints() {
     assert_eq!(r.status().as_u16(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(keys(&v), ["code", "message"]);
-    let (s, b) = get(
-        &sim,
-        &tok,
-        "/inquire-price",
-        "FHKST01010100",
-        &[
-            ("FID_COND_MRKT_DIV_CODE", "J"),
-            ("FID_INPUT_ISCD", "005930"),
-        ],
-    )
-    .await;
+    let (s, b) = price(&sim, &tok, "005930").await;
     assert_eq!(s, 500);
     assert_eq!(parse(&b)["msg_cd"], "EGW00121");
 }
