@@ -103,6 +103,9 @@ async fn two_clients_sharing_a_key_through_redis_stay_under_the_limit() {
     assert_eq!(token_requests(&sim), 1);
     assert_eq!(a.metrics().tokens_issued + b.metrics().tokens_issued, 1);
     assert_eq!(a.redis_up(), Some(true));
+    // Each sees the other on the key (for the status bar's "shared ×2").
+    assert_eq!(a.budget_peers(), Some(2));
+    assert_eq!(b.budget_peers(), Some(2));
     // They shared one budget: 600 at 100/s takes about 6 s (alone each would take 3 s).
     assert!(took >= Duration::from_millis(5_500), "{took:?}");
 }

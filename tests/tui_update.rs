@@ -596,6 +596,33 @@ fn clicking_a_column_header_sorts_by_that_column_and_again_reverses() {
     assert!(s.sort.descending);
 }
 
+/// The status bar says when the rate budget is shared with other hoga processes on the key.
+#[test]
+fn status_bar_shows_a_shared_budget() {
+    let mut s = state();
+    s.size = (200, 60);
+    update(
+        &mut s,
+        Msg::Status(hoga::source::SourceStatus {
+            breaker: Some("closed".into()),
+            redis_up: Some(true),
+            budget_used: 7,
+            budget_limit: 18,
+            budget_peers: 2,
+            cache_hit_rate: Some(0.5),
+            ..Default::default()
+        }),
+    );
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 60)).unwrap();
+    term.draw(|f| hoga::tui::view::draw(&s, f.buffer_mut()))
+        .unwrap();
+    let buf = term.backend().buffer();
+    let last: String = (0..200u16).map(|x| buf[(x, 59)].symbol()).collect();
+    assert!(last.contains("req 7/18/s shared ×2"), "{last}");
+    assert!(last.contains("cache 50%"), "{last}");
+    assert!(last.contains("redis up"), "{last}");
+}
+
 #[test]
 fn help_lists_every_action_and_closes() {
     let mut s = state();

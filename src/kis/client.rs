@@ -333,6 +333,16 @@ impl KisClient {
         self.inner.token.as_ref().and_then(|t| t.expiry())
     }
 
+    /// Processes seen sharing this key's budget through Redis in the last 10 s (this one
+    /// included); `None` when Redis is not configured or not answering.
+    pub fn budget_peers(&self) -> Option<u32> {
+        self.inner
+            .coord
+            .as_ref()
+            .filter(|c| c.is_up())
+            .map(|c| c.peers())
+    }
+
     /// Redis coordination state: `None` not configured, else whether it is up.
     pub fn redis_up(&self) -> Option<bool> {
         self.inner.coord.as_ref().map(|c| c.is_up())

@@ -26,6 +26,8 @@ pub struct ApiHealth {
     pub token_expires_at: Option<DateTime<Utc>>,
     pub budget_used: u32,
     pub budget_limit: u32,
+    /// Processes sharing the key's budget through Redis (this one included; 0 = no Redis).
+    pub budget_peers: u32,
 }
 
 /// The calls `KisSource` needs from KIS, with errors already classified for the source layer
@@ -126,6 +128,7 @@ impl KisApi for ClientApi {
             token_expires_at: self.client.token_expiry(),
             budget_used: used,
             budget_limit: limit,
+            budget_peers: self.client.budget_peers().unwrap_or(0),
         }
     }
 
@@ -453,6 +456,7 @@ impl DataSource for KisSource {
             token_expires_at: h.token_expires_at,
             budget_used: h.budget_used,
             budget_limit: h.budget_limit,
+            budget_peers: h.budget_peers,
             last_error: self
                 .last_error
                 .lock()

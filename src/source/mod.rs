@@ -77,6 +77,8 @@ pub struct SourceStatus {
     /// Requests sent in the last second, and the per-second limit.
     pub budget_used: u32,
     pub budget_limit: u32,
+    /// Processes sharing the appkey's budget through Redis, this one included (0 = no Redis).
+    pub budget_peers: u32,
     /// Share of cache lookups answered from the cache; `None` before the first lookup.
     pub cache_hit_rate: Option<f64>,
     pub last_error: Option<(DateTime<Utc>, String)>,

@@ -617,6 +617,7 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
                 token_expires_at: Some(at + Duration::hours(20)),
                 budget_used: 0,
                 budget_limit: 18,
+                budget_peers: 0,
                 cache_hit_rate: Some(0.62),
                 last_error: None,
             }),

@@ -247,7 +247,16 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         details.push(format!("cache {:.0}%", r * 100.0));
     }
     if s.budget_limit > 0 {
-        details.push(format!("req {}/{}/s", s.budget_used, s.budget_limit));
+        // With other hoga processes on the key, say so: the budget is theirs too.
+        let shared = if s.budget_peers > 1 {
+            format!(" shared ×{}", s.budget_peers)
+        } else {
+            String::new()
+        };
+        details.push(format!(
+            "req {}/{}/s{shared}",
+            s.budget_used, s.budget_limit
+        ));
     }
     if let Some(t) = s.token_expires_at {
         details.push(format!(
