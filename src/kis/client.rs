@@ -189,22 +189,15 @@ impl KisClient {
         };
         // Per app key and server: two kis-sims with the same test key must not share tokens
         // or budgets.
-        let key_hash = appkey.as_ref().map(|key| {
-            format!(
-                "{}-{}",
-                &sha256_hex(key.expose_secret())[..16],
-                &sha256_hex(&base_url)[..8]
+        let key_id = appkey.as_ref().map(|key| {
+            (
+                sha256_hex(key.expose_secret())[..16].to_string(),
+                sha256_hex(&base_url)[..8].to_string(),
             )
         });
-        let coord = match (&opts.redis_url, &appkey) {
-            (Some(url), Some(key)) => {
-                let base = format!(
-                    "{}:kis:{}:{}:{}",
-                    opts.redis_prefix,
-                    env.label(),
-                    &sha256_hex(key.expose_secret())[..16],
-                    &sha256_hex(&base_url)[..8]
-                );
+        let coord = match (&opts.redis_url, &key_id) {
+            (Some(url), Some((key, server))) => {
+                let base = format!("{}:kis:{}:{key}:{server}", opts.redis_prefix, env.label(),);
                 match RedisCoord::new(url, base, opts.redis_timeout, opts.redis_retry_after) {
                     Ok(c) => Some(Arc::new(c)),
                     Err(e) => {
@@ -248,13 +241,14 @@ impl KisClient {
         let mut lc = LimiterConfig::new(start_rate);
         lc.margin = opts.limiter_margin;
         lc.queue_capacity = opts.queue_capacity;
-        let limiter = RateLimiter::new(lc);
-        let recent_file = key_hash
+        let recent_file = key_id.as_ref().map(|(key, url)| {
+            super::recent::path(&opts.state_dir, env.label(), &format!("{key}-{url}"))
+        });
+        let history = recent_file
             .as_deref()
-            .map(|h| super::recent::path(&opts.state_dir, env.label(), h));
-        if let Some(p) = &recent_file {
-            limiter.seed(&super::recent::load(p));
-        }
+            .map(super::recent::load)
+            .unwrap_or_default();
+        let limiter = RateLimiter::with_history(lc, &history);
         let breaker = Breaker::new(
             opts.clock.clone(),
             cfg.breaker.failure_threshold,

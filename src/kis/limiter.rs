@@ -41,17 +41,12 @@ impl LimiterConfig {
     }
 }
 
-/// Permission to send one request. Drop it (or call `done`) when the answer has arrived: the
-/// server cannot have received the request later than that, so the window can move on.
+/// Permission to send one request. Drop it when the answer has arrived: the server cannot
+/// have received the request later than that, so the window can move on.
 #[derive(Debug)]
 pub struct Permit {
     shared: Arc<Shared>,
     seq: u64,
-}
-
-impl Permit {
-    /// The answer arrived.
-    pub fn done(self) {}
 }
 
 impl Drop for Permit {
@@ -167,6 +162,35 @@ impl RateLimiter {
         }
     }
 
+    /// A limiter that counts requests another process sent `ages` ago (answered) as its own:
+    /// a process started right after another on the same key must not open with a burst
+    /// into the window the other one filled.
+    pub fn with_history(cfg: LimiterConfig, ages: &[Duration]) -> RateLimiter {
+        let l = RateLimiter::new(cfg);
+        let now = Instant::now();
+        let mut at: Vec<Instant> = ages
+            .iter()
+            .filter(|a| **a < WINDOW + l.shared.margin)
+            .filter_map(|a| now.checked_sub(*a))
+            .collect();
+        at.sort_unstable();
+        let mut g = l.shared.lock();
+        for t in at {
+            let seq = g.next_seq;
+            g.next_seq += 1;
+            g.sent.push_back(Sent {
+                seq,
+                granted: t,
+                done: Some(t),
+            });
+        }
+        if let Some(last) = g.sent.back().map(|s| s.granted) {
+            g.tat = Some(last + WINDOW / g.effective(now));
+        }
+        drop(g);
+        l
+    }
+
     /// Waits for a permit to send one request now.
     pub async fn acquire(&self, priority: Priority) -> Result<Permit, Closed> {
         self.pump
@@ -225,7 +249,7 @@ impl RateLimiter {
     }
 
     /// How long ago each request that may still count in the server's window can have arrived
-    /// (newest last), for [`RateLimiter::seed`] in the next process on the same key.
+    /// (newest last), for [`RateLimiter::with_history`] in the next process on the same key.
     pub fn recent(&self) -> Vec<Duration> {
         let now = Instant::now();
         let g = self.shared.lock();
@@ -237,40 +261,6 @@ impl RateLimiter {
             .collect();
         ages.sort_unstable_by(|a, b| b.cmp(a));
         ages
-    }
-
-    /// Counts requests another process sent `ages` ago (answered) as if this one had sent
-    /// them: a process started right after another on the same key must not open with a
-    /// burst into the window the other one filled.
-    pub fn seed(&self, ages: &[Duration]) {
-        let now = Instant::now();
-        let mut g = self.shared.lock();
-        let mut at: Vec<Instant> = ages
-            .iter()
-            .filter(|a| **a < WINDOW + self.shared.margin)
-            .filter_map(|a| now.checked_sub(*a))
-            .collect();
-        at.sort_unstable();
-        let mut seeded: VecDeque<Sent> = VecDeque::with_capacity(at.len() + g.sent.len());
-        for t in at {
-            seeded.push_back(Sent {
-                seq: 0,
-                granted: t,
-                done: Some(t),
-            });
-        }
-        // Renumber so the grant order (and the binary search on `seq`) still holds.
-        seeded.extend(g.sent.drain(..));
-        for (i, s) in seeded.iter_mut().enumerate() {
-            s.seq = i as u64;
-        }
-        g.next_seq = seeded.len() as u64;
-        if let Some(last) = seeded.back() {
-            let interval = WINDOW / g.effective(now);
-            let next = last.granted + interval;
-            g.tat = Some(g.tat.map_or(next, |t| t.max(next)));
-        }
-        g.sent = seeded;
     }
 
     /// Requests waiting for a permit.
@@ -514,9 +504,8 @@ mod tests {
     #[tokio::test]
     async fn a_seeded_window_is_respected_from_the_first_request() {
         // Another process sent 10 requests over the last 0.5 s, at a limit of 10/s.
-        let l = RateLimiter::new(LimiterConfig::new(10));
         let ages: Vec<Duration> = (0..10).map(|i| Duration::from_millis(50 * i + 5)).collect();
-        l.seed(&ages);
+        let l = RateLimiter::with_history(LimiterConfig::new(10), &ages);
         assert_eq!(l.recent().len(), 10);
         let t0 = Instant::now();
         l.acquire(Priority::Interactive).await.unwrap();
