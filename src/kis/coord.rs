@@ -319,13 +319,23 @@ impl RedisCoord {
         let _: Result<i64, _> = self.run(inv.invoke_async(&mut c)).await;
     }
 
-    pub async fn get(&self, suffix: &str) -> Result<Option<String>, Unavailable> {
+    /// One command on the patient connection (the token calls).
+    async fn patient_query<T: redis::FromRedisValue>(
+        &self,
+        cmd: redis::Cmd,
+    ) -> Result<T, Unavailable> {
         let mut c = self.patient().await?;
-        let key = self.key(suffix);
-        self.run_within(self.patience(), async move {
-            redis::cmd("GET").arg(&key).query_async(&mut c).await
-        })
+        self.run_within(
+            self.patience(),
+            async move { cmd.query_async(&mut c).await },
+        )
         .await
+    }
+
+    pub async fn get(&self, suffix: &str) -> Result<Option<String>, Unavailable> {
+        let mut cmd = redis::cmd("GET");
+        cmd.arg(self.key(suffix));
+        self.patient_query(cmd).await
     }
 
     pub async fn set_px(
@@ -334,48 +344,29 @@ impl RedisCoord {
         value: &str,
         ttl: Duration,
     ) -> Result<(), Unavailable> {
-        let mut c = self.patient().await?;
-        let key = self.key(suffix);
-        let ms = ttl.as_millis().max(1) as u64;
-        self.run_within(self.patience(), async move {
-            redis::cmd("SET")
-                .arg(&key)
-                .arg(value)
-                .arg("PX")
-                .arg(ms)
-                .query_async::<()>(&mut c)
-                .await
-        })
-        .await
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.key(suffix))
+            .arg(value)
+            .arg("PX")
+            .arg(ttl.as_millis().max(1) as u64);
+        self.patient_query(cmd).await
     }
 
     pub async fn del(&self, suffix: &str) -> Result<(), Unavailable> {
-        let mut c = self.patient().await?;
-        let key = self.key(suffix);
-        self.run_within(self.patience(), async move {
-            redis::cmd("DEL").arg(&key).query_async::<()>(&mut c).await
-        })
-        .await
+        let mut cmd = redis::cmd("DEL");
+        cmd.arg(self.key(suffix));
+        self.patient_query(cmd).await
     }
 
     /// SET NX PX: true when this process now holds the lock.
     pub async fn try_lock(&self, suffix: &str, ttl: Duration) -> Result<bool, Unavailable> {
-        let mut c = self.patient().await?;
-        let key = self.key(suffix);
-        let id = self.id.clone();
-        let ms = ttl.as_millis().max(1) as u64;
-        let r: Option<String> = self
-            .run_within(self.patience(), async move {
-                redis::cmd("SET")
-                    .arg(&key)
-                    .arg(&id)
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(ms)
-                    .query_async(&mut c)
-                    .await
-            })
-            .await?;
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.key(suffix))
+            .arg(&self.id)
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl.as_millis().max(1) as u64);
+        let r: Option<String> = self.patient_query(cmd).await?;
         Ok(r.is_some())
     }
 
@@ -392,11 +383,8 @@ impl RedisCoord {
 
     /// Milliseconds left on a key (negative when absent).
     pub async fn pttl(&self, suffix: &str) -> Result<i64, Unavailable> {
-        let mut c = self.patient().await?;
-        let key = self.key(suffix);
-        self.run_within(self.patience(), async move {
-            redis::cmd("PTTL").arg(&key).query_async(&mut c).await
-        })
-        .await
+        let mut cmd = redis::cmd("PTTL");
+        cmd.arg(self.key(suffix));
+        self.patient_query(cmd).await
     }
 }
