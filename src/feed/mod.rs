@@ -6,7 +6,7 @@
 
 use crate::clock::SharedClock;
 use crate::market::{
-    Calendar, Candle, OrderBook, Period, Provenance, Quote, Session, StockCode, StockInfo, kst_date,
+    Calendar, Candle, OrderBook, Period, Quote, Session, StockCode, StockInfo, kst_date,
 };
 use crate::source::{DataSource, SourceError, SourceStatus, Sourced};
 use crate::tui::msg::{Failure, Interest, Msg};
@@ -285,15 +285,15 @@ async fn run(
                 // A stale copy (the source failed and served its cache) counts as a failure
                 // for pacing: retry on the backoff schedule, not at the closed-market pace.
                 fn fresh<T>(r: &Result<Sourced<T>, SourceError>) -> bool {
-                    r.as_ref().is_ok_and(|s| !matches!(s.provenance, Provenance::Stale { .. }))
+                    r.as_ref().is_ok_and(|s| !s.provenance.is_stale())
                 }
                 let ok = match &done {
                     Done::Universe(r) => r.is_ok(),
                     Done::Quote(_, _, r) => fresh(r),
                     Done::Book(_, _, r) => fresh(r),
-                    Done::Watchlist(r) => r.as_ref().is_ok_and(|v| {
-                        !v.iter().any(|q| matches!(q.provenance, Provenance::Stale { .. }))
-                    }),
+                    Done::Watchlist(r) => {
+                        r.as_ref().is_ok_and(|v| !v.iter().any(|q| q.provenance.is_stale()))
+                    }
                     Done::Chart(_, _, _, r) => fresh(r),
                     Done::Info(_, _, r) => fresh(r),
                 };

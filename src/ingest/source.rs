@@ -19,6 +19,18 @@ pub struct DayBar {
     pub limits: Option<(crate::market::Krw, crate::market::Krw)>,
 }
 
+impl DayBar {
+    /// Today's bar as a quote shows it, with the base and limits it was traded under.
+    pub fn from_quote(q: &crate::market::Quote) -> DayBar {
+        DayBar {
+            code: q.code,
+            candle: q.daily_candle(),
+            prev_close: q.prev_close,
+            limits: Some((q.lower_limit, q.upper_limit)),
+        }
+    }
+}
+
 /// Request counters, cumulative since the source was made.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counters {
@@ -121,15 +133,7 @@ impl IngestSource for DataSourceIngest {
         let quotes = self.inner.quotes(codes).await?;
         Ok(quotes
             .into_iter()
-            .map(|q| {
-                let q = q.value;
-                DayBar {
-                    code: q.code,
-                    candle: q.daily_candle(),
-                    prev_close: q.prev_close,
-                    limits: Some((q.lower_limit, q.upper_limit)),
-                }
-            })
+            .map(|q| DayBar::from_quote(&q.value))
             .collect())
     }
 
@@ -190,15 +194,7 @@ impl IngestSource for KisIngest {
             .client
             .multi_quote(codes, crate::kis::Priority::Batch)
             .await?;
-        Ok(quotes
-            .into_iter()
-            .map(|q| DayBar {
-                code: q.code,
-                candle: q.daily_candle(),
-                prev_close: q.prev_close,
-                limits: Some((q.lower_limit, q.upper_limit)),
-            })
-            .collect())
+        Ok(quotes.into_iter().map(|q| DayBar::from_quote(&q)).collect())
     }
 
     async fn daily_chart(

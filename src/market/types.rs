@@ -19,6 +19,13 @@ pub enum Provenance {
     Simulated,
 }
 
+impl Provenance {
+    /// The source failed and this is an old copy.
+    pub fn is_stale(self) -> bool {
+        matches!(self, Provenance::Stale { .. })
+    }
+}
+
 /// KIS environment: the real server or the paper-trading (모의투자) one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

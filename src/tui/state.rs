@@ -63,7 +63,7 @@ impl<T> Default for Data<T> {
 impl<T> Data<T> {
     /// The source failed since the last good value, or served an old copy.
     pub fn is_stale(&self) -> bool {
-        self.problem.is_some() || matches!(self.provenance, Some(Provenance::Stale { .. }))
+        self.problem.is_some() || self.provenance.is_some_and(Provenance::is_stale)
     }
 
     /// When the shown value was really fetched.

@@ -64,16 +64,12 @@ fn date_label(c: &Candle, p: Period) -> String {
 pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     let theme = &state.settings.theme;
     let ch = &state.chart;
-    let interval = match ch.period {
-        Period::Minute => "1분봉",
-        Period::Day => "일봉",
-        Period::Week => "주봉",
-        Period::Month => "월봉",
-        Period::Year => "년봉",
-    };
     let name = state
         .selected
-        .map(|c| format!("{} {} · {interval}", state.name_of(c).unwrap_or(""), c))
+        .map(|c| {
+            let name = state.name_of(c).unwrap_or("");
+            format!("{name} {c} · {}봉", period_label(ch.period))
+        })
         .unwrap_or_else(|| "차트".to_string());
     let right = data_label(state, &ch.data);
     let inner = frame(state, Pane::Chart, area, &name, &right, buf);

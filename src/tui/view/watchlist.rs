@@ -69,11 +69,8 @@ impl Col {
 /// The sort key of the header column under screen column `x` in a watchlist pane drawn in
 /// `area` (`None` between columns or outside). `Tag` sorts back to the manual order.
 pub fn header_sort_key(area: Rect, x: u16) -> Option<SortKey> {
-    let inner_x = area.x + 1;
-    let (cols, name_w) = columns(area.width.saturating_sub(2));
-    let mut left = inner_x;
-    for c in cols {
-        let w = if c == Col::Name { name_w } else { c.width() };
+    let mut left = area.x + 1;
+    for (c, w) in columns(area.width.saturating_sub(2)) {
         if x >= left && x < left + w {
             return Some(c.sort_key());
         }
@@ -82,8 +79,8 @@ pub fn header_sort_key(area: Rect, x: u16) -> Option<SortKey> {
     None
 }
 
-/// Columns that fit in `width`, in screen order, and the name column's width.
-fn columns(width: u16) -> (Vec<Col>, u16) {
+/// Columns that fit in `width`, in screen order, with their widths (one space between).
+fn columns(width: u16) -> Vec<(Col, u16)> {
     // Dropped first → last as the pane narrows.
     let optional = [Col::Value, Col::Volume, Col::Tag, Col::Code, Col::Change];
     let mut cols = vec![
@@ -109,7 +106,9 @@ fn columns(width: u16) -> (Vec<Col>, u16) {
         .map(|c| c.width() + 1)
         .sum();
     let name_w = width.saturating_sub(fixed).clamp(1, 24);
-    (cols, name_w)
+    cols.into_iter()
+        .map(|c| (c, if c == Col::Name { name_w } else { c.width() }))
+        .collect()
 }
 
 pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
@@ -147,19 +146,17 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     if inner.height == 0 || inner.width < 4 {
         return;
     }
-    let (cols, name_w) = columns(inner.width);
+    let cols = columns(inner.width);
     let header_style = Style::default().fg(theme.dim).add_modifier(Modifier::BOLD);
 
     // Header.
     let mut x = inner.x;
-    for c in &cols {
-        let w = if *c == Col::Name { name_w } else { c.width() };
+    for &(c, w) in &cols {
         let mut h = c.header().to_string();
-        if state.sort.key != SortKey::Manual && c.sort_key() == state.sort.key && *c != Col::Change
-        {
+        if state.sort.key != SortKey::Manual && c.sort_key() == state.sort.key && c != Col::Change {
             h.push(if state.sort.descending { '▾' } else { '▴' });
         }
-        if *c == Col::Name {
+        if c == Col::Name {
             text::put(buf, x, inner.y, &h, w, header_style);
         } else {
             text::put_right(buf, x + w, inner.y, &h, w, header_style);
@@ -221,8 +218,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             .or(listing.map(|l| l.flags))
             .unwrap_or_default();
         let mut x = inner.x;
-        for c in &cols {
-            let w = if *c == Col::Name { name_w } else { c.width() };
+        for &(c, w) in &cols {
             match c {
                 Col::Name => {
                     let name = state.name_of(*code).unwrap_or(code.as_str());
