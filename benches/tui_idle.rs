@@ -140,24 +140,31 @@ fn main() {
             Period::Day,
             clock.now(),
         );
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let feed = Feed::spawn(source.clone(), clock.clone(), tx, Pace::default());
         let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap_or_else(|e| panic!("{e}"));
+        // The real event loop with its own feed, no keys, for `secs` (event_loop consumes the
+        // receiver, so each run gets a fresh feed and channel).
+        let run_for = async |terminal: &mut Terminal<TestBackend>, state: &mut State, secs: u64| {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let feed = Feed::spawn(source.clone(), clock.clone(), tx, Pace::default());
+            let stats = event_loop(
+                terminal,
+                futures::stream::pending(),
+                rx,
+                &feed,
+                state,
+                clock.clone(),
+                30,
+                None,
+                tokio::time::sleep(Duration::from_secs(secs)),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+            // The feed stays alive until the figures (RSS included) are taken.
+            (stats, feed)
+        };
 
         // Start-up: load everything and settle (not measured).
-        let warm = event_loop(
-            &mut terminal,
-            futures::stream::pending(),
-            rx,
-            &feed,
-            &mut state,
-            clock.clone(),
-            30,
-            None,
-            tokio::time::sleep(Duration::from_secs(3)),
-        );
-        // event_loop consumed the receiver; the measured run gets a fresh feed and channel.
-        let warm_stats = warm.await.unwrap_or_else(|e| panic!("{e}"));
+        let (warm_stats, _warm_feed) = run_for(&mut terminal, &mut state, 3).await;
         println!(
             "warm-up: {} frames, {} messages, universe {} stocks, {} watchlist rows with quotes",
             warm_stats.frames,
@@ -165,26 +172,12 @@ fn main() {
             state.universe.len(),
             state.quotes.len()
         );
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let feed = Feed::spawn(source.clone(), clock.clone(), tx, Pace::default());
         state.dirty = false;
         // The new feed must be told what is on screen.
         state.last_interest = None;
         let cpu0 = cpu_seconds();
         let t0 = Instant::now();
-        let stats = event_loop(
-            &mut terminal,
-            futures::stream::pending(),
-            rx,
-            &feed,
-            &mut state,
-            clock.clone(),
-            30,
-            None,
-            tokio::time::sleep(Duration::from_secs(secs)),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        let (stats, feed) = run_for(&mut terminal, &mut state, secs).await;
         let wall = t0.elapsed().as_secs_f64();
         let cpu = cpu_seconds() - cpu0;
         // The loop always draws once when it starts; everything after that is a redraw.
