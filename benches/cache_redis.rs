@@ -4,62 +4,25 @@
 //! on 6379 with a unique key prefix). `cargo bench --bench cache_redis`; `HOGA_BENCH_N` sets
 //! the number of samples (default 20000).
 
-use async_trait::async_trait;
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use hoga::cache::{Cache, CacheEntry, CachePolicy, MemoryCache, RedisCache, TieredCache};
 use hoga::config::{CacheConfig, RedisConfig};
 use hoga::market::*;
-use hoga::source::kis::{ApiHealth, KisApi, KisSource};
-use hoga::source::{DataSource, SourceError};
+use hoga::source::kis::KisSource;
+use hoga::source::{DataSource, Req};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A KIS that is never reached on a fresh hit; answers "unavailable" if it were.
-struct Unreachable;
-
-fn unavailable() -> SourceError {
-    SourceError::Unavailable {
-        message: "bench: KIS not called on a cache hit".into(),
-        retry_at: None,
-    }
-}
-
-#[async_trait]
-impl KisApi for Unreachable {
-    fn env(&self) -> Env {
-        Env::Real
-    }
-    async fn quote(&self, _: StockCode) -> Result<Quote, SourceError> {
-        Err(unavailable())
-    }
-    async fn multi_quote(&self, _: &[StockCode]) -> Result<Vec<Quote>, SourceError> {
-        Err(unavailable())
-    }
-    async fn order_book(&self, _: StockCode) -> Result<OrderBook, SourceError> {
-        Err(unavailable())
-    }
-    async fn period_chart(
-        &self,
-        _: StockCode,
-        _: Period,
-        _: NaiveDate,
-        _: NaiveDate,
-    ) -> Result<Vec<Candle>, SourceError> {
-        Err(unavailable())
-    }
-    async fn minute_chart(&self, _: StockCode) -> Result<Vec<Candle>, SourceError> {
-        Err(unavailable())
-    }
-    async fn stock_info(&self, _: StockCode) -> Result<StockInfo, SourceError> {
-        Err(unavailable())
-    }
-    async fn universe(&self) -> Result<Vec<Listing>, SourceError> {
-        Err(unavailable())
-    }
-    fn health(&self) -> ApiHealth {
-        ApiHealth::default()
-    }
+/// A KIS client that is never reached on a fresh hit: its base URL is a closed port.
+fn unreachable_client(dir: &std::path::Path) -> hoga::kis::KisClient {
+    let mut cfg = hoga::config::Config::default();
+    cfg.kis.app_key = Some(secrecy::SecretString::from("bench-key".to_string()));
+    cfg.kis.app_secret = Some(secrecy::SecretString::from("bench-secret".to_string()));
+    cfg.kis.base_url = Some("http://127.0.0.1:1".to_string());
+    cfg.redis.enabled = false;
+    let opts = hoga::kis::ClientOptions::in_dirs(dir.join("state"), dir.join("data"));
+    hoga::kis::KisClient::new(&cfg, opts).expect("the client builds without a network")
 }
 
 fn free_port() -> Option<u16> {
@@ -206,8 +169,9 @@ async fn main() {
         price_fresh_ms: 3_600_000,
         ..CacheConfig::default()
     };
+    let dir = tempfile::tempdir().expect("a temporary dir");
     let source = KisSource::new(
-        Arc::new(Unreachable),
+        unreachable_client(dir.path()),
         tiered,
         CachePolicy::new(&cache_cfg),
         &prefix,
@@ -216,7 +180,7 @@ async fn main() {
     let mut s = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        let q = source.quote(code).await;
+        let q = source.quote(code, Req::INTERACTIVE).await;
         s.push(t.elapsed());
         assert!(matches!(
             q.map(|q| q.provenance),

@@ -10,7 +10,6 @@ use chrono::NaiveDate;
 use hoga::clock::{ManualClock, SharedClock};
 use hoga::config::Config;
 use hoga::ingest::report::Silent;
-use hoga::ingest::source::KisIngest;
 use hoga::ingest::{Deps, Plan, Via, run};
 use hoga::kis::{ClientOptions, KisClient};
 use hoga::market::StockCode;
@@ -137,7 +136,7 @@ fn deps(
     clock: SharedClock,
 ) -> Deps {
     Deps {
-        source: Arc::new(KisIngest::new(client.clone())),
+        source: Arc::new(batch_source(client, clock.clone())),
         store,
         clock,
         cancel: CancellationToken::new(),
@@ -152,4 +151,11 @@ fn verdict(full: bool, met: bool) -> &'static str {
         (true, true) => "MET",
         (true, false) => "MISSED",
     }
+}
+
+/// The ingest's source over `client`: `KisSource`, whose batch requests never touch the cache.
+fn batch_source(client: &KisClient, clock: SharedClock) -> hoga::source::kis::KisSource {
+    let cache = Arc::new(hoga::cache::MemoryCache::new(16, clock.clone()));
+    let policy = hoga::cache::CachePolicy::new(&hoga::config::CacheConfig::default());
+    hoga::source::kis::KisSource::new(client.clone(), cache, policy, "ingest-test", clock)
 }

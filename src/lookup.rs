@@ -3,14 +3,13 @@
 //! config or auth error.
 
 use crate::config::Config;
-use crate::kis::Priority;
 use crate::market::{
     Candle, Direction, KST, Krw, Listing, OrderBook, Period, Provenance, Quote, Rate, SecurityKind,
     StockCode, StockInfo, kst_date,
 };
 use crate::paths::Paths;
 use crate::source::factory::{self, SourceChoice};
-use crate::source::{DataSource, SourceError};
+use crate::source::{DataSource, Req, SourceError};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use clap::Args;
 use serde::Serialize;
@@ -18,6 +17,9 @@ use serde_json::value::RawValue;
 use std::io::Write;
 use unicode_normalization::UnicodeNormalization;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// A lookup is what the user waits for: first in the rate budget, a fresh cache entry will do.
+const LOOKUP: Req = Req::INTERACTIVE;
 
 /// `hoga quote CODE...`
 #[derive(Debug, Clone, Args)]
@@ -176,9 +178,9 @@ async fn quote(
         .map(|c| code_arg(c))
         .collect::<Result<Vec<_>, _>>()?;
     let quotes = if codes.len() == 1 {
-        vec![source.quote(codes[0]).await?]
+        vec![source.quote(codes[0], LOOKUP).await?]
     } else {
-        source.quotes(&codes).await?
+        source.quotes(&codes, LOOKUP).await?
     };
     // Answer in the order asked, once per code.
     let mut ordered = Vec::with_capacity(codes.len());
@@ -199,7 +201,7 @@ async fn quote(
     // inquire-price carries no name: ask the (cached) info for the ones missing it.
     let mut ordered: Vec<crate::source::Sourced<Quote>> = ordered.into_iter().cloned().collect();
     for q in ordered.iter_mut().filter(|q| q.value.name.is_none()) {
-        if let Ok(i) = source.info(q.value.code).await {
+        if let Ok(i) = source.info(q.value.code, LOOKUP).await {
             q.value.name = Some(i.value.name);
         }
     }
@@ -236,7 +238,7 @@ async fn book(
     out: &mut dyn Write,
 ) -> Result<(), LookupError> {
     let code = code_arg(&a.code)?;
-    let b = source.order_book(code).await?;
+    let b = source.order_book(code, LOOKUP).await?;
     let text = if a.json {
         to_json(&BookJson::new(&b.value))?
     } else {
@@ -270,7 +272,7 @@ async fn chart(
                 "--from/--to do not apply to --period 1m: KIS serves today's minutes only".into(),
             ));
         }
-        source.minute_chart(code).await?
+        source.minute_chart(code, LOOKUP).await?
     } else {
         let to = a.to.unwrap_or_else(|| kst_date(now));
         let from = a.from.unwrap_or_else(|| default_from(a.period, to));
@@ -279,7 +281,7 @@ async fn chart(
                 "--from {from} is after --to {to}"
             )));
         }
-        source.chart(code, a.period, from, to).await?
+        source.chart(code, a.period, from, to, LOOKUP).await?
     };
     let text = if a.json {
         to_json(&ChartJson::new(code, a.period, &bars.value))?
@@ -295,7 +297,7 @@ async fn info(
     out: &mut dyn Write,
 ) -> Result<(), LookupError> {
     let code = code_arg(&a.code)?;
-    let i = source.info(code).await?;
+    let i = source.info(code, LOOKUP).await?;
     let text = if a.json {
         to_json(&InfoJson::new(&i.value))?
     } else {
@@ -313,7 +315,7 @@ async fn search(
     if query.trim().is_empty() {
         return Err(LookupError::Usage("search text is empty".into()));
     }
-    let universe = source.universe().await?;
+    let universe = source.universe(LOOKUP).await?;
     let found = search_universe(&universe.value, &query, a.limit.max(1));
     let text = if a.json {
         let rows: Vec<SearchJson> = found.iter().map(|l| SearchJson::new(l)).collect();
@@ -346,15 +348,9 @@ pub fn execute(cmd: Lookup, cfg: &Config, paths: &Paths, choice: SourceChoice) -
     };
     let mut buf: Vec<u8> = Vec::new();
     let result = rt.block_on(async {
-        let source = factory::build(
-            cfg,
-            paths,
-            choice,
-            crate::clock::system(),
-            Priority::Interactive,
-        )
-        // Building a source fails only on configuration or credentials.
-        .map_err(|e| LookupError::Usage(e.to_string()))?;
+        let source = factory::build(cfg, paths, choice, crate::clock::system())
+            // Building a source fails only on configuration or credentials.
+            .map_err(|e| LookupError::Usage(e.to_string()))?;
         run(&cmd, source.as_ref(), Utc::now(), &mut buf).await
     });
     let mut stdout = std::io::stdout().lock();

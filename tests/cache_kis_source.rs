@@ -3,16 +3,15 @@
 //! and a half-open probe brings live data back once kis-sim recovers.
 
 use chrono::{DateTime, Duration as CDur, Utc};
-use hoga::clock::{ManualClock, SharedClock};
+use hoga::clock::{Clock, ManualClock, SharedClock};
 use hoga::config::Config;
-use hoga::kis::Priority;
 use hoga::market::{Env, Provenance, StockCode};
 use hoga::paths::Paths;
 use hoga::sim::{
     FaultKind, FaultRule, SimConfig, SimHandle, SimServer, TEST_APP_KEY, TEST_APP_SECRET,
 };
 use hoga::source::factory::kis_source;
-use hoga::source::{DataSource, SourceError};
+use hoga::source::{DataSource, Req, SourceError};
 use secrecy::SecretString;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -85,13 +84,7 @@ async fn breaker_open_serves_cached_values_stale_then_recovers() {
     let dir = tempfile::tempdir().unwrap();
     let manual = ManualClock::new(session_instant());
     let clock: SharedClock = Arc::new(manual.clone());
-    let src = kis_source(
-        &cfg,
-        &Paths::under(dir.path()),
-        clock,
-        Priority::Interactive,
-    )
-    .unwrap();
+    let src = kis_source(&cfg, &Paths::under(dir.path()), clock).unwrap();
     let c = code("005930");
     let price_calls = || {
         sim.stats()
@@ -103,13 +96,13 @@ async fn breaker_open_serves_cached_values_stale_then_recovers() {
 
     // Live, then served from the cache while fresh without asking KIS.
     assert_eq!(src.status().cache_hit_rate, None, "nothing looked up yet");
-    let live = src.quote(c).await.unwrap();
+    let live = src.quote(c, Req::INTERACTIVE).await.unwrap();
     assert_eq!(live.provenance, Provenance::Live { env: Env::Real });
     let truth = sim.market().quote_at(c, session_instant()).unwrap();
     assert_eq!(live.value.price, truth.price);
     let fetched_at = session_instant();
     let calls = price_calls();
-    let cached = src.quote(c).await.unwrap();
+    let cached = src.quote(c, Req::INTERACTIVE).await.unwrap();
     assert_eq!(cached.provenance, Provenance::Cached { fetched_at });
     assert_eq!(price_calls(), calls, "fresh hit must not call KIS");
     assert_eq!(src.status().redis_up, Some(true));
@@ -125,7 +118,7 @@ async fn breaker_open_serves_cached_values_stale_then_recovers() {
     manual.advance(CDur::seconds(5));
     for i in 0..5 {
         let q = src
-            .quote(c)
+            .quote(c, Req::INTERACTIVE)
             .await
             .unwrap_or_else(|e| panic!("call {i}: {e}"));
         assert_eq!(
@@ -142,21 +135,121 @@ async fn breaker_open_serves_cached_values_stale_then_recovers() {
 
     // Open: no request reaches KIS, the stale value is still served.
     let calls = price_calls();
-    let q = src.quote(c).await.unwrap();
+    let q = src.quote(c, Req::INTERACTIVE).await.unwrap();
     assert!(matches!(q.provenance, Provenance::Stale { .. }));
     assert_eq!(price_calls(), calls, "an open breaker must not call KIS");
     // Nothing cached for this code: the failure reaches the caller as unavailable.
     assert!(matches!(
-        src.quote(code("000660")).await,
+        src.quote(code("000660"), Req::INTERACTIVE).await,
         Err(SourceError::Unavailable { .. })
     ));
 
     // kis-sim recovers; after the open period a half-open probe brings live data back.
     sim.clear_faults();
     manual.advance(CDur::seconds(61));
-    let q = src.quote(c).await.unwrap();
+    let q = src.quote(c, Req::INTERACTIVE).await.unwrap();
     assert_eq!(q.provenance, Provenance::Live { env: Env::Real });
     assert_eq!(src.status().breaker.as_deref(), Some("closed"));
     let served = src.serve_stats();
     assert!(served.stale >= 6 && served.live >= 2, "{served:?}");
+}
+
+/// Each request says how fresh it must be: `Cached` takes a fresh entry, `Refresh` asks KIS
+/// anyway and rewrites the entry, `Direct` (the ingest) asks KIS and neither reads nor writes
+/// the cache, and never gets a stale stand-in when KIS fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn freshness_is_chosen_per_request() {
+    use hoga::source::Freshness;
+    let sim = SimServer::start(SimConfig::frozen(SESSION)).await.unwrap();
+    let redis = PrivateRedis::start();
+    let cfg = config(&sim, &redis);
+    let dir = tempfile::tempdir().unwrap();
+    let manual = ManualClock::new(session_instant());
+    let clock: SharedClock = Arc::new(manual.clone());
+    let src = kis_source(&cfg, &Paths::under(dir.path()), clock).unwrap();
+    let price_calls = || {
+        sim.stats()
+            .requests_by_tr_id
+            .get("FHKST01010100")
+            .copied()
+            .unwrap_or(0)
+    };
+    let (a, b) = (code("005930"), code("000660"));
+    let cached = Req::INTERACTIVE;
+    let refresh = Req::INTERACTIVE.refresh();
+    assert_eq!(refresh.freshness, Freshness::Refresh);
+
+    assert!(matches!(
+        src.quote(a, cached).await.unwrap().provenance,
+        Provenance::Live { .. }
+    ));
+    assert!(matches!(
+        src.quote(a, cached).await.unwrap().provenance,
+        Provenance::Cached { .. }
+    ));
+    // `r`: asks KIS although the entry is fresh, and the new answer is what is cached.
+    let calls = price_calls();
+    manual.advance(CDur::milliseconds(300));
+    let refreshed_at = manual.now();
+    assert!(matches!(
+        src.quote(a, refresh).await.unwrap().provenance,
+        Provenance::Live { .. }
+    ));
+    assert_eq!(price_calls(), calls + 1);
+    assert_eq!(
+        src.quote(a, cached).await.unwrap().provenance,
+        Provenance::Cached {
+            fetched_at: refreshed_at
+        }
+    );
+
+    // Direct: a call every time, nothing cached by it.
+    let calls = price_calls();
+    for _ in 0..2 {
+        let q = src.quote(b, Req::BATCH).await.unwrap();
+        assert!(matches!(q.provenance, Provenance::Live { .. }));
+    }
+    assert_eq!(
+        price_calls(),
+        calls + 2,
+        "direct requests never read the cache"
+    );
+    assert!(
+        matches!(
+            src.quote(b, cached).await.unwrap().provenance,
+            Provenance::Live { .. }
+        ),
+        "direct requests never write the cache"
+    );
+
+    // KIS fails: cached and refresh requests get the retained entry marked stale, a direct
+    // request gets the error (an ingest must never store a stale quote as today's bar).
+    sim.add_fault(FaultRule::always(FaultKind::Transient { code: None }));
+    manual.advance(CDur::seconds(5));
+    assert!(matches!(
+        src.quote(a, refresh).await.unwrap().provenance,
+        Provenance::Stale { .. }
+    ));
+    assert!(matches!(
+        src.quote(a, Req::BATCH).await,
+        Err(SourceError::Unavailable { .. })
+    ));
+    let batch = src.quotes(&[a, b], Req::BATCH).await;
+    assert!(batch.is_err(), "{batch:?}");
+    sim.clear_faults();
+
+    // Errors that will not pass are never hidden behind a cached value.
+    let mut bad = cfg.clone();
+    bad.kis.app_secret = Some(SecretString::from("wrong".to_string()));
+    let dir2 = tempfile::tempdir().unwrap();
+    let wrong = kis_source(
+        &bad,
+        &Paths::under(dir2.path()),
+        Arc::new(ManualClock::new(manual.now())),
+    )
+    .unwrap();
+    assert!(matches!(
+        wrong.quote(a, Req::INTERACTIVE.refresh()).await,
+        Err(SourceError::Auth(_))
+    ));
 }

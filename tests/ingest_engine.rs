@@ -6,13 +6,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use hoga::clock::{ManualClock, SharedClock};
 use hoga::ingest::report::Silent;
-use hoga::ingest::source::{Counters, DayBar, IngestSource};
 use hoga::ingest::{Deps, Plan, Summary, Via, run};
 use hoga::market::{
-    Calendar, Candle, Krw, Listing, Market, SecurityKind, StatusFlags, StockCode, price_limits,
-    tick::round_down,
+    Calendar, Candle, Krw, Listing, Market, OrderBook, Period, Provenance, Quote, Rate,
+    SecurityKind, StatusFlags, StockCode, StockInfo, price_limits, tick::round_down,
 };
-use hoga::source::SourceError;
+use hoga::source::{
+    DataSource, Req, SourceError, SourceKind, SourceMetrics, SourceStatus, Sourced,
+};
 use hoga::store::{Store, StoreSpec};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -97,45 +98,42 @@ impl Scripted {
     }
 }
 
-#[async_trait]
-impl IngestSource for Scripted {
-    fn label(&self) -> String {
-        "scripted".into()
+impl Scripted {
+    fn unscripted() -> SourceError {
+        SourceError::Fatal("not scripted: the ingest reads universe, quotes and charts".into())
     }
 
-    fn supports_multi_quote(&self) -> bool {
-        true
-    }
-
-    async fn universe(&self) -> Result<Vec<Listing>, SourceError> {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        if self.universe_fails {
-            return Err(SourceError::Unavailable {
-                message: "master download: connection refused".into(),
-                retry_at: None,
-            });
-        }
-        Ok(self.universe.clone())
-    }
-
-    async fn day_bars(&self, codes: &[StockCode]) -> Result<Vec<DayBar>, SourceError> {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        assert!(
-            codes.len() <= 30,
-            "a multi-quote call carries at most 30 codes"
-        );
+    /// The stocks' quotes at the close of 2026-03-06, as a multi-quote call gives them.
+    fn day_quotes(&self, codes: &[StockCode]) -> Vec<Quote> {
         let today = NaiveDate::from_ymd_opt(2026, 3, 6).unwrap();
         let prev = Calendar::krx().prev_trading_day(today);
-        Ok(codes
+        codes
             .iter()
             .filter(|c| !self.not_quoted.contains(c))
-            .map(|&c| DayBar {
-                code: c,
-                candle: truth(c, today),
-                prev_close: truth(c, prev).close,
-                limits: Some(price_limits(truth(c, prev).close)),
+            .map(|&c| {
+                let bar = truth(c, today);
+                let prev_close = truth(c, prev).close;
+                let (lower, upper) = price_limits(prev_close);
+                Quote {
+                    code: c,
+                    name: None,
+                    price: bar.close,
+                    change: Krw(bar.close.0 - prev_close.0),
+                    change_rate: Rate(0),
+                    prev_close,
+                    open: bar.open,
+                    high: bar.high,
+                    low: bar.low,
+                    volume: bar.volume,
+                    value: bar.value,
+                    upper_limit: upper,
+                    lower_limit: lower,
+                    flags: StatusFlags::default(),
+                    expected: None,
+                    as_of: now(),
+                }
             })
-            .collect())
+            .collect()
     }
 
     async fn daily_chart(
@@ -170,11 +168,102 @@ impl IngestSource for Scripted {
             })
             .collect())
     }
+}
 
-    fn counters(&self) -> Counters {
-        Counters {
+#[async_trait]
+impl DataSource for Scripted {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Simulated
+    }
+
+    fn describe(&self) -> String {
+        "scripted".into()
+    }
+
+    async fn universe(&self, req: Req) -> Result<Sourced<Vec<Listing>>, SourceError> {
+        assert_eq!(
+            req,
+            Req::BATCH,
+            "the ingest asks at batch priority, never the cache"
+        );
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        if self.universe_fails {
+            return Err(SourceError::Unavailable {
+                message: "master download: connection refused".into(),
+                retry_at: None,
+            });
+        }
+        Ok(Sourced::new(self.universe.clone(), Provenance::Simulated))
+    }
+
+    async fn quotes(
+        &self,
+        codes: &[StockCode],
+        req: Req,
+    ) -> Result<Vec<Sourced<Quote>>, SourceError> {
+        assert_eq!(
+            req,
+            Req::BATCH,
+            "the ingest asks at batch priority, never the cache"
+        );
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        assert!(
+            codes.len() <= 30,
+            "a multi-quote call carries at most 30 codes"
+        );
+        Ok(self
+            .day_quotes(codes)
+            .into_iter()
+            .map(|q| Sourced::new(q, Provenance::Simulated))
+            .collect())
+    }
+
+    async fn chart(
+        &self,
+        c: StockCode,
+        period: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+        req: Req,
+    ) -> Result<Sourced<Vec<Candle>>, SourceError> {
+        assert_eq!(
+            req,
+            Req::BATCH,
+            "the ingest asks at batch priority, never the cache"
+        );
+        assert_eq!(period, Period::Day);
+        let bars = self.daily_chart(c, from, to).await?;
+        Ok(Sourced::new(bars, Provenance::Simulated))
+    }
+
+    async fn quote(&self, _: StockCode, _: Req) -> Result<Sourced<Quote>, SourceError> {
+        Err(Self::unscripted())
+    }
+
+    async fn order_book(&self, _: StockCode, _: Req) -> Result<Sourced<OrderBook>, SourceError> {
+        Err(Self::unscripted())
+    }
+
+    async fn minute_chart(
+        &self,
+        _: StockCode,
+        _: Req,
+    ) -> Result<Sourced<Vec<Candle>>, SourceError> {
+        Err(Self::unscripted())
+    }
+
+    async fn info(&self, _: StockCode, _: Req) -> Result<Sourced<StockInfo>, SourceError> {
+        Err(Self::unscripted())
+    }
+
+    fn status(&self) -> SourceStatus {
+        SourceStatus::default()
+    }
+
+    fn metrics(&self) -> SourceMetrics {
+        SourceMetrics {
             api_calls: self.calls.load(Ordering::Relaxed),
-            ..Counters::default()
+            ..SourceMetrics::default()
         }
     }
 }

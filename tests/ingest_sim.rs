@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use hoga::clock::{ManualClock, SharedClock};
 use hoga::ingest::Via;
 use hoga::market::StockCode;
-use hoga::sim::{FaultKind, FaultRule, SimConfig};
+use hoga::sim::{FaultKind, FaultRule, SimConfig, SimHandle};
 use ingest_common::*;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -481,35 +481,70 @@ async fn poller_and_ingest_on_one_appkey_never_trip_the_limit() {
     assert_matches_truth(store.as_ref(), &sim, &codes, p.from, p.to).await;
 }
 
-/// `--warm-cache` puts the watchlists' quotes into Redis, under the keys the monitor reads.
+/// `--warm-cache` puts the watchlists' quotes into Redis under the keys the monitor reads: a
+/// monitor's source started afterwards on the same base URL serves them from the cache without
+/// asking KIS, and a source on another base URL (another kis-sim) never sees them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn warm_cache_fills_redis_with_the_watchlists() {
-    use hoga::cache::{Cache, Keys, RedisCache};
+async fn warm_cache_serves_the_monitor_on_the_same_base_url_only() {
+    use hoga::market::Provenance;
+    use hoga::source::{DataSource, Req, factory};
     let redis = PrivateRedis::start();
     let sim = start(SimConfig::frozen("2026-03-06 08:20").rate(400)).await;
+    let other = start(SimConfig::frozen("2026-03-06 08:20").rate(400)).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(&sim, 400);
-    cfg.redis.enabled = true;
-    cfg.redis.url = redis.url();
-    cfg.redis.key_prefix = format!("warm{}", std::process::id());
+    let paths = hoga::paths::Paths::under(dir.path());
+    let with_redis = |sim: &SimHandle| {
+        let mut cfg = config(sim, 400);
+        cfg.redis.enabled = true;
+        cfg.redis.url = redis.url();
+        cfg.redis.key_prefix = format!("warm{}", std::process::id());
+        cfg
+    };
+    let cfg = with_redis(&sim);
     let clock: SharedClock = Arc::new(ManualClock::new(at("2026-03-06 08:20")));
-    let client = client(&cfg, dir.path(), clock.clone(), None);
-    hoga::ingest::warm::warm(&cfg, &client, clock).await;
-    let cache = RedisCache::new(&cfg.redis).unwrap();
-    let keys = Keys::new(&cfg.redis.key_prefix, client.env());
-    let codes: Vec<StockCode> = cfg
-        .watchlist
-        .lists
-        .iter()
-        .flat_map(|l| l.codes.iter())
-        .map(|c| StockCode::new(c).unwrap())
-        .collect();
+    let codes = hoga::ingest::warm::watchlist_codes(&cfg);
     assert!(codes.len() >= 10);
-    for c in codes {
-        let entry = cache.get(&keys.price(c)).await;
-        let q: hoga::market::Quote = entry
-            .and_then(|e| e.decode())
-            .unwrap_or_else(|| panic!("{c} not cached"));
-        assert_eq!(q.code, c);
+
+    // The ingest's source warms the cache.
+    let ingest = factory::kis_source(&cfg, &paths, clock.clone()).unwrap();
+    assert_eq!(hoga::ingest::warm::warm(&ingest, &codes).await, codes.len());
+    drop(ingest);
+    let price_calls = |s: &SimHandle| {
+        s.stats()
+            .requests_by_tr_id
+            .get("FHKST01010100")
+            .copied()
+            .unwrap_or(0)
+            + s.stats()
+                .requests_by_tr_id
+                .get("FHKST11300006")
+                .copied()
+                .unwrap_or(0)
+    };
+    let warmed_calls = price_calls(&sim);
+    assert!(warmed_calls >= 1);
+
+    // The monitor, started afterwards on the same base URL: every row from the cache.
+    let monitor = factory::kis_source(&cfg, &paths, clock.clone()).unwrap();
+    let rows = monitor.quotes(&codes, Req::BACKGROUND).await.unwrap();
+    assert_eq!(rows.len(), codes.len());
+    for q in &rows {
+        assert!(
+            matches!(q.provenance, Provenance::Cached { .. }),
+            "{} served {:?}, not from the warmed cache",
+            q.value.code,
+            q.provenance
+        );
     }
+    assert_eq!(price_calls(&sim), warmed_calls, "the monitor asked KIS");
+
+    // A monitor on another base URL shares the Redis but not the keys: it asks its own KIS.
+    let elsewhere = factory::kis_source(&with_redis(&other), &paths, clock).unwrap();
+    let rows = elsewhere.quotes(&codes, Req::BACKGROUND).await.unwrap();
+    assert!(
+        rows.iter()
+            .all(|q| matches!(q.provenance, Provenance::Live { .. })),
+        "another base URL was served the warmed quotes"
+    );
+    assert!(price_calls(&other) >= 1);
 }

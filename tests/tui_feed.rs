@@ -5,11 +5,10 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use hoga::clock::{ManualClock, SharedClock};
-use hoga::feed::{Feed, Pace};
+use hoga::feed::{Event, Feed, Interest, Pace};
 use hoga::market::{Candle, Listing, OrderBook, Period, Quote, StockCode, StockInfo};
-use hoga::source::{DataSource, SourceError, SourceKind, SourceStatus, Sourced};
+use hoga::source::{DataSource, Freshness, Req, SourceError, SourceKind, SourceStatus, Sourced};
 use hoga::tui::fixtures::{self, StaticSource};
-use hoga::tui::msg::{Interest, Msg};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -32,8 +31,17 @@ impl Probe {
             slow_book,
         })
     }
-    fn log(&self, s: String) -> Result<(), SourceError> {
-        self.calls.lock().unwrap().push(s);
+    /// Logs a call, with the request's priority and ` refresh` when it must ask KIS.
+    fn log(&self, s: String, req: Req) -> Result<(), SourceError> {
+        let refresh = if req.freshness == Freshness::Refresh {
+            " refresh"
+        } else {
+            ""
+        };
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("{s} [{:?}]{refresh}", req.priority));
         if self.failing.load(Ordering::SeqCst) {
             Err(SourceError::Unavailable {
                 message: "connection refused".into(),
@@ -61,21 +69,29 @@ impl DataSource for Probe {
     fn kind(&self) -> SourceKind {
         SourceKind::Simulated
     }
-    async fn quote(&self, code: StockCode) -> Result<Sourced<Quote>, SourceError> {
-        self.log(format!("quote {code}"))?;
-        self.inner.quote(code).await
+    async fn quote(&self, code: StockCode, req: Req) -> Result<Sourced<Quote>, SourceError> {
+        self.log(format!("quote {code}"), req)?;
+        self.inner.quote(code, req).await
     }
-    async fn quotes(&self, codes: &[StockCode]) -> Result<Vec<Sourced<Quote>>, SourceError> {
+    async fn quotes(
+        &self,
+        codes: &[StockCode],
+        req: Req,
+    ) -> Result<Vec<Sourced<Quote>>, SourceError> {
         let list: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
-        self.log(format!("quotes {}", list.join(",")))?;
-        self.inner.quotes(codes).await
+        self.log(format!("quotes {}", list.join(",")), req)?;
+        self.inner.quotes(codes, req).await
     }
-    async fn order_book(&self, code: StockCode) -> Result<Sourced<OrderBook>, SourceError> {
+    async fn order_book(
+        &self,
+        code: StockCode,
+        req: Req,
+    ) -> Result<Sourced<OrderBook>, SourceError> {
         if let Some(d) = self.slow_book {
             tokio::time::sleep(d).await;
         }
-        self.log(format!("book {code}"))?;
-        self.inner.order_book(code).await
+        self.log(format!("book {code}"), req)?;
+        self.inner.order_book(code, req).await
     }
     async fn chart(
         &self,
@@ -83,21 +99,26 @@ impl DataSource for Probe {
         p: Period,
         from: NaiveDate,
         to: NaiveDate,
+        req: Req,
     ) -> Result<Sourced<Vec<Candle>>, SourceError> {
-        self.log(format!("chart {code} {}", p.code()))?;
-        self.inner.chart(code, p, from, to).await
+        self.log(format!("chart {code} {}", p.code()), req)?;
+        self.inner.chart(code, p, from, to, req).await
     }
-    async fn minute_chart(&self, code: StockCode) -> Result<Sourced<Vec<Candle>>, SourceError> {
-        self.log(format!("chart {code} 1m"))?;
-        self.inner.minute_chart(code).await
+    async fn minute_chart(
+        &self,
+        code: StockCode,
+        req: Req,
+    ) -> Result<Sourced<Vec<Candle>>, SourceError> {
+        self.log(format!("chart {code} 1m"), req)?;
+        self.inner.minute_chart(code, req).await
     }
-    async fn info(&self, code: StockCode) -> Result<Sourced<StockInfo>, SourceError> {
-        self.log(format!("info {code}"))?;
-        self.inner.info(code).await
+    async fn info(&self, code: StockCode, req: Req) -> Result<Sourced<StockInfo>, SourceError> {
+        self.log(format!("info {code}"), req)?;
+        self.inner.info(code, req).await
     }
-    async fn universe(&self) -> Result<Sourced<Vec<Listing>>, SourceError> {
-        self.log("universe".into())?;
-        self.inner.universe().await
+    async fn universe(&self, req: Req) -> Result<Sourced<Vec<Listing>>, SourceError> {
+        self.log("universe".into(), req)?;
+        self.inner.universe(req).await
     }
     fn status(&self) -> SourceStatus {
         SourceStatus::default()
@@ -120,13 +141,13 @@ fn interest(focused: &str, version: u64, watch: &[&str]) -> Interest {
     }
 }
 
-fn start(probe: &Arc<Probe>, clock: SharedClock) -> (Feed, mpsc::UnboundedReceiver<Msg>) {
+fn start(probe: &Arc<Probe>, clock: SharedClock) -> (Feed, mpsc::UnboundedReceiver<Event>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let feed = Feed::spawn(probe.clone(), clock, tx, Pace::default());
     (feed, rx)
 }
 
-fn drain(rx: &mut mpsc::UnboundedReceiver<Msg>) -> Vec<Msg> {
+fn drain(rx: &mut mpsc::UnboundedReceiver<Event>) -> Vec<Event> {
     let mut out = Vec::new();
     while let Ok(m) = rx.try_recv() {
         out.push(m);
@@ -157,7 +178,7 @@ async fn polls_only_what_is_on_screen_at_the_live_pace() {
         calls
             .iter()
             .filter(|c| c.starts_with("quotes"))
-            .all(|c| c == "quotes 000660,373220"),
+            .all(|c| c == "quotes 000660,373220 [Background]"),
         "{calls:?}"
     );
     assert!((2..=4).contains(&probe.count("quotes")), "{calls:?}");
@@ -168,7 +189,7 @@ async fn polls_only_what_is_on_screen_at_the_live_pace() {
     let msgs = drain(&mut rx);
     assert!(msgs.iter().any(|m| matches!(
         m,
-        Msg::Book {
+        Event::Book {
             version: 1,
             reply: Ok(_),
             ..
@@ -176,7 +197,7 @@ async fn polls_only_what_is_on_screen_at_the_live_pace() {
     )));
     assert!(
         msgs.iter()
-            .any(|m| matches!(m, Msg::Universe { reply: Ok(_), .. }))
+            .any(|m| matches!(m, Event::Universe { reply: Ok(_), .. }))
     );
     // The info pane appears: fetched right away.
     let mut i = interest("005930", 1, &["000660", "373220"]);
@@ -208,7 +229,7 @@ async fn identical_requests_coalesce_and_replies_carry_their_version() {
     let books: Vec<(StockCode, u64)> = msgs
         .iter()
         .filter_map(|m| match m {
-            Msg::Book { code, version, .. } => Some((*code, *version)),
+            Event::Book { code, version, .. } => Some((*code, *version)),
             _ => None,
         })
         .collect();
@@ -252,7 +273,7 @@ async fn failures_become_messages_with_the_next_try_and_recover() {
     let failure = msgs
         .iter()
         .find_map(|m| match m {
-            Msg::Book { reply: Err(f), .. } => Some(f.clone()),
+            Event::Book { reply: Err(f), .. } => Some(f.clone()),
             _ => None,
         })
         .expect("a failed book becomes a message");
@@ -260,7 +281,7 @@ async fn failures_become_messages_with_the_next_try_and_recover() {
     assert!(failure.next_try.is_some());
     assert!(
         msgs.iter()
-            .any(|m| matches!(m, Msg::Quotes { reply: Err(_), .. }))
+            .any(|m| matches!(m, Event::Quotes { reply: Err(_), .. }))
     );
     // Backoff: 1 s, 2 s, 4 s... not a hammering loop.
     tokio::time::sleep(Duration::from_secs(10)).await;
@@ -272,10 +293,60 @@ async fn failures_become_messages_with_the_next_try_and_recover() {
     let msgs = drain(&mut rx);
     assert!(
         msgs.iter()
-            .any(|m| matches!(m, Msg::Book { reply: Ok(_), .. }))
+            .any(|m| matches!(m, Event::Book { reply: Ok(_), .. }))
     );
     assert!(
         msgs.iter()
-            .any(|m| matches!(m, Msg::Quotes { reply: Ok(_), .. }))
+            .any(|m| matches!(m, Event::Quotes { reply: Ok(_), .. }))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_request_says_its_priority_and_refresh_asks_kis_once() {
+    let probe = Probe::new(None);
+    let (feed, _rx) = start(&probe, live_clock());
+    let mut i = interest("005930", 1, &["000660"]);
+    i.info = true;
+    feed.set_interest(i.clone());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let calls = probe.calls();
+    // The open stock first in the budget; rows, info and the universe behind it.
+    for want in [
+        "book 005930 [Interactive]",
+        "chart 005930 D [Interactive]",
+        "quote 005930 [Interactive]",
+        "quotes 000660 [Background]",
+        "info 005930 [Background]",
+        "universe [Background]",
+    ] {
+        assert!(calls.iter().any(|c| c == want), "{want}: {calls:?}");
+    }
+    assert!(!calls.iter().any(|c| c.ends_with("refresh")), "{calls:?}");
+    // `r`: everything on screen is asked again at once, bypassing the cache, exactly once.
+    let before = calls.len();
+    i.refresh = 1;
+    feed.set_interest(i);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let calls = probe.calls();
+    let refreshed: Vec<&String> = calls[before..].iter().collect();
+    for want in [
+        "book 005930 [Interactive] refresh",
+        "chart 005930 D [Interactive] refresh",
+        "quote 005930 [Interactive] refresh",
+        "quotes 000660 [Background] refresh",
+        "info 005930 [Background] refresh",
+    ] {
+        assert!(
+            refreshed.iter().any(|c| *c == want),
+            "{want}: {refreshed:?}"
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let later = probe.calls();
+    assert!(
+        later[before + refreshed.len()..]
+            .iter()
+            .all(|c| !c.ends_with("refresh")),
+        "only the first fetch after `r` bypasses the cache: {later:?}"
     );
 }

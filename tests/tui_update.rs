@@ -3,10 +3,11 @@
 
 use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use hoga::feed::{Event, Failure};
 use hoga::market::{Period, Provenance, StockCode};
 use hoga::source::Sourced;
 use hoga::tui::fixtures::{self, Scenario};
-use hoga::tui::msg::{Command, Failure, Msg};
+use hoga::tui::msg::{Command, Msg};
 use hoga::tui::state::{Mode, Pane, SortKey, State};
 use hoga::tui::update::update;
 
@@ -208,7 +209,7 @@ fn replies_for_a_stock_already_left_are_dropped() {
     assert_ne!(old, new);
     s.dirty = false;
     let at = s.now;
-    let late = Msg::Book {
+    let late = Msg::Feed(Event::Book {
         code: old,
         version: old_version,
         at,
@@ -216,7 +217,7 @@ fn replies_for_a_stock_already_left_are_dropped() {
             fixtures::book(&q, 1, false),
             Provenance::Simulated,
         )),
-    };
+    });
     update(&mut s, late);
     assert!(
         s.book.value.is_none(),
@@ -228,7 +229,7 @@ fn replies_for_a_stock_already_left_are_dropped() {
     assert_eq!(s.selected, Some(old));
     update(
         &mut s,
-        Msg::Book {
+        Msg::Feed(Event::Book {
             code: old,
             version: old_version,
             at,
@@ -236,7 +237,7 @@ fn replies_for_a_stock_already_left_are_dropped() {
                 fixtures::book(&q, 1, false),
                 Provenance::Simulated,
             )),
-        },
+        }),
     );
     assert!(s.book.value.is_none());
     // A chart for another interval is dropped; the current one is taken.
@@ -244,29 +245,29 @@ fn replies_for_a_stock_already_left_are_dropped() {
     let candles = fixtures::candles(30, Period::Week, 50_000, 1, fixtures::now().date_naive());
     update(
         &mut s,
-        Msg::Chart {
+        Msg::Feed(Event::Chart {
             code: old,
             period: Period::Week,
             version: v,
             at,
             reply: Ok(Sourced::new(candles.clone(), Provenance::Simulated)),
-        },
+        }),
     );
     assert!(s.chart.data.value.is_none());
     update(
         &mut s,
-        Msg::Chart {
+        Msg::Feed(Event::Chart {
             code: old,
             period: Period::Day,
             version: v,
             at,
             reply: Ok(Sourced::new(candles, Provenance::Simulated)),
-        },
+        }),
     );
     assert_eq!(s.chart.data.value.as_ref().map(|c| c.len()), Some(30));
     update(
         &mut s,
-        Msg::Book {
+        Msg::Feed(Event::Book {
             code: old,
             version: v,
             at,
@@ -274,7 +275,7 @@ fn replies_for_a_stock_already_left_are_dropped() {
                 fixtures::book(&q, 1, false),
                 Provenance::Simulated,
             )),
-        },
+        }),
     );
     assert!(s.book.value.is_some());
 }
@@ -288,7 +289,7 @@ fn a_failure_keeps_the_last_data_marked_stale_until_recovery() {
     let at = s.now + Duration::seconds(3);
     update(
         &mut s,
-        Msg::Book {
+        Msg::Feed(Event::Book {
             code: c,
             version: v,
             at,
@@ -296,7 +297,7 @@ fn a_failure_keeps_the_last_data_marked_stale_until_recovery() {
                 message: "connection refused".into(),
                 next_try: Some(at + Duration::seconds(4)),
             }),
-        },
+        }),
     );
     assert_eq!(s.book.value, before, "last good data stays on screen");
     assert!(s.book.is_stale());
@@ -308,7 +309,7 @@ fn a_failure_keeps_the_last_data_marked_stale_until_recovery() {
     let q = s.quotes[&c].quote.clone();
     update(
         &mut s,
-        Msg::Book {
+        Msg::Feed(Event::Book {
             code: c,
             version: v,
             at: at + Duration::seconds(5),
@@ -316,7 +317,7 @@ fn a_failure_keeps_the_last_data_marked_stale_until_recovery() {
                 fixtures::book(&q, 2, false),
                 Provenance::Simulated,
             )),
-        },
+        }),
     );
     assert!(!s.book.is_stale());
     assert!(hoga::tui::view::status::current_problem(&s).is_none());
@@ -342,10 +343,10 @@ fn idle_ticks_do_not_redraw_but_flashes_and_minutes_do() {
     let at = s.now;
     update(
         &mut s,
-        Msg::Quotes {
+        Msg::Feed(Event::Quotes {
             at,
             reply: Ok(same),
-        },
+        }),
     );
     assert!(!s.dirty, "identical data must not redraw");
     // A price change flashes and redraws; the flash ending redraws once more.
@@ -354,10 +355,10 @@ fn idle_ticks_do_not_redraw_but_flashes_and_minutes_do() {
     q.price = hoga::market::tick::tick_up(q.price);
     update(
         &mut s,
-        Msg::Quotes {
+        Msg::Feed(Event::Quotes {
             at,
             reply: Ok(vec![Sourced::new(q, Provenance::Simulated)]),
-        },
+        }),
     );
     assert!(s.dirty);
     assert_eq!(s.quotes[&c].tick, 1);
@@ -472,12 +473,22 @@ fn minute_candles_grow_only_while_the_market_trades() {
     ] {
         let mut candles = vec![bar(day, 15, 30)];
         q.as_of = when;
-        hoga::tui::update::live_candle(&mut candles, Period::Minute, &q);
+        hoga::market::candle::apply_quote(
+            &mut candles,
+            Period::Minute,
+            &q,
+            hoga::market::Calendar::krx(),
+        );
         assert_eq!(candles, vec![bar(day, 15, 30)], "{what}");
     }
     let mut candles = vec![bar(next, 10, 30)];
     q.as_of = at(next, 10, 31);
-    hoga::tui::update::live_candle(&mut candles, Period::Minute, &q);
+    hoga::market::candle::apply_quote(
+        &mut candles,
+        Period::Minute,
+        &q,
+        hoga::market::Calendar::krx(),
+    );
     assert_eq!(candles.len(), 2);
     assert_eq!(candles[1].time, chrono::NaiveTime::from_hms_opt(10, 31, 0));
 }
@@ -494,16 +505,50 @@ fn a_live_quote_moves_the_newest_candle() {
     let version = s.version;
     update(
         &mut s,
-        Msg::Quote {
+        Msg::Feed(Event::Quote {
             code: c,
             version,
             at,
             reply: Ok(Sourced::new(q.clone(), Provenance::Simulated)),
-        },
+        }),
     );
     let last = *s.chart.data.value.as_ref().unwrap().last().unwrap();
     assert_eq!(last.close, q.price);
     assert_eq!(last.high, q.price);
+}
+
+/// A streamed trade moves the open stock's quote (price, change, running totals) and grows
+/// the forming daily candle by its quantity: the same rule the market layer tests.
+#[test]
+fn a_streamed_trade_moves_the_quote_and_the_forming_candle() {
+    use hoga::market::{Krw, Rate, Side, Trade};
+    let mut s = state();
+    let c = s.selected.unwrap();
+    let q = s.quotes[&c].quote.clone();
+    let last = *s.chart.data.value.as_ref().unwrap().last().unwrap();
+    let price = Krw(last.high.0 + 500);
+    let trade = Trade {
+        code: c,
+        at: s.now,
+        price,
+        change: Krw(price.0 - q.prev_close.0),
+        change_rate: Rate(123),
+        qty: 7,
+        acc_volume: q.volume + 7,
+        acc_value: Krw(q.value.0 + price.0 * 7),
+        side: Some(Side::Buy),
+    };
+    let at = s.now;
+    s.dirty = false;
+    update(&mut s, Msg::Feed(Event::Trade { at, trade }));
+    assert!(s.dirty);
+    let cell = &s.quotes[&c];
+    assert_eq!(cell.quote.price, price);
+    assert_eq!(cell.quote.volume, q.volume + 7);
+    assert_eq!(cell.quote.change_rate, Rate(123));
+    let now = *s.chart.data.value.as_ref().unwrap().last().unwrap();
+    assert_eq!((now.date, now.close, now.high), (last.date, price, price));
+    assert_eq!(now.volume, last.volume + 7);
 }
 
 #[test]
@@ -603,7 +648,7 @@ fn status_bar_shows_a_shared_budget() {
     s.size = (200, 60);
     update(
         &mut s,
-        Msg::Status(hoga::source::SourceStatus {
+        Msg::Feed(Event::Status(hoga::source::SourceStatus {
             breaker: Some("closed".into()),
             redis_up: Some(true),
             budget_used: 7,
@@ -611,7 +656,7 @@ fn status_bar_shows_a_shared_budget() {
             budget_peers: 2,
             cache_hit_rate: Some(0.5),
             ..Default::default()
-        }),
+        })),
     );
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 60)).unwrap();
     term.draw(|f| hoga::tui::view::draw(&s, f.buffer_mut()))

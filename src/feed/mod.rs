@@ -1,15 +1,18 @@
 //! The background task layer between the data source and the UI. The UI says what is on screen
 //! (`Interest`); this task polls exactly that at a pace that fits the market session, one
-//! request in flight per kind (identical requests coalesce), and sends every reply or failure
-//! to the UI as a `Msg` tagged with the version it was asked for. The UI never awaits the
-//! network; errors never end anything — they become messages with the next try's time.
+//! request in flight per kind (identical requests coalesce), and reports every reply or failure
+//! as an [`Event`] tagged with the version it was asked for. The UI never awaits the network;
+//! errors never end anything — they become events with the next try's time.
+
+mod event;
+
+pub use event::{Event, Failure, Interest, Reply};
 
 use crate::clock::SharedClock;
 use crate::market::{
     Calendar, Candle, OrderBook, Period, Quote, Session, StockCode, StockInfo, kst_date,
 };
-use crate::source::{DataSource, SourceError, SourceStatus, Sourced};
-use crate::tui::msg::{Failure, Interest, Msg};
+use crate::source::{DataSource, Priority, Req, SourceError, SourceStatus, Sourced};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
@@ -129,6 +132,8 @@ struct Slot {
     due: Option<Instant>,
     in_flight: bool,
     failures: u32,
+    /// The user asked for a refresh: the next fetch asks KIS whatever the cache holds.
+    refresh: bool,
 }
 
 /// A handle on the feed task. Dropping it stops the task.
@@ -141,7 +146,7 @@ impl Feed {
     pub fn spawn(
         source: Arc<dyn DataSource>,
         clock: SharedClock,
-        tx: mpsc::UnboundedSender<Msg>,
+        tx: mpsc::UnboundedSender<Event>,
         pace: Pace,
     ) -> Feed {
         let (itx, irx) = watch::channel(Interest::default());
@@ -187,7 +192,7 @@ fn failure(e: &SourceError, next_try: DateTime<Utc>) -> Failure {
 async fn run(
     source: Arc<dyn DataSource>,
     clock: SharedClock,
-    tx: mpsc::UnboundedSender<Msg>,
+    tx: mpsc::UnboundedSender<Event>,
     pace: Pace,
     mut irx: watch::Receiver<Interest>,
 ) {
@@ -202,6 +207,7 @@ async fn run(
                     due: None,
                     in_flight: false,
                     failures: 0,
+                    refresh: false,
                 },
             )
         })
@@ -227,10 +233,12 @@ async fn run(
             if slot.in_flight || slot.due.is_none_or(|d| d > now) {
                 continue;
             }
-            if start(job, &interest, &source, &done_tx, kst_date(now_utc)) {
+            let req = request(job, slot.refresh);
+            if start(job, req, &interest, &source, &done_tx, kst_date(now_utc)) {
                 if let Some(s) = slots.get_mut(&job) {
                     s.in_flight = true;
                     s.due = None;
+                    s.refresh = false;
                 }
             } else if let Some(s) = slots.get_mut(&job) {
                 // Nothing on screen needs it; wait for the interest to change.
@@ -263,6 +271,7 @@ async fn run(
                     {
                         s.due = Some(now);
                         s.failures = 0;
+                        s.refresh |= refresh;
                     }
                 };
                 wake(Job::Quote, focus_changed && new.focused.is_some());
@@ -322,15 +331,15 @@ async fn run(
                 slot.due = Some(if outdated { Instant::now() } else { Instant::now() + wait });
                 let next_try = at + chrono::Duration::from_std(wait).unwrap_or_default();
                 let fail = |e: &SourceError| failure(e, next_try);
-                let msg = match done {
-                    Done::Universe(r) => Msg::Universe { at, reply: r.map_err(|e| fail(&e)) },
-                    Done::Quote(code, version, r) => Msg::Quote { code, version, at, reply: r.map_err(|e| fail(&e)) },
-                    Done::Book(code, version, r) => Msg::Book { code, version, at, reply: r.map_err(|e| fail(&e)) },
-                    Done::Watchlist(r) => Msg::Quotes { at, reply: r.map_err(|e| fail(&e)) },
-                    Done::Chart(code, period, version, r) => Msg::Chart { code, period, version, at, reply: r.map_err(|e| fail(&e)) },
-                    Done::Info(code, version, r) => Msg::Info { code, version, at, reply: r.map_err(|e| fail(&e)) },
+                let event = match done {
+                    Done::Universe(r) => Event::Universe { at, reply: r.map_err(|e| fail(&e)) },
+                    Done::Quote(code, version, r) => Event::Quote { code, version, at, reply: r.map_err(|e| fail(&e)) },
+                    Done::Book(code, version, r) => Event::Book { code, version, at, reply: r.map_err(|e| fail(&e)) },
+                    Done::Watchlist(r) => Event::Quotes { at, reply: r.map_err(|e| fail(&e)) },
+                    Done::Chart(code, period, version, r) => Event::Chart { code, period, version, at, reply: r.map_err(|e| fail(&e)) },
+                    Done::Info(code, version, r) => Event::Info { code, version, at, reply: r.map_err(|e| fail(&e)) },
                 };
-                if tx.send(msg).is_err() {
+                if tx.send(event).is_err() {
                     return;
                 }
             }
@@ -338,7 +347,7 @@ async fn run(
                 let s = source.status();
                 if last_status.as_ref() != Some(&s) {
                     last_status = Some(s.clone());
-                    if tx.send(Msg::Status(s)).is_err() {
+                    if tx.send(Event::Status(s)).is_err() {
                         return;
                     }
                 }
@@ -348,9 +357,21 @@ async fn run(
     }
 }
 
+/// How `job` asks the source: the open stock's quote, book and chart first in the rate
+/// budget, the rest behind them; after a refresh, whatever the cache holds, KIS is asked.
+fn request(job: Job, refresh: bool) -> Req {
+    let priority = match job {
+        Job::Quote | Job::Book | Job::Chart => Priority::Interactive,
+        Job::Watchlist | Job::Info | Job::Universe => Priority::Background,
+    };
+    let req = Req::INTERACTIVE.at(priority);
+    if refresh { req.refresh() } else { req }
+}
+
 /// Spawns the fetch for `job` if the interest needs it; false when there is nothing to fetch.
 fn start(
     job: Job,
+    req: Req,
     i: &Interest,
     source: &Arc<dyn DataSource>,
     done: &mpsc::UnboundedSender<Done>,
@@ -362,13 +383,13 @@ fn start(
     match job {
         Job::Universe => {
             tokio::spawn(async move {
-                let _ = done.send(Done::Universe(src.universe().await));
+                let _ = done.send(Done::Universe(src.universe(req).await));
             });
         }
         Job::Quote => {
             let Some(code) = i.focused else { return false };
             tokio::spawn(async move {
-                let _ = done.send(Done::Quote(code, version, src.quote(code).await));
+                let _ = done.send(Done::Quote(code, version, src.quote(code, req).await));
             });
         }
         Job::Book => {
@@ -376,7 +397,7 @@ fn start(
                 return false;
             };
             tokio::spawn(async move {
-                let _ = done.send(Done::Book(code, version, src.order_book(code).await));
+                let _ = done.send(Done::Book(code, version, src.order_book(code, req).await));
             });
         }
         Job::Watchlist => {
@@ -385,7 +406,7 @@ fn start(
             }
             let codes = i.watchlist.clone();
             tokio::spawn(async move {
-                let _ = done.send(Done::Watchlist(src.quotes(&codes).await));
+                let _ = done.send(Done::Watchlist(src.quotes(&codes, req).await));
             });
         }
         Job::Chart => {
@@ -394,7 +415,7 @@ fn start(
             };
             tokio::spawn(async move {
                 let r = match period {
-                    Period::Minute => src.minute_chart(code).await,
+                    Period::Minute => src.minute_chart(code, req).await,
                     p => {
                         let to = today;
                         let back = match p {
@@ -403,7 +424,7 @@ fn start(
                             _ => 31 * 240,
                         };
                         let from = to - chrono::Duration::days(back);
-                        src.chart(code, p, from, to).await
+                        src.chart(code, p, from, to, req).await
                     }
                 };
                 let _ = done.send(Done::Chart(code, period, version, r));
@@ -414,7 +435,7 @@ fn start(
                 return false;
             };
             tokio::spawn(async move {
-                let _ = done.send(Done::Info(code, version, src.info(code).await));
+                let _ = done.send(Done::Info(code, version, src.info(code, req).await));
             });
         }
     }

@@ -5,7 +5,6 @@
 
 use super::args::IngestArgs;
 use super::report::{Bar, Lines, Reporter};
-use super::source::IngestSource;
 use super::{Deps, EXIT_CONFIG, EXIT_NOTHING, IngestError, Plan, Summary, Via, run};
 use crate::clock::SharedClock;
 use crate::config::Config;
@@ -138,11 +137,11 @@ pub async fn execute(
     args: &IngestArgs,
     config: &Config,
     paths: &Paths,
-    source: Arc<dyn IngestSource>,
+    source: Arc<dyn crate::source::DataSource>,
     clock: SharedClock,
     cancel: CancellationToken,
 ) -> i32 {
-    let plan = match plan(args, config, clock.now(), source.supports_multi_quote()) {
+    let plan = match plan(args, config, clock.now(), source.batches_quotes()) {
         Ok(p) => p,
         Err(msg) => {
             eprintln!("hoga --ingest: {msg}");
@@ -214,7 +213,8 @@ pub fn print_summary(summary: &Summary, json: bool) {
     }
 }
 
-/// `hoga --ingest` against KIS (or kis-sim via `[kis] base_url`), with the system clock.
+/// `hoga --ingest` against KIS (or kis-sim via `[kis] base_url`), with the system clock,
+/// through the same source the monitor reads (so `--warm-cache` fills the keys it reads).
 pub async fn main(args: &IngestArgs, config: &Config, paths: &Paths) -> i32 {
     if !config.kis.has_credentials() {
         eprintln!(
@@ -224,19 +224,16 @@ pub async fn main(args: &IngestArgs, config: &Config, paths: &Paths) -> i32 {
         return EXIT_CONFIG;
     }
     let clock = crate::clock::system();
-    let mut opts = crate::kis::ClientOptions::from_config(config, paths);
-    opts.clock = clock.clone();
-    let client = match crate::kis::KisClient::new(config, opts) {
-        Ok(c) => c,
+    let source = match crate::source::factory::kis_source(config, paths, clock.clone()) {
+        Ok(s) => Arc::new(s),
         Err(e) => {
             eprintln!("hoga --ingest: {e}");
             return EXIT_CONFIG;
         }
     };
     if args.warm_cache {
-        super::warm::warm(config, &client, clock.clone()).await;
+        super::warm::warm(source.as_ref(), &super::warm::watchlist_codes(config)).await;
     }
-    let source = Arc::new(super::source::KisIngest::new(client));
     execute(args, config, paths, source, clock, CancellationToken::new()).await
 }
 

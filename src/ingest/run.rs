@@ -8,12 +8,12 @@
 //! (idempotently).
 
 use super::report::Reporter;
-use super::source::{Counters, IngestSource};
+use super::source;
 use super::validate::{self, Rules};
 use super::{Plan, Summary, Via};
 use crate::clock::SharedClock;
 use crate::market::{Calendar, Candle, Listing, SecurityKind, StockCode};
-use crate::source::SourceError;
+use crate::source::{DataSource, SourceError, SourceMetrics};
 use crate::store::{Progress, RunRecord, Store, WriteBatch, ts};
 use futures::StreamExt;
 use std::collections::{BTreeMap, HashMap};
@@ -34,7 +34,7 @@ pub enum IngestError {
 
 /// Everything a run needs besides its plan.
 pub struct Deps {
-    pub source: Arc<dyn IngestSource>,
+    pub source: Arc<dyn DataSource>,
     /// `None` on a dry run: nothing is opened, nothing written.
     pub store: Option<Arc<dyn Store>>,
     pub clock: SharedClock,
@@ -79,14 +79,14 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
         started_at.format("%Y%m%dT%H%M%SZ"),
         fastrand::u16(..)
     );
-    let before = deps.source.counters();
+    let before = deps.source.metrics();
     let mut summary = Summary {
         run_id: run_id.clone(),
         date_from: plan.from,
         date_to: plan.to,
         via: plan.via,
         dry_run: plan.dry_run,
-        source: deps.source.label(),
+        source: deps.source.describe(),
         store: deps
             .store
             .as_ref()
@@ -255,9 +255,7 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
     deps.reporter.end();
 
     // 4. Summary and the run record.
-    let counters = deps.source.counters().since(before);
-    fill_counters(&mut summary, counters);
-    summary.latency = deps.source.latency();
+    fill_counters(&mut summary, deps.source.metrics().since(&before));
     summary.rejects_by_category = categories;
     summary.duration_secs = started.elapsed().as_secs_f64();
     summary.stocks_per_sec = if summary.duration_secs > 0.0 {
@@ -299,13 +297,14 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
     Ok(summary)
 }
 
-fn fill_counters(summary: &mut Summary, c: Counters) {
+fn fill_counters(summary: &mut Summary, c: SourceMetrics) {
     summary.api_calls = c.api_calls;
     summary.rate_limited = c.rate_limited;
     summary.retries = c.retries;
     summary.cache_hits = c.cache_hits;
     summary.tokens_issued = c.tokens_issued;
     summary.breaker_transitions = c.breaker_transitions;
+    summary.latency = c.latency;
 }
 
 /// Writes and empties `pending`, one transaction per source label (a dry run only empties it).
@@ -333,7 +332,7 @@ async fn load_universe(
     deps: &Deps,
     summary: &mut Summary,
 ) -> Result<Vec<Listing>, IngestError> {
-    match deps.source.universe().await {
+    match source::universe(deps.source.as_ref()).await {
         Ok(list) if !list.is_empty() => {
             summary.universe = "master files".into();
             if let Some(store) = &deps.store {
@@ -414,7 +413,7 @@ async fn fetch_unit(plan: &Plan, deps: &Deps, unit: Vec<Item>) -> Vec<(StockCode
     let cal = Calendar::krx();
     if plan.via == Via::MultiQuote {
         let codes: Vec<StockCode> = unit.iter().map(|i| i.code).collect();
-        match patiently(deps, || deps.source.day_bars(&codes)).await {
+        match patiently(deps, || source::day_bars(deps.source.as_ref(), &codes)).await {
             Ok(bars) => {
                 let mut out = Vec::with_capacity(unit.len());
                 let by_code: HashMap<StockCode, _> = bars.iter().map(|b| (b.code, b)).collect();
@@ -456,7 +455,11 @@ async fn fetch_unit(plan: &Plan, deps: &Deps, unit: Vec<Item>) -> Vec<(StockCode
 /// to `to`.
 async fn fetch_chart(plan: &Plan, deps: &Deps, code: StockCode) -> Fetched {
     let from = Calendar::krx().prev_trading_day(plan.from);
-    match patiently(deps, || deps.source.daily_chart(code, from, plan.to)).await {
+    match patiently(deps, || {
+        source::daily_chart(deps.source.as_ref(), code, from, plan.to)
+    })
+    .await
+    {
         Ok(candles) => Fetched::Bars {
             candles,
             base: None,

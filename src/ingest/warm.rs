@@ -1,16 +1,14 @@
 //! `--warm-cache`: before the open, fetch the watchlists' quotes into the cache (Redis when
-//! configured) so the first TUI screens of the day are served without waiting on KIS.
+//! configured) so the first TUI screens of the day are served without waiting on KIS. It asks
+//! through the monitor's own source, so the entries land under exactly the keys it reads.
 
-use crate::cache::{Cache, CacheEntry};
-use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::kis::{KisClient, Priority};
-use crate::market::StockCode;
-use std::time::Duration;
 
-/// Fills the cache with one quote per watchlist stock (30 per call where the server allows).
-/// Failures are reported and never fail the ingest.
-pub async fn warm(config: &Config, client: &KisClient, clock: SharedClock) {
+use crate::market::{Provenance, StockCode};
+use crate::source::{DataSource, Req};
+
+/// The stocks of every configured watchlist, sorted, once each.
+pub fn watchlist_codes(config: &Config) -> Vec<StockCode> {
     let mut codes: Vec<StockCode> = config
         .watchlist
         .lists
@@ -20,27 +18,32 @@ pub async fn warm(config: &Config, client: &KisClient, clock: SharedClock) {
         .collect();
     codes.sort();
     codes.dedup();
+    codes
+}
+
+/// Asks KIS for one quote per stock (30 per call where the server allows) at batch priority,
+/// which caches them. Returns how many were cached; failures are reported and never fail the
+/// ingest.
+pub async fn warm(source: &dyn DataSource, codes: &[StockCode]) -> usize {
     if codes.is_empty() {
         eprintln!("ingest warm-cache: no watchlist stocks to warm");
-        return;
+        return 0;
     }
-    let cache = crate::cache::from_config(config, clock.clone());
-    let keys = crate::cache::Keys::new(&config.redis.key_prefix, client.env());
-    let ttl = Duration::from_secs(config.cache.price_ttl_secs);
-    match client.multi_quote(&codes, Priority::Batch).await {
+    match source.quotes(codes, Req::BATCH.refresh()).await {
         Ok(quotes) => {
-            let mut n = 0;
-            for q in &quotes {
-                if let Some(entry) = CacheEntry::encode(clock.now(), q) {
-                    cache.set(&keys.price(q.code), &entry, ttl).await;
-                    n += 1;
-                }
-            }
+            let n = quotes
+                .iter()
+                .filter(|q| matches!(q.provenance, Provenance::Live { .. }))
+                .count();
             eprintln!(
                 "ingest warm-cache: {n} of {} watchlist quotes cached",
                 codes.len()
             );
+            n
         }
-        Err(e) => eprintln!("ingest warm-cache: failed: {e}"),
+        Err(e) => {
+            eprintln!("ingest warm-cache: failed: {e}");
+            0
+        }
     }
 }

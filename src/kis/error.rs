@@ -188,36 +188,9 @@ impl KisError {
     }
 }
 
-impl From<KisError> for crate::source::SourceError {
-    /// The source layer's view: not found, auth, transient (a cached value may stand in), fatal.
-    fn from(e: KisError) -> Self {
-        use crate::source::SourceError;
-        if let KisError::NotFound { code, .. } = e.root()
-            && let Ok(c) = crate::market::StockCode::new(code)
-        {
-            return SourceError::NotFound(c);
-        }
-        if e.is_auth() {
-            return SourceError::Auth(e.to_string());
-        }
-        if e.is_transient() {
-            let retry_at = match e.root() {
-                KisError::BreakerOpen { until } => Some(*until),
-                _ => None,
-            };
-            return SourceError::Unavailable {
-                message: e.to_string(),
-                retry_at,
-            };
-        }
-        SourceError::Fatal(e.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceError;
 
     fn api(status: u16, code: &str) -> KisError {
         KisError::api("inquire-price", status, code, "m")
@@ -242,22 +215,5 @@ mod tests {
         assert_eq!(ex.msg_cd(), Some(codes::SERVER_ERROR));
         assert!(ex.is_transient());
         assert!(ex.to_string().contains("gave up after 3 attempts"));
-    }
-
-    #[test]
-    fn maps_into_source_errors() {
-        let nf: SourceError = KisError::NotFound {
-            endpoint: "x".into(),
-            code: "005930".into(),
-        }
-        .into();
-        assert!(matches!(nf, SourceError::NotFound(_)));
-        let auth: SourceError = KisError::NoCredentials.into();
-        assert!(auth.is_auth());
-        let until = chrono::Utc::now();
-        let open: SourceError = KisError::BreakerOpen { until }.into();
-        assert!(matches!(open, SourceError::Unavailable { retry_at: Some(t), .. } if t == until));
-        let fatal: SourceError = api(200, "OPSQ2002").into();
-        assert!(matches!(fatal, SourceError::Fatal(_)));
     }
 }

@@ -2,12 +2,14 @@
 //! No I/O and no tokio here; every other layer speaks these types.
 
 pub mod calendar;
+pub mod candle;
 pub mod code;
 pub mod money;
 pub mod tick;
 pub mod types;
 
 pub use calendar::{Calendar, KST, Session, SessionTimes, kst_date, kst_to_utc};
+pub use candle::{Side, Trade};
 pub use code::{InvalidCode, Market, StockCode};
 pub use money::{Krw, Rate, group_thousands};
 pub use tick::{is_valid_price, on_grid, price_limits, tick_size};

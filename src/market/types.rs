@@ -277,6 +277,26 @@ pub struct Candle {
 }
 
 impl Candle {
+    /// A candle that opened and stayed at `price`.
+    pub fn flat(
+        date: NaiveDate,
+        time: Option<NaiveTime>,
+        price: Krw,
+        volume: u64,
+        value: Krw,
+    ) -> Candle {
+        Candle {
+            date,
+            time,
+            open: price,
+            high: price,
+            low: price,
+            close: price,
+            volume,
+            value,
+        }
+    }
+
     pub fn is_up(&self) -> bool {
         self.close >= self.open
     }

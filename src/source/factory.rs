@@ -1,13 +1,13 @@
 //! Picks the data source: KIS when credentials are configured (or `--source kis`), otherwise
 //! the simulated market (or `--source mock`). KIS gets the Redis/memory cache in front.
 
-use super::kis::{ClientApi, KisSource};
+use super::kis::KisSource;
 use super::mock::MockSource;
 use super::{DataSource, SourceError};
 use crate::cache::{self, CachePolicy};
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::kis::{ClientOptions, KisClient, Priority};
+use crate::kis::{ClientOptions, KisClient};
 use crate::paths::Paths;
 use std::sync::Arc;
 
@@ -40,12 +40,12 @@ pub fn resolve(cfg: &Config, choice: SourceChoice) -> SourceChoice {
     }
 }
 
-/// A KIS source: the client (token, limiter, retry, breaker) behind the tiered cache.
+/// A KIS source: the client (token, limiter, retry, breaker) behind the tiered cache. Each
+/// request says its own priority and freshness.
 pub fn kis_source(
     cfg: &Config,
     paths: &Paths,
     clock: SharedClock,
-    priority: Priority,
 ) -> Result<KisSource, SourceError> {
     if !cfg.kis.has_credentials() {
         return Err(SourceError::Auth(
@@ -57,14 +57,20 @@ pub fn kis_source(
     let mut opts = ClientOptions::from_config(cfg, paths);
     opts.clock = clock.clone();
     let client = KisClient::new(cfg, opts).map_err(SourceError::from)?;
+    Ok(over_client(cfg, client, clock))
+}
+
+/// The KIS source over an existing client, with the cache `cfg` configures under the keys
+/// every source on the same base URL uses.
+pub fn over_client(cfg: &Config, client: KisClient, clock: SharedClock) -> KisSource {
     let cache = Arc::new(cache::from_config(cfg, clock.clone()));
-    Ok(KisSource::new(
-        Arc::new(ClientApi::new(client, priority)),
+    KisSource::new(
+        client,
         cache,
         CachePolicy::new(&cfg.cache),
         &cache_prefix(cfg),
         clock,
-    ))
+    )
 }
 
 /// `[redis] key_prefix`, plus a short hash of the base URL when it is not one of KIS's own hosts
@@ -88,11 +94,10 @@ pub fn build(
     paths: &Paths,
     choice: SourceChoice,
     clock: SharedClock,
-    priority: Priority,
 ) -> Result<Arc<dyn DataSource>, SourceError> {
     match resolve(cfg, choice) {
         SourceChoice::Mock => mock_source(cfg, clock),
-        _ => Ok(Arc::new(kis_source(cfg, paths, clock, priority)?)),
+        _ => Ok(Arc::new(kis_source(cfg, paths, clock)?)),
     }
 }
 
@@ -144,7 +149,6 @@ mod tests {
             &paths,
             SourceChoice::Auto,
             crate::clock::system(),
-            Priority::Interactive,
         )
         .unwrap();
         assert_eq!(s.kind(), crate::source::SourceKind::Simulated);
@@ -154,12 +158,7 @@ mod tests {
     fn kis_without_credentials_is_an_auth_error() {
         let dir = tempfile::tempdir().unwrap();
         let paths = Paths::under(dir.path());
-        let r = kis_source(
-            &Config::default(),
-            &paths,
-            crate::clock::system(),
-            Priority::Interactive,
-        );
+        let r = kis_source(&Config::default(), &paths, crate::clock::system());
         assert!(matches!(r, Err(SourceError::Auth(_))));
     }
 }

@@ -1,5 +1,8 @@
-//! The data-source layer: one trait over KIS (client + cache + breaker fallback) and the
-//! built-in simulated market. Every value comes back with its provenance.
+//! The data-source layer: the one way everything above it (the feed, the lookup commands,
+//! `--ingest`, `--warm-cache`) reads market data. One trait, `DataSource`, with two
+//! implementations: KIS (client + cache + breaker fallback) and the built-in simulated market.
+//! Every request says its priority and how fresh it must be ([`Req`]); every value comes back
+//! with its provenance.
 
 pub mod factory;
 pub mod kis;
@@ -10,6 +13,96 @@ use crate::market::{
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::BTreeMap;
+
+/// Latency percentiles of one endpoint, for run summaries.
+pub use crate::kis::LatencySummary;
+/// Who is waiting for a request: the screen the user looks at goes first, bulk jobs last.
+/// (The KIS limiter's own type: the source layer passes it through unchanged.)
+pub use crate::kis::Priority;
+
+/// How fresh an answer must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Freshness {
+    /// A fresh cache entry will do. When KIS fails transiently, a retained entry stands in,
+    /// marked stale.
+    #[default]
+    Cached,
+    /// Ask KIS now, whatever the cache holds (the TUI's `r`, `--warm-cache`); the answer is
+    /// cached. When KIS fails transiently, a retained entry stands in, marked stale.
+    Refresh,
+    /// Ask KIS now and nothing else: no cache read, no stale stand-in, the answer not cached.
+    /// For `--ingest`, whose bars must be what KIS says today and whose backfills would
+    /// flood the cache.
+    Direct,
+}
+
+/// What one request needs: its priority in the rate budget and its freshness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Req {
+    pub priority: Priority,
+    pub freshness: Freshness,
+}
+
+impl Req {
+    /// What the user is looking at (the open stock, a lookup command).
+    pub const INTERACTIVE: Req = Req::new(Priority::Interactive, Freshness::Cached);
+    /// On screen but not in focus (watchlist rows, info).
+    pub const BACKGROUND: Req = Req::new(Priority::Background, Freshness::Cached);
+    /// Bulk jobs: `--ingest`. Always asks KIS, never the cache.
+    pub const BATCH: Req = Req::new(Priority::Batch, Freshness::Direct);
+
+    pub const fn new(priority: Priority, freshness: Freshness) -> Req {
+        Req {
+            priority,
+            freshness,
+        }
+    }
+
+    /// The same request, asking KIS now (the answer is still cached).
+    pub const fn refresh(self) -> Req {
+        Req::new(self.priority, Freshness::Refresh)
+    }
+
+    /// The same request at another priority.
+    pub const fn at(self, priority: Priority) -> Req {
+        Req::new(priority, self.freshness)
+    }
+}
+
+/// Request counters and latencies since the source was made, for run summaries.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SourceMetrics {
+    /// Requests sent to KIS (for the simulated market: answers given).
+    pub api_calls: u64,
+    /// Rate-limit refusals from KIS (EGW00201).
+    pub rate_limited: u64,
+    pub retries: u64,
+    pub cache_hits: u64,
+    /// tokenP calls that issued a token.
+    pub tokens_issued: u64,
+    /// Circuit-breaker state changes.
+    pub breaker_transitions: u64,
+    /// Latency per endpoint over the recent requests (empty when not measured).
+    pub latency: BTreeMap<String, LatencySummary>,
+}
+
+impl SourceMetrics {
+    /// The counters accumulated since `before` (latencies are kept as they are now).
+    pub fn since(&self, before: &SourceMetrics) -> SourceMetrics {
+        SourceMetrics {
+            api_calls: self.api_calls.saturating_sub(before.api_calls),
+            rate_limited: self.rate_limited.saturating_sub(before.rate_limited),
+            retries: self.retries.saturating_sub(before.retries),
+            cache_hits: self.cache_hits.saturating_sub(before.cache_hits),
+            tokens_issued: self.tokens_issued.saturating_sub(before.tokens_issued),
+            breaker_transitions: self
+                .breaker_transitions
+                .saturating_sub(before.breaker_transitions),
+            latency: self.latency.clone(),
+        }
+    }
+}
 
 /// A value and where it came from.
 #[derive(Clone, Debug, PartialEq)]
@@ -84,20 +177,42 @@ pub struct SourceStatus {
     pub last_error: Option<(DateTime<Utc>, String)>,
 }
 
-/// Everything the TUI, the lookup commands and `--ingest` read.
+/// Everything the feed, the lookup commands, `--ingest` and `--warm-cache` read.
 #[async_trait]
 pub trait DataSource: Send + Sync {
     fn kind(&self) -> SourceKind;
 
-    /// Current quote of one stock.
-    async fn quote(&self, code: StockCode) -> Result<Sourced<Quote>, SourceError>;
+    /// For summaries and logs: `kis real (https://…)`, `simulated`. Never carries secrets.
+    fn describe(&self) -> String {
+        match self.kind() {
+            SourceKind::Kis(env) => format!("kis {}", env.label()),
+            SourceKind::Simulated => "simulated".to_string(),
+        }
+    }
 
-    /// Quotes of many stocks (30 per KIS call where the server allows it). Unknown codes are
-    /// left out of the result rather than failing the whole batch.
-    async fn quotes(&self, codes: &[StockCode]) -> Result<Vec<Sourced<Quote>>, SourceError>;
+    /// Whether `quotes` costs one call per 30 stocks (the real server) rather than one per
+    /// stock (the virtual server, which lacks multi-quote).
+    fn batches_quotes(&self) -> bool {
+        !matches!(self.kind(), SourceKind::Kis(Env::Virtual))
+    }
+
+    /// Current quote of one stock.
+    async fn quote(&self, code: StockCode, req: Req) -> Result<Sourced<Quote>, SourceError>;
+
+    /// Quotes of many stocks (30 per KIS call where the server allows it), in the order asked.
+    /// Unknown codes are left out of the result rather than failing the whole batch.
+    async fn quotes(
+        &self,
+        codes: &[StockCode],
+        req: Req,
+    ) -> Result<Vec<Sourced<Quote>>, SourceError>;
 
     /// The 10-level order book with the expected fill during auctions.
-    async fn order_book(&self, code: StockCode) -> Result<Sourced<OrderBook>, SourceError>;
+    async fn order_book(
+        &self,
+        code: StockCode,
+        req: Req,
+    ) -> Result<Sourced<OrderBook>, SourceError>;
 
     /// Period bars (D/W/M/Y) in `[from, to]`, oldest first, paged past any per-call cap.
     async fn chart(
@@ -106,17 +221,27 @@ pub trait DataSource: Send + Sync {
         period: Period,
         from: NaiveDate,
         to: NaiveDate,
+        req: Req,
     ) -> Result<Sourced<Vec<Candle>>, SourceError>;
 
     /// Today's one-minute bars, oldest first.
-    async fn minute_chart(&self, code: StockCode) -> Result<Sourced<Vec<Candle>>, SourceError>;
+    async fn minute_chart(
+        &self,
+        code: StockCode,
+        req: Req,
+    ) -> Result<Sourced<Vec<Candle>>, SourceError>;
 
     /// Reference information for the info pane and `hoga info`.
-    async fn info(&self, code: StockCode) -> Result<Sourced<StockInfo>, SourceError>;
+    async fn info(&self, code: StockCode, req: Req) -> Result<Sourced<StockInfo>, SourceError>;
 
     /// The whole listed universe (KOSPI + KOSDAQ).
-    async fn universe(&self) -> Result<Sourced<Vec<Listing>>, SourceError>;
+    async fn universe(&self, req: Req) -> Result<Sourced<Vec<Listing>>, SourceError>;
 
     /// Current health, cheap to call on every frame.
     fn status(&self) -> SourceStatus;
+
+    /// Counters since the source was made.
+    fn metrics(&self) -> SourceMetrics {
+        SourceMetrics::default()
+    }
 }

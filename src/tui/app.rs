@@ -9,7 +9,7 @@ use super::watchlist::Watchlists;
 use super::{term, update::update, view};
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::feed::{Feed, Pace};
+use crate::feed::{Event as FeedEvent, Feed, Pace};
 use crate::market::Period;
 use crate::paths::Paths;
 use crate::source::DataSource;
@@ -165,7 +165,7 @@ fn event_msg(ev: Event) -> Option<Msg> {
 pub async fn event_loop<B, E>(
     terminal: &mut Terminal<B>,
     mut events: E,
-    mut rx: mpsc::UnboundedReceiver<Msg>,
+    mut rx: mpsc::UnboundedReceiver<FeedEvent>,
     feed: &Feed,
     state: &mut State,
     clock: SharedClock,
@@ -229,11 +229,11 @@ where
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(stats),
             },
-            Some(m) = rx.recv() => {
-                pending.push(m);
-                // Coalesce a burst of feed replies into one frame.
-                while let Ok(m) = rx.try_recv() {
-                    pending.push(m);
+            Some(e) = rx.recv() => {
+                pending.push(Msg::Feed(e));
+                // Coalesce a burst of feed events into one frame.
+                while let Ok(e) = rx.try_recv() {
+                    pending.push(Msg::Feed(e));
                 }
             }
             _ = tick.tick() => pending.push(Msg::Tick(clock.now())),

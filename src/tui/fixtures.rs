@@ -6,12 +6,13 @@ use super::msg::Msg;
 use super::state::{Settings, State};
 use super::update::update;
 use super::watchlist::{Watchlist, Watchlists};
+use crate::feed::Event;
 use crate::market::tick::round_down;
 use crate::market::{
     Candle, Direction, ExpectedFill, Krw, Level, Listing, Market, OrderBook, Period, Provenance,
     Quote, Rate, SecurityKind, StatusFlags, StockCode, StockInfo, kst_to_utc, price_limits,
 };
-use crate::source::{DataSource, SourceError, SourceKind, SourceStatus, Sourced};
+use crate::source::{DataSource, Req, SourceError, SourceKind, SourceStatus, Sourced};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
@@ -519,10 +520,10 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
     update(&mut s, Msg::Tick(at));
     update(
         &mut s,
-        Msg::Universe {
+        Msg::Feed(Event::Universe {
             at,
             reply: Ok(Sourced::new(uni.clone(), prov)),
-        },
+        }),
     );
     let quotes: Vec<Sourced<Quote>> = uni
         .iter()
@@ -539,17 +540,17 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
     let first = quotes[0].value.clone();
     update(
         &mut s,
-        Msg::Quotes {
+        Msg::Feed(Event::Quotes {
             at,
             reply: Ok(quotes),
-        },
+        }),
     );
     let code = first.code;
     let version = s.version;
     let n = if sc.candles == 0 { 200 } else { sc.candles };
     update(
         &mut s,
-        Msg::Chart {
+        Msg::Feed(Event::Chart {
             code,
             period: Period::Day,
             version,
@@ -567,7 +568,7 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
                 ),
                 prov,
             )),
-        },
+        }),
     );
     // Two snapshots so the change column has something to show.
     let b1 = book(&first, 11, sc.auction);
@@ -581,36 +582,36 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
     }
     update(
         &mut s,
-        Msg::Book {
+        Msg::Feed(Event::Book {
             code,
             version,
             at,
             reply: Ok(Sourced::new(b1, prov)),
-        },
+        }),
     );
     update(
         &mut s,
-        Msg::Book {
+        Msg::Feed(Event::Book {
             code,
             version,
             at,
             reply: Ok(Sourced::new(b2, prov)),
-        },
+        }),
     );
     update(
         &mut s,
-        Msg::Info {
+        Msg::Feed(Event::Info {
             code,
             version,
             at,
             reply: Ok(Sourced::new(info(&uni[0], &first), prov)),
-        },
+        }),
     );
     if sc.breaker_open {
         let later = at + Duration::seconds(5);
         update(
             &mut s,
-            Msg::Status(SourceStatus {
+            Msg::Feed(Event::Status(SourceStatus {
                 breaker: Some("open".into()),
                 breaker_retry_at: Some(later + Duration::seconds(42)),
                 redis_up: Some(false),
@@ -620,23 +621,23 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
                 budget_peers: 0,
                 cache_hit_rate: Some(0.62),
                 last_error: None,
-            }),
+            })),
         );
         update(
             &mut s,
-            Msg::Book {
+            Msg::Feed(Event::Book {
                 code,
                 version,
                 at: later,
-                reply: Err(super::msg::Failure {
+                reply: Err(crate::feed::Failure {
                     message: "connection refused (KIS unreachable)".into(),
                     next_try: Some(later + Duration::seconds(42)),
                 }),
-            },
+            }),
         );
         update(&mut s, Msg::Tick(later));
     } else {
-        update(&mut s, Msg::Status(SourceStatus::default()));
+        update(&mut s, Msg::Feed(Event::Status(SourceStatus::default())));
     }
     s.dirty = false;
     s
@@ -670,20 +671,28 @@ impl DataSource for StaticSource {
     fn kind(&self) -> SourceKind {
         SourceKind::Simulated
     }
-    async fn quote(&self, code: StockCode) -> Result<Sourced<Quote>, SourceError> {
+    async fn quote(&self, code: StockCode, _req: Req) -> Result<Sourced<Quote>, SourceError> {
         Ok(Sourced::new(
             quote(self.listing(code)?, 1, self.at),
             Provenance::Simulated,
         ))
     }
-    async fn quotes(&self, codes: &[StockCode]) -> Result<Vec<Sourced<Quote>>, SourceError> {
+    async fn quotes(
+        &self,
+        codes: &[StockCode],
+        _req: Req,
+    ) -> Result<Vec<Sourced<Quote>>, SourceError> {
         Ok(codes
             .iter()
             .filter_map(|c| self.listing(*c).ok())
             .map(|l| Sourced::new(quote(l, 1, self.at), Provenance::Simulated))
             .collect())
     }
-    async fn order_book(&self, code: StockCode) -> Result<Sourced<OrderBook>, SourceError> {
+    async fn order_book(
+        &self,
+        code: StockCode,
+        _req: Req,
+    ) -> Result<Sourced<OrderBook>, SourceError> {
         let q = quote(self.listing(code)?, 1, self.at);
         Ok(Sourced::new(book(&q, 5, false), Provenance::Simulated))
     }
@@ -693,6 +702,7 @@ impl DataSource for StaticSource {
         period: Period,
         _from: NaiveDate,
         to: NaiveDate,
+        _req: Req,
     ) -> Result<Sourced<Vec<Candle>>, SourceError> {
         let l = self.listing(code)?;
         let q = quote(l, 1, self.at);
@@ -701,7 +711,11 @@ impl DataSource for StaticSource {
             Provenance::Simulated,
         ))
     }
-    async fn minute_chart(&self, code: StockCode) -> Result<Sourced<Vec<Candle>>, SourceError> {
+    async fn minute_chart(
+        &self,
+        code: StockCode,
+        _req: Req,
+    ) -> Result<Sourced<Vec<Candle>>, SourceError> {
         let l = self.listing(code)?;
         let q = quote(l, 1, self.at);
         let c = candles(
@@ -713,14 +727,14 @@ impl DataSource for StaticSource {
         );
         Ok(Sourced::new(ending_at(c, q.price.0), Provenance::Simulated))
     }
-    async fn info(&self, code: StockCode) -> Result<Sourced<StockInfo>, SourceError> {
+    async fn info(&self, code: StockCode, _req: Req) -> Result<Sourced<StockInfo>, SourceError> {
         let l = self.listing(code)?;
         Ok(Sourced::new(
             info(l, &quote(l, 1, self.at)),
             Provenance::Simulated,
         ))
     }
-    async fn universe(&self) -> Result<Sourced<Vec<Listing>>, SourceError> {
+    async fn universe(&self, _req: Req) -> Result<Sourced<Vec<Listing>>, SourceError> {
         Ok(Sourced::new(self.universe.clone(), Provenance::Simulated))
     }
     fn status(&self) -> SourceStatus {

@@ -39,6 +39,5 @@ pub async fn source_for(
         paths,
         choice.into(),
         crate::clock::system(),
-        crate::kis::Priority::Interactive,
     )?)
 }

@@ -1,10 +1,10 @@
 //! The whole UI state. `update` changes it; views only read it.
 
 use super::action::Keymap;
-use super::msg::Interest;
 use super::search::Index;
 use super::watchlist::Watchlists;
 use crate::config::UiConfig;
+use crate::feed::Interest;
 use crate::market::{Candle, Listing, OrderBook, Period, Provenance, Quote, StockCode, StockInfo};
 use crate::source::{SourceKind, SourceStatus};
 use chrono::{DateTime, Duration, Utc};

@@ -3,13 +3,15 @@
 
 use super::action::Action;
 use super::layout::{self, Areas};
-use super::msg::{Command, Failure, Interest, Msg};
+use super::msg::{Command, Msg};
 use super::search::Index;
 use super::state::{Data, MA_PERIODS, Mode, PERIODS, Pane, Problem, QuoteCell, SortKey, State};
 use super::view;
 use super::watchlist::Watchlist;
-use crate::market::{Candle, KST, OrderBook, Provenance, Quote, StockCode, kst_date};
-use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
+use crate::feed::{Event, Failure, Interest};
+use crate::market::candle::{apply_quote, apply_trade as trade_into};
+use crate::market::{Calendar, KST, OrderBook, Provenance, Quote, StockCode, Trade, kst_date};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
 };
@@ -44,7 +46,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             state.dirty = true;
         }
         Msg::Tick(now) => tick(state, now),
-        Msg::Universe { at, reply } => match reply {
+        Msg::Feed(e) => event(state, e),
+    }
+    finish(state, cmds)
+}
+
+/// What the feed reported: replies for a stock the user has left are dropped (by version),
+/// failures keep the last data and mark it.
+fn event(state: &mut State, e: Event) {
+    match e {
+        Event::Universe { at, reply } => match reply {
             Ok(u) => {
                 state.universe = u.value;
                 for l in &mut state.universe {
@@ -70,7 +81,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 state.dirty = true;
             }
         },
-        Msg::Quotes { at, reply } => match reply {
+        Event::Quotes { at, reply } => match reply {
             Ok(list) => {
                 state.quotes_at = Some(at);
                 if state.quotes_problem.take().is_some() {
@@ -88,7 +99,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 state.dirty = true;
             }
         },
-        Msg::Quote {
+        Event::Quote {
             code,
             version,
             at,
@@ -105,14 +116,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 }
             }
         },
-        Msg::Book {
+        Event::Book {
             code,
             version,
             at,
             reply,
         } => {
             if Some(code) != state.selected || version != state.version {
-                return finish(state, cmds);
+                return;
             }
             match reply {
                 Ok(b) => {
@@ -133,7 +144,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 Err(f) => fail(state, Pane::Book, at, &format!("order book {code}"), f),
             }
         }
-        Msg::Chart {
+        Event::Chart {
             code,
             period,
             version,
@@ -144,14 +155,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 || version != state.version
                 || period != state.chart.period
             {
-                return finish(state, cmds);
+                return;
             }
             match reply {
                 Ok(c) => {
                     let mut candles = c.value;
                     candles.sort_by_key(|c| (c.date, c.time));
                     if let Some(q) = state.quotes.get(&code) {
-                        live_candle(&mut candles, period, &q.quote);
+                        apply_quote(&mut candles, period, &q.quote, Calendar::krx());
                     }
                     let changed = state.chart.data.value.as_ref() != Some(&candles);
                     if changed {
@@ -175,14 +186,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 ),
             }
         }
-        Msg::Info {
+        Event::Info {
             code,
             version,
             at,
             reply,
         } => {
             if Some(code) != state.selected || version != state.version {
-                return finish(state, cmds);
+                return;
             }
             match reply {
                 Ok(i) => {
@@ -197,14 +208,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 Err(f) => fail(state, Pane::Info, at, &format!("info {code}"), f),
             }
         }
-        Msg::Status(s) => {
+        Event::Trade { at, trade } => apply_trade(state, &trade, at),
+        Event::Status(s) => {
             if s != state.status {
                 state.status = s;
                 state.dirty = true;
             }
         }
     }
-    finish(state, cmds)
 }
 
 fn finish(state: &mut State, mut cmds: Vec<Command>) -> Vec<Command> {
@@ -265,7 +276,26 @@ fn same_quote(a: &Quote, b: &Quote) -> bool {
         && a.name == b.name
 }
 
-fn store_quote(state: &mut State, mut q: Quote, provenance: Provenance, at: DateTime<Utc>) {
+fn store_quote(state: &mut State, q: Quote, provenance: Provenance, at: DateTime<Utc>) {
+    let code = q.code;
+    if store_quote_only(state, q, provenance, at) && Some(code) == state.selected {
+        let period = state.chart.period;
+        if let (Some(candles), Some(cell)) =
+            (state.chart.data.value.as_mut(), state.quotes.get(&code))
+        {
+            apply_quote(candles, period, &cell.quote, Calendar::krx());
+        }
+    }
+}
+
+/// Stores a quote in its watchlist cell (flashing what moved); true when anything visible
+/// changed.
+fn store_quote_only(
+    state: &mut State,
+    mut q: Quote,
+    provenance: Provenance,
+    at: DateTime<Utc>,
+) -> bool {
     if let Some(n) = q.name.take() {
         q.name = Some(super::widgets::text::nfc(&n).into_owned());
     }
@@ -304,90 +334,36 @@ fn store_quote(state: &mut State, mut q: Quote, provenance: Provenance, at: Date
     }
     if visible_change {
         state.dirty = true;
-        if Some(code) == state.selected {
-            let period = state.chart.period;
-            if let (Some(candles), Some(cell)) =
-                (state.chart.data.value.as_mut(), state.quotes.get(&code))
-            {
-                live_candle(candles, period, &cell.quote);
-            }
-        }
     }
+    visible_change
 }
 
-/// Updates the newest candle from a quote (the chart moves with the market between refreshes).
-pub fn live_candle(candles: &mut Vec<Candle>, period: crate::market::Period, q: &Quote) {
-    use crate::market::Period::*;
-    if q.price.0 <= 0 {
-        return;
+/// A streamed trade: the stock's quote takes its price, change and running totals; the open
+/// stock's chart grows its forming candle by the market's rule.
+fn apply_trade(state: &mut State, t: &Trade, at: DateTime<Utc>) {
+    if let Some(cell) = state.quotes.get(&t.code) {
+        let mut q = cell.quote.clone();
+        q.price = t.price;
+        q.change = t.change;
+        q.change_rate = t.change_rate;
+        q.high = q.high.max(t.price);
+        q.low = if q.low.0 > 0 {
+            q.low.min(t.price)
+        } else {
+            t.price
+        };
+        q.volume = q.volume.max(t.acc_volume);
+        q.value = q.value.max(t.acc_value);
+        q.as_of = t.at;
+        let provenance = cell.provenance;
+        // The candle grows from the trade itself, not from the quote it updates.
+        store_quote_only(state, q, provenance, at);
     }
-    let local = q.as_of.with_timezone(&KST);
-    let day = local.date_naive();
-    let Some(last) = candles.last_mut() else {
-        return;
-    };
-    match period {
-        Day => {
-            if last.date == day {
-                if q.open.0 > 0 {
-                    last.open = q.open;
-                }
-                last.high = last.high.max(q.high).max(q.price);
-                last.low = if q.low.0 > 0 {
-                    last.low.min(q.low)
-                } else {
-                    last.low
-                }
-                .min(q.price);
-                last.close = q.price;
-                last.volume = last.volume.max(q.volume);
-                last.value = last.value.max(q.value);
-            }
-        }
-        Week | Month | Year => {
-            let same = match period {
-                Week => last.date.iso_week() == day.iso_week(),
-                Month => last.date.year() == day.year() && last.date.month() == day.month(),
-                _ => last.date.year() == day.year(),
-            };
-            if same && day >= last.date {
-                last.high = last.high.max(q.price);
-                last.low = last.low.min(q.price);
-                last.close = q.price;
-            }
-        }
-        Minute => {
-            // Only trading makes minute bars: a quote at night or after the close (the last
-            // session's final price) must not grow a candle at the time it was fetched.
-            use crate::market::Session;
-            let session = crate::market::Calendar::krx().session_at(q.as_of);
-            if !matches!(session, Session::Continuous | Session::ClosingAuction) {
-                return;
-            }
-            let minute = local
-                .time()
-                .with_second(0)
-                .and_then(|t| t.with_nanosecond(0));
-            let (Some(m), Some(lt)) = (minute, last.time) else {
-                return;
-            };
-            if last.date == day && lt == m {
-                last.high = last.high.max(q.price);
-                last.low = last.low.min(q.price);
-                last.close = q.price;
-            } else if (day, m) > (last.date, lt) {
-                let p = q.price;
-                candles.push(Candle {
-                    date: day,
-                    time: Some(m),
-                    open: p,
-                    high: p,
-                    low: p,
-                    close: p,
-                    volume: 0,
-                    value: crate::market::Krw(0),
-                });
-            }
+    if Some(t.code) == state.selected {
+        let period = state.chart.period;
+        if let Some(candles) = state.chart.data.value.as_mut() {
+            trade_into(candles, period, t, Calendar::krx());
+            state.dirty = true;
         }
     }
 }

@@ -6,7 +6,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hoga::clock::SharedClock;
 use hoga::config::Config;
 use hoga::ingest::report::Silent;
-use hoga::ingest::source::KisIngest;
 use hoga::ingest::{Deps, Plan, Summary, Via, run};
 use hoga::kis::{ClientOptions, KisClient};
 use hoga::market::{Calendar, StockCode};
@@ -192,7 +191,7 @@ pub async fn ingest(
     run(
         plan,
         Deps {
-            source: Arc::new(KisIngest::new(client.clone())),
+            source: Arc::new(batch_source(client, clock.clone())),
             store,
             clock,
             cancel,
@@ -262,4 +261,11 @@ pub async fn assert_matches_truth(
 
 pub fn at(s: &str) -> DateTime<Utc> {
     hoga::sim::clock::parse_instant(s).expect("instant")
+}
+
+/// The ingest's source over `client`: `KisSource`, whose batch requests never touch the cache.
+fn batch_source(client: &KisClient, clock: SharedClock) -> hoga::source::kis::KisSource {
+    let cache = Arc::new(hoga::cache::MemoryCache::new(16, clock.clone()));
+    let policy = hoga::cache::CachePolicy::new(&hoga::config::CacheConfig::default());
+    hoga::source::kis::KisSource::new(client.clone(), cache, policy, "ingest-test", clock)
 }

@@ -1,0 +1,79 @@
+//! The feed's vocabulary: what it is asked ([`Interest`]: what is on screen) and what it
+//! reports ([`Event`]). REST snapshots, streamed trades and book updates, and failures are all
+//! events; the UI turns them into its own messages.
+
+use crate::market::{Candle, Listing, OrderBook, Period, Quote, StockCode, StockInfo, Trade};
+use crate::source::{SourceStatus, Sourced};
+use chrono::{DateTime, Utc};
+
+/// What is on screen, so the feed fetches exactly that.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Interest {
+    /// The open stock and its version (bumped whenever the user opens another stock).
+    pub focused: Option<StockCode>,
+    pub version: u64,
+    pub period: Option<Period>,
+    pub book: bool,
+    pub info: bool,
+    /// Watchlist rows on screen.
+    pub watchlist: Vec<StockCode>,
+    /// Bumped by the refresh action: ask KIS for everything now, whatever the cache holds.
+    pub refresh: u64,
+}
+
+/// A failed fetch, in words, with when the feed will try again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    pub message: String,
+    pub next_try: Option<DateTime<Utc>>,
+}
+
+/// One answer: the value with its provenance, or why there is none.
+pub type Reply<T> = Result<Sourced<T>, Failure>;
+
+/// What the feed reports. `at` is when it arrived; `version` is the interest version a reply
+/// for the open stock was asked under, so the UI drops replies for a stock it has left.
+#[derive(Clone, Debug)]
+pub enum Event {
+    Universe {
+        at: DateTime<Utc>,
+        reply: Reply<Vec<Listing>>,
+    },
+    /// Quotes of the watchlist rows on screen.
+    Quotes {
+        at: DateTime<Utc>,
+        reply: Result<Vec<Sourced<Quote>>, Failure>,
+    },
+    /// A snapshot of the open stock's quote.
+    Quote {
+        code: StockCode,
+        version: u64,
+        at: DateTime<Utc>,
+        reply: Reply<Quote>,
+    },
+    /// The open stock's book: a REST snapshot, or a streamed update of all ten levels.
+    Book {
+        code: StockCode,
+        version: u64,
+        at: DateTime<Utc>,
+        reply: Reply<OrderBook>,
+    },
+    Chart {
+        code: StockCode,
+        period: Period,
+        version: u64,
+        at: DateTime<Utc>,
+        reply: Reply<Vec<Candle>>,
+    },
+    Info {
+        code: StockCode,
+        version: u64,
+        at: DateTime<Utc>,
+        reply: Reply<StockInfo>,
+    },
+    /// One streamed trade of any stock of interest. It moves the quote and grows the forming
+    /// candles (`market::candle::apply_trade`).
+    Trade { at: DateTime<Utc>, trade: Trade },
+    /// The source's health changed.
+    Status(SourceStatus),
+}
