@@ -24,6 +24,13 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = SourceArg::Auto)]
     pub source: SourceArg,
 
+    /// The clock hoga follows for sessions, the forming candle, ages and "today" (a testing
+    /// and demo option, the same syntax as kis-sim's): `real`, `frozen:<instant>` or
+    /// `accel:<factor>@<instant>`; instants are RFC 3339 or KST `YYYY-MM-DD HH:MM[:SS]`.
+    #[arg(long, global = true, value_name = "MODE", default_value = "real",
+          value_parser = crate::clock::ClockMode::parse)]
+    pub clock: crate::clock::ClockMode,
+
     /// Print the effective configuration (secrets redacted) and exit: 0 if valid, 2 if not.
     #[arg(long)]
     pub check_config: bool,

@@ -159,10 +159,10 @@ pub async fn run(
     out: &mut dyn Write,
 ) -> Result<(), LookupError> {
     match cmd {
-        Lookup::Quote(a) => quote(a, source, out).await,
-        Lookup::Book(a) => book(a, source, out).await,
+        Lookup::Quote(a) => quote(a, source, now, out).await,
+        Lookup::Book(a) => book(a, source, now, out).await,
         Lookup::Chart(a) => chart(a, source, now, out).await,
-        Lookup::Info(a) => info(a, source, out).await,
+        Lookup::Info(a) => info(a, source, now, out).await,
         Lookup::Search(a) => search(a, source, out).await,
     }
 }
@@ -170,6 +170,7 @@ pub async fn run(
 async fn quote(
     a: &QuoteArgs,
     source: &dyn DataSource,
+    now: DateTime<Utc>,
     out: &mut dyn Write,
 ) -> Result<(), LookupError> {
     let codes = a
@@ -218,7 +219,7 @@ async fn quote(
                 to_json(&rows)?
             }
         } else {
-            quote_table(&ordered)
+            quote_table(&ordered, now)
         };
         write_out(out, &text)?;
     }
@@ -235,6 +236,7 @@ async fn quote(
 async fn book(
     a: &BookArgs,
     source: &dyn DataSource,
+    now: DateTime<Utc>,
     out: &mut dyn Write,
 ) -> Result<(), LookupError> {
     let code = code_arg(&a.code)?;
@@ -242,7 +244,7 @@ async fn book(
     let text = if a.json {
         to_json(&BookJson::new(&b.value))?
     } else {
-        book_table(&b.value, &b.provenance)
+        book_table(&b.value, &b.provenance, now)
     };
     write_out(out, &text)
 }
@@ -286,7 +288,7 @@ async fn chart(
     let text = if a.json {
         to_json(&ChartJson::new(code, a.period, &bars.value))?
     } else {
-        chart_table(code, a.period, &bars.value, &bars.provenance)
+        chart_table(code, a.period, &bars.value, &bars.provenance, now)
     };
     write_out(out, &text)
 }
@@ -294,6 +296,7 @@ async fn chart(
 async fn info(
     a: &InfoArgs,
     source: &dyn DataSource,
+    now: DateTime<Utc>,
     out: &mut dyn Write,
 ) -> Result<(), LookupError> {
     let code = code_arg(&a.code)?;
@@ -301,7 +304,7 @@ async fn info(
     let text = if a.json {
         to_json(&InfoJson::new(&i.value))?
     } else {
-        info_table(&i.value, &i.provenance)
+        info_table(&i.value, &i.provenance, now)
     };
     write_out(out, &text)
 }
@@ -335,7 +338,13 @@ async fn search(
 
 /// Runs a lookup command for the `hoga` binary: builds the source from the config, runs the
 /// lookup, writes the answer to stdout and any error to stderr. Returns the exit code.
-pub fn execute(cmd: Lookup, cfg: &Config, paths: &Paths, choice: SourceChoice) -> u8 {
+pub fn execute(
+    cmd: Lookup,
+    cfg: &Config,
+    paths: &Paths,
+    choice: SourceChoice,
+    clock: crate::clock::SharedClock,
+) -> u8 {
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -348,10 +357,10 @@ pub fn execute(cmd: Lookup, cfg: &Config, paths: &Paths, choice: SourceChoice) -
     };
     let mut buf: Vec<u8> = Vec::new();
     let result = rt.block_on(async {
-        let source = factory::build(cfg, paths, choice, crate::clock::system())
+        let source = factory::build(cfg, paths, choice, clock.clone())
             // Building a source fails only on configuration or credentials.
             .map_err(|e| LookupError::Usage(e.to_string()))?;
-        run(&cmd, source.as_ref(), Utc::now(), &mut buf).await
+        run(&cmd, source.as_ref(), clock.now(), &mut buf).await
     });
     let mut stdout = std::io::stdout().lock();
     let written = write_out(&mut stdout, &String::from_utf8_lossy(&buf));
@@ -438,8 +447,10 @@ fn rate_json(r: Rate) -> Box<RawValue> {
         .unwrap_or_else(|_| RawValue::from_string("0.00".to_string()).unwrap_or_default())
 }
 
+/// An instant in JSON: RFC 3339 in KST, to the second (`2026-11-19T11:00:00+09:00`).
 fn time_json(t: DateTime<Utc>) -> String {
-    t.with_timezone(&KST).to_rfc3339()
+    t.with_timezone(&KST)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 #[derive(Serialize)]
@@ -750,7 +761,7 @@ fn provenance_text(p: &Provenance, now_hint: Option<DateTime<Utc>>) -> String {
     }
 }
 
-fn quote_table(quotes: &[&crate::source::Sourced<Quote>]) -> String {
+fn quote_table(quotes: &[&crate::source::Sourced<Quote>], now: DateTime<Utc>) -> String {
     let mut t = Table::new(&[
         ("NAME", Align::Left),
         ("CODE", Align::Left),
@@ -783,18 +794,18 @@ fn quote_table(quotes: &[&crate::source::Sourced<Quote>]) -> String {
             q.high.grouped(),
             q.low.grouped(),
             q.as_of.with_timezone(&KST).format("%H:%M:%S").to_string(),
-            provenance_text(&s.provenance, Some(Utc::now())),
+            provenance_text(&s.provenance, Some(now)),
         ]);
     }
     t.render()
 }
 
-fn book_table(b: &OrderBook, p: &Provenance) -> String {
+fn book_table(b: &OrderBook, p: &Provenance, now: DateTime<Utc>) -> String {
     let mut out = format!(
         "{}  as of {} KST  {}\n",
         b.code,
         b.as_of.with_timezone(&KST).format("%Y-%m-%d %H:%M:%S"),
-        provenance_text(p, Some(Utc::now()))
+        provenance_text(p, Some(now))
     );
     let mut t = Table::new(&[
         ("ASK QTY", Align::Right),
@@ -826,12 +837,18 @@ fn book_table(b: &OrderBook, p: &Provenance) -> String {
     out
 }
 
-fn chart_table(code: StockCode, period: Period, bars: &[Candle], p: &Provenance) -> String {
+fn chart_table(
+    code: StockCode,
+    period: Period,
+    bars: &[Candle],
+    p: &Provenance,
+    now: DateTime<Utc>,
+) -> String {
     let mut out = format!(
         "{code}  {} bars: {}  {}\n",
         period.code(),
         bars.len(),
-        provenance_text(p, Some(Utc::now()))
+        provenance_text(p, Some(now))
     );
     let minute = period == Period::Minute;
     let mut cols = vec![("DATE", Align::Left)];
@@ -872,7 +889,7 @@ fn chart_table(code: StockCode, period: Period, bars: &[Candle], p: &Provenance)
     out
 }
 
-fn info_table(i: &StockInfo, p: &Provenance) -> String {
+fn info_table(i: &StockInfo, p: &Provenance, now: DateTime<Utc>) -> String {
     let opt_krw = |v: Option<Krw>| v.map(|k| k.grouped()).unwrap_or_else(|| "-".into());
     let opt_rate = |v: Option<Rate>| v.map(|r| r.to_string()).unwrap_or_else(|| "-".into());
     let kind = match i.kind {
@@ -935,7 +952,7 @@ fn info_table(i: &StockInfo, p: &Provenance) -> String {
                 flags.join(", ")
             },
         ),
-        ("출처 source", provenance_text(p, Some(Utc::now()))),
+        ("출처 source", provenance_text(p, Some(now))),
     ];
     let label_w = rows.iter().map(|(l, _)| l.width()).max().unwrap_or(0);
     let mut out = String::new();
@@ -1084,7 +1101,7 @@ mod tests {
             serde_json::json!({"price": 65_900, "qty": 10})
         );
         assert_eq!(v["bids"][0]["price"], 65_800);
-        let table = book_table(&b, &Provenance::Simulated);
+        let table = book_table(&b, &Provenance::Simulated, Utc::now());
         let lines: Vec<&str> = table.lines().collect();
         // Highest ask first, then best ask, best bid, lower bid, totals.
         assert!(
@@ -1151,7 +1168,7 @@ mod tests {
         let p = Provenance::Simulated;
         let sa = crate::source::Sourced::new(a, p);
         let sb = crate::source::Sourced::new(b, p);
-        let table = quote_table(&[&sa, &sb]);
+        let table = quote_table(&[&sa, &sb], Utc::now());
         let lines: Vec<&str> = table.lines().collect();
         let col = |l: &str| {
             let i = l

@@ -48,6 +48,7 @@ fn main() -> ExitCode {
 
 /// What to do, once the config is known. Each mode is one arm.
 fn run(cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
+    let clock = hoga::clock::from_mode(&cli.clock);
     if cli.check_config {
         print!("{}", check_config_report(&loaded));
         return Ok(ExitCode::SUCCESS);
@@ -58,6 +59,7 @@ fn run(cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
             &loaded.config,
             &paths,
             cli.source.into(),
+            clock,
         ))),
         None if cli.ingest => {
             let rt = tokio::runtime::Runtime::new()?;
@@ -65,6 +67,7 @@ fn run(cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
                 &cli.ingest_args,
                 &loaded.config,
                 &paths,
+                clock,
             ));
             Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
@@ -84,20 +87,25 @@ fn run(cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
                     Err(e) => tracing::warn!("cannot write a default config file: {e}"),
                 }
             }
-            run_tui(&cli, &loaded.config, &paths)
+            run_tui(&cli, &loaded.config, &paths, clock)
         }
     }
 }
 
 /// The full-screen monitor on its own tokio runtime.
-fn run_tui(cli: &Cli, config: &Config, paths: &Paths) -> Result<ExitCode> {
+fn run_tui(
+    cli: &Cli,
+    config: &Config,
+    paths: &Paths,
+    clock: hoga::clock::SharedClock,
+) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let source = hoga::tui::source_for(cli.source, config, paths).await?;
-        hoga::tui::run(config, paths, source).await
+        let source = hoga::tui::source_for(cli.source, config, paths, clock.clone()).await?;
+        hoga::tui::run(config, paths, source, clock).await
     })?;
     Ok(ExitCode::SUCCESS)
 }

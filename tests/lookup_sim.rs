@@ -290,46 +290,45 @@ async fn charts_match_the_simulator_across_pages() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn minute_chart_matches_the_simulator() {
-    // The client's minute chart is "today" by its own clock, so the simulator is frozen now.
-    // Run across midnight KST, the two "todays" differ: then once more, on the new day.
-    for attempt in 0.. {
-        let frozen = Utc::now();
-        if minute_chart_against_sim_frozen_at(frozen).await
-            || hoga::market::kst_date(Utc::now()) == hoga::market::kst_date(frozen)
-            || attempt == 1
-        {
-            break;
-        }
+    // kis-sim frozen and hoga on the same clock (`--clock`), at every kind of moment of a
+    // trading day, so every path runs whatever the wall clock says.
+    for at in [
+        "2026-11-19 08:45", // pre-open auction: no minutes yet
+        "2026-11-19 09:06",
+        "2026-11-19 10:31:20",
+        "2026-11-19 15:25", // closing auction
+        "2026-11-19 16:10", // after hours
+        "2026-11-19 23:59:30",
+        "2026-11-22 12:00", // a Sunday
+    ] {
+        minute_chart_against_sim_frozen_at(at).await;
     }
 }
 
-/// Compares `hoga chart --period 1m` with the sim's minute bars; `false` (without asserting)
-/// when the KST date changed under the test, so the two cannot agree.
-async fn minute_chart_against_sim_frozen_at(frozen: chrono::DateTime<Utc>) -> bool {
-    let now = frozen.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let env = start(SimConfig::frozen(&now).seed(7)).await;
+/// Compares `hoga chart --period 1m`, on kis-sim's frozen clock, with the sim's minute bars.
+async fn minute_chart_against_sim_frozen_at(at: &str) {
+    let env = start(SimConfig::frozen(at).seed(7)).await;
     let truth = env.sim.market().minute_bars_at(code("005930"), env.now());
     let session = hoga::market::Calendar::krx().session_at(env.now());
     if session == hoga::market::Session::Continuous || session == hoga::market::Session::AfterHours
     {
         assert!(
             !truth.is_empty(),
-            "a trading day past the open has minute bars"
+            "{at}: a trading day past the open has minute bars"
         );
     }
-    let v = env.json(&["chart", "005930", "--period", "1m", "--json"]);
-    if hoga::market::kst_date(Utc::now()) != hoga::market::kst_date(env.now()) {
-        return false;
-    }
+    let clock = format!("frozen:{at}");
+    let v = env.json(&[
+        "--clock", &clock, "chart", "005930", "--period", "1m", "--json",
+    ]);
     assert_eq!(v["period"], "1m");
     let bars = v["bars"].as_array().unwrap();
-    assert_eq!(bars.len(), truth.len());
+    assert_eq!(bars.len(), truth.len(), "{at}");
     for (got, want) in bars.iter().zip(bars_json(&truth)) {
         for k in ["date", "time", "open", "high", "low", "close", "volume"] {
-            assert_eq!(got[k], want[k], "{k}: {got} vs {want}");
+            assert_eq!(got[k], want[k], "{at} {k}: {got} vs {want}");
         }
     }
-    true
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -481,4 +480,43 @@ async fn partly_unknown_codes_print_the_known_and_exit_1() {
     assert_eq!(v.as_array().map(Vec::len), Some(1));
     assert_eq!(v[0]["code"], "005930");
     assert!(String::from_utf8_lossy(&out.stderr).contains("999999"));
+}
+
+/// `--clock` moves "today" and every instant hoga reads: the built-in simulated market under a
+/// frozen clock answers exactly what kis-sim (same seed) serves at that instant, and the
+/// default chart ends on the clock's day, not the machine's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clock_option_is_followed_by_lookups() {
+    let env = start(SimConfig::frozen(FROZEN)).await;
+    let clock = format!("frozen:{FROZEN}");
+    let q = env.json(&[
+        "--clock", &clock, "--source", "mock", "quote", "005930", "--json",
+    ]);
+    let truth = env
+        .sim
+        .market()
+        .quote_at(code("005930"), env.now())
+        .unwrap();
+    assert_eq!(q["price"].as_i64(), Some(truth.price.0), "{q}");
+    assert_eq!(q["volume"].as_u64(), Some(truth.volume), "{q}");
+    assert_eq!(q["as_of"], "2026-11-19T11:00:00+09:00", "{q}");
+    let c = env.json(&[
+        "--clock", &clock, "--source", "mock", "chart", "005930", "--period", "D", "--json",
+    ]);
+    let last = c["bars"]
+        .as_array()
+        .and_then(|b| b.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(last["date"], "2026-11-19", "{c}");
+    let bad = env.hoga(&[
+        "--clock",
+        "sometimes",
+        "--source",
+        "mock",
+        "quote",
+        "005930",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("expected real, frozen"));
 }

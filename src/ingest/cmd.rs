@@ -213,9 +213,9 @@ pub fn print_summary(summary: &Summary, json: bool) {
     }
 }
 
-/// `hoga --ingest` against KIS (or kis-sim via `[kis] base_url`), with the system clock,
+/// `hoga --ingest` against KIS (or kis-sim via `[kis] base_url`), on `clock` (`--clock`),
 /// through the same source the monitor reads (so `--warm-cache` fills the keys it reads).
-pub async fn main(args: &IngestArgs, config: &Config, paths: &Paths) -> i32 {
+pub async fn main(args: &IngestArgs, config: &Config, paths: &Paths, clock: SharedClock) -> i32 {
     if !config.kis.has_credentials() {
         eprintln!(
             "hoga --ingest: no KIS credentials: set KIS_APP_KEY and KIS_APP_SECRET, or \
@@ -223,7 +223,6 @@ pub async fn main(args: &IngestArgs, config: &Config, paths: &Paths) -> i32 {
         );
         return EXIT_CONFIG;
     }
-    let clock = crate::clock::system();
     let source = match crate::source::factory::kis_source(config, paths, clock.clone()) {
         Ok(s) => Arc::new(s),
         Err(e) => {

@@ -73,9 +73,9 @@ pub async fn run(
     config: &Config,
     paths: &Paths,
     source: Arc<dyn DataSource>,
+    clock: SharedClock,
 ) -> anyhow::Result<()> {
     let settings = settings(config).map_err(anyhow::Error::msg)?;
-    let clock = crate::clock::system();
     let (watchlists, warning) = Watchlists::load(&paths.state_dir, &config.watchlist);
     let mut state = State::new(
         settings,

@@ -33,11 +33,12 @@ pub async fn source_for(
     choice: SourceArg,
     config: &Config,
     paths: &Paths,
+    clock: crate::clock::SharedClock,
 ) -> anyhow::Result<Arc<dyn DataSource>> {
     Ok(crate::source::factory::build(
         config,
         paths,
         choice.into(),
-        crate::clock::system(),
+        clock,
     )?)
 }

@@ -1,4 +1,9 @@
-//! Injectable time, so token expiry, the breaker and market sessions are testable without sleeping.
+//! Injectable time, so token expiry, the breaker and market sessions are testable without
+//! sleeping, and hoga can follow a simulator's clock (`--clock`).
+
+mod mode;
+
+pub use mode::{ClockMode, ModeClock, parse_instant};
 
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
@@ -49,4 +54,12 @@ pub type SharedClock = Arc<dyn Clock>;
 
 pub fn system() -> SharedClock {
     Arc::new(SystemClock)
+}
+
+/// The clock a `--clock` mode asks for: the system clock for `real`, else a [`ModeClock`].
+pub fn from_mode(mode: &ClockMode) -> SharedClock {
+    match mode {
+        ClockMode::Real => system(),
+        other => Arc::new(ModeClock::new(other.clone())),
+    }
 }
