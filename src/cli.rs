@@ -54,6 +54,17 @@ pub enum SourceArg {
     Mock,
 }
 
+impl From<SourceArg> for crate::source::factory::SourceChoice {
+    fn from(a: SourceArg) -> Self {
+        use crate::source::factory::SourceChoice;
+        match a {
+            SourceArg::Auto => SourceChoice::Auto,
+            SourceArg::Kis => SourceChoice::Kis,
+            SourceArg::Mock => SourceChoice::Mock,
+        }
+    }
+}
+
 /// One-shot commands. Each prints its answer and exits.
 #[derive(Debug, Subcommand)]
 pub enum Command {

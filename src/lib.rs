@@ -1,9 +1,12 @@
 //! hoga (호가): a terminal market monitor and daily ingestion job for the Korean stock market
 //! on the Korea Investment & Securities (KIS) Open API, plus `kis-sim`, a faithful local KIS.
 //!
-//! Layers, each depending only on those below it:
-//! `tui` → `feed` → `ingest` → `source` → `store`, `cache` → `kis` → `market`.
-//! `sim` is a sibling that uses `market` but owns its own wire format.
+//! Layers, each depending only on those below it (`../shared/design/ARCHITECTURE.md`;
+//! `tests/layers.rs` checks every import):
+//! entry (`main`, `cli`, `config`, `paths`, `logging`, `lookup`) → `tui` → `feed` → `ingest`
+//! → `source` → `store`, `cache` → `kis` → `clock` → `market`.
+//! `sim` is a sibling that uses `market` and `clock` but owns its own wire format; `source`
+//! serves the built-in simulated market from it.
 
 pub mod cache;
 pub mod cli;

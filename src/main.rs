@@ -104,7 +104,7 @@ fn run_tui(
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let source = hoga::tui::source_for(cli.source, config, paths, clock.clone()).await?;
+        let source = hoga::tui::source_for(cli.source.into(), config, paths, clock.clone()).await?;
         hoga::tui::run(config, paths, source, clock).await
     })?;
     Ok(ExitCode::SUCCESS)

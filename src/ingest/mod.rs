@@ -134,7 +134,7 @@ pub struct Summary {
     pub tokens_issued: u64,
     pub breaker_transitions: u64,
     /// Per endpoint, over the client's recent requests (µs).
-    pub latency: BTreeMap<String, crate::kis::LatencySummary>,
+    pub latency: BTreeMap<String, crate::source::LatencySummary>,
     pub duration_secs: f64,
     pub stocks_per_sec: f64,
     pub interrupted: bool,

@@ -21,16 +21,6 @@ pub enum SourceChoice {
     Mock,
 }
 
-impl From<crate::cli::SourceArg> for SourceChoice {
-    fn from(a: crate::cli::SourceArg) -> Self {
-        match a {
-            crate::cli::SourceArg::Auto => SourceChoice::Auto,
-            crate::cli::SourceArg::Kis => SourceChoice::Kis,
-            crate::cli::SourceArg::Mock => SourceChoice::Mock,
-        }
-    }
-}
-
 /// What `build` resolved `Auto` to.
 pub fn resolve(cfg: &Config, choice: SourceChoice) -> SourceChoice {
     match choice {

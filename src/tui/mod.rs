@@ -21,24 +21,19 @@ pub use msg::{Command, Msg};
 pub use state::State;
 pub use update::update;
 
-use crate::cli::SourceArg;
 use crate::config::Config;
 use crate::paths::Paths;
 use crate::source::DataSource;
+use crate::source::factory::SourceChoice;
 use std::sync::Arc;
 
 /// The data source for the monitor: KIS when credentials exist (or `--source kis`), else the
 /// simulated market (see `source::factory`).
 pub async fn source_for(
-    choice: SourceArg,
+    choice: SourceChoice,
     config: &Config,
     paths: &Paths,
     clock: crate::clock::SharedClock,
 ) -> anyhow::Result<Arc<dyn DataSource>> {
-    Ok(crate::source::factory::build(
-        config,
-        paths,
-        choice.into(),
-        clock,
-    )?)
+    Ok(crate::source::factory::build(config, paths, choice, clock)?)
 }
