@@ -1,0 +1,173 @@
+//! The whole app in-process (the gitui way): the real event loop and the real feed on a
+//! `TestBackend`, scripted key events, a static source, tokio's paused clock. Each step runs the
+//! loop for a while of virtual time, then the whole screen is compared with a snapshot.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures::StreamExt;
+use hoga::clock::{ManualClock, SharedClock};
+use hoga::config::WatchlistConfig;
+use hoga::feed::{Feed, Pace};
+use hoga::market::Period;
+use hoga::source::{DataSource, SourceKind};
+use hoga::tui::app::{LoopStats, event_loop};
+use hoga::tui::fixtures::{self, StaticSource};
+use hoga::tui::state::{Mode, Settings, State};
+use hoga::tui::watchlist::Watchlists;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use std::sync::Arc;
+use std::time::Duration;
+use unicode_width::UnicodeWidthStr;
+
+/// The screen as text: one line per row, wide characters once (their spacer cell skipped).
+fn screen_text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut x = 0;
+        let mut line = String::new();
+        while x < buf.area.width {
+            let sym = buf[(x, y)].symbol();
+            line.push_str(sym);
+            x += UnicodeWidthStr::width(sym).max(1) as u16;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn key(c: char) -> std::io::Result<Event> {
+    Ok(Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::NONE,
+    )))
+}
+
+fn special(k: KeyCode) -> std::io::Result<Event> {
+    Ok(Event::Key(KeyEvent::new(k, KeyModifiers::NONE)))
+}
+
+struct App {
+    terminal: Terminal<TestBackend>,
+    state: State,
+    source: Arc<dyn DataSource>,
+    clock: SharedClock,
+}
+
+impl App {
+    fn new(w: u16, h: u16) -> App {
+        let static_source = StaticSource::new(60);
+        let mut wl = Watchlists::from_config(&WatchlistConfig::default());
+        wl.lists[0].codes = static_source
+            .universe
+            .iter()
+            .take(12)
+            .map(|l| l.code)
+            .collect();
+        let clock: SharedClock = Arc::new(ManualClock::new(fixtures::now()));
+        let state = State::new(
+            Settings::default(),
+            wl,
+            SourceKind::Simulated,
+            Period::Day,
+            clock.now(),
+        );
+        App {
+            terminal: Terminal::new(TestBackend::new(w, h)).unwrap(),
+            state,
+            source: Arc::new(static_source),
+            clock,
+        }
+    }
+
+    /// Runs the event loop (with a fresh feed) on `keys`, for `secs` of virtual time or until
+    /// the app quits. Returns whether it quit by itself.
+    async fn run(&mut self, keys: Vec<std::io::Result<Event>>, secs: u64) -> (bool, LoopStats) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let feed = Feed::spawn(self.source.clone(), self.clock.clone(), tx, Pace::default());
+        // The new feed must be told what is on screen.
+        self.state.last_interest = None;
+        let timed_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = timed_out.clone();
+        let stats = event_loop(
+            &mut self.terminal,
+            futures::stream::iter(keys).chain(futures::stream::pending()),
+            rx,
+            &feed,
+            &mut self.state,
+            self.clock.clone(),
+            30,
+            None,
+            async move {
+                tokio::time::sleep(Duration::from_secs(secs)).await;
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            },
+        )
+        .await
+        .expect("the loop runs");
+        (!timed_out.load(std::sync::atomic::Ordering::SeqCst), stats)
+    }
+
+    fn screen(&self) -> String {
+        screen_text(self.terminal.backend().buffer())
+    }
+}
+
+use hoga::clock::Clock;
+
+#[tokio::test(start_paused = true)]
+async fn start_navigate_search_and_quit() {
+    let mut app = App::new(120, 40);
+
+    // Start-up: the feed loads the universe, the rows, the open stock's chart and book.
+    let (quit, stats) = app.run(Vec::new(), 3).await;
+    assert!(!quit);
+    assert!(stats.frames >= 1);
+    let first = app.state.selected.expect("the first row is open");
+    assert!(
+        app.state.quotes.len() >= 12,
+        "every row on screen is quoted"
+    );
+    assert!(app.state.book.value.is_some() && app.state.chart.data.value.is_some());
+    insta::assert_snapshot!("app_start_120x40", app.screen());
+
+    // `j` opens the next row: its book and chart replace the first one's.
+    let (_, _) = app.run(vec![key('j')], 2).await;
+    let second = app.state.selected.expect("a row is open");
+    assert_ne!(second, first);
+    assert_eq!(app.state.book.value.as_ref().map(|b| b.code), Some(second));
+    insta::assert_snapshot!("app_second_row_120x40", app.screen());
+
+    // `/` and 초성: the search overlay finds 카카오 by ㅋㅋㅇ; Enter opens it.
+    let (_, _) = app
+        .run(vec![key('/'), key('ㅋ'), key('ㅋ'), key('ㅇ')], 1)
+        .await;
+    assert_eq!(app.state.mode, Mode::Search);
+    insta::assert_snapshot!("app_search_120x40", app.screen());
+    let (_, _) = app.run(vec![special(KeyCode::Enter)], 2).await;
+    assert_eq!(app.state.mode, Mode::Normal);
+    let opened = app.state.selected.expect("the found stock is open");
+    assert_eq!(opened.as_str(), "035720", "카카오");
+    assert_eq!(app.state.book.value.as_ref().map(|b| b.code), Some(opened));
+
+    // `q` ends the loop by itself, long before the step's time is up.
+    let (quit, _) = app.run(vec![key('q')], 600).await;
+    assert!(quit, "q quits");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_screen_is_not_redrawn() {
+    let mut app = App::new(80, 24);
+    app.run(Vec::new(), 3).await;
+    // Quiet market data (the static source answers the same every time): a minute of polls
+    // and clock ticks redraws only when a visible string (the clock, an age) changes.
+    let (_, stats) = app.run(Vec::new(), 60).await;
+    assert!(
+        stats.frames <= 8,
+        "{} frames in an idle minute ({} messages)",
+        stats.frames,
+        stats.messages
+    );
+    assert!(stats.messages > 100, "the feed and the clock kept running");
+}
