@@ -13,9 +13,7 @@ use hoga::sim::{
 use hoga::source::factory::kis_source;
 use hoga::source::{DataSource, Req, SourceError};
 use secrecy::SecretString;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 const SESSION: &str = "2026-11-25T10:30:00+09:00";
 
@@ -29,37 +27,8 @@ fn code(s: &str) -> StockCode {
     StockCode::new(s).unwrap()
 }
 
-struct PrivateRedis(Child, u16);
-
-impl PrivateRedis {
-    fn start() -> PrivateRedis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed for this test");
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        PrivateRedis(child, port)
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod common;
+use common::PrivateRedis;
 
 fn config(sim: &SimHandle, redis: &PrivateRedis) -> Config {
     let mut c = Config::default();
@@ -71,7 +40,7 @@ fn config(sim: &SimHandle, redis: &PrivateRedis) -> Config {
     c.kis.request_timeout_ms = 2_000;
     // One attempt per call, so five calls are five breaker failures.
     c.kis.max_retries = 0;
-    c.redis.url = format!("redis://127.0.0.1:{}/", redis.1);
+    c.redis.url = format!("redis://127.0.0.1:{}/", redis.port);
     c.redis.timeout_ms = 250;
     c
 }

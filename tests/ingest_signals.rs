@@ -2,6 +2,7 @@
 //! in-process kis-sim, then run again with the same arguments: it resumes, fetches only what is
 //! missing, and in the end every stock is stored exactly once with every bar true.
 
+mod common;
 mod ingest_common;
 
 use chrono::NaiveDate;

@@ -2,6 +2,7 @@
 //! validation and real SQLite/PostgreSQL stores, compared with the sim's ground truth.
 //! Rates are raised where a test is not about pacing.
 
+mod common;
 mod ingest_common;
 
 use chrono::{Datelike, NaiveDate};

@@ -114,7 +114,6 @@ impl App {
     }
 }
 
-use hoga::clock::Clock;
 
 #[tokio::test(start_paused = true)]
 async fn start_navigate_search_and_quit() {

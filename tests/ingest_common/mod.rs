@@ -60,59 +60,9 @@ pub fn client_with_prefix(
     KisClient::new(cfg, o).expect("client builds")
 }
 
-/// A private redis-server on a free port, killed on drop.
-pub struct PrivateRedis {
-    pub child: std::process::Child,
-    pub port: u16,
-}
-
-impl PrivateRedis {
-    pub fn start() -> PrivateRedis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "redis-server did not listen"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        PrivateRedis { child, port }
-    }
-
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
+/// The shared private Redis (the test crate declares `mod common;`).
+#[allow(unused_imports)] // not every test crate that shares this module starts a Redis
+pub use crate::common::PrivateRedis;
 
 pub fn plan(from: NaiveDate, to: NaiveDate, via: Via) -> Plan {
     Plan {

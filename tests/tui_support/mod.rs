@@ -90,9 +90,17 @@ impl Drop for Tmux {
     }
 }
 
+/// Whether tmux runs. Without it a test says so and returns, except under `CI`, where a
+/// test that needs tmux fails: it must never pass silently there.
 pub fn tmux_available() -> bool {
-    Command::new("tmux")
+    let ok = Command::new("tmux")
         .arg("-V")
         .output()
-        .is_ok_and(|o| o.status.success())
+        .is_ok_and(|o| o.status.success());
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    assert!(
+        ok || !ci,
+        "this test needs tmux, which is not installed (CI is set: failing, not skipping)"
+    );
+    ok
 }
