@@ -114,7 +114,6 @@ impl App {
     }
 }
 
-
 #[tokio::test(start_paused = true)]
 async fn start_navigate_search_and_quit() {
     let mut app = App::new(120, 40);

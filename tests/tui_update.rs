@@ -303,8 +303,9 @@ fn a_failure_keeps_the_last_data_marked_stale_until_recovery() {
     assert!(s.book.is_stale());
     let p = hoga::tui::view::status::current_problem(&s).unwrap();
     assert!(p.what.contains("order book") && p.message.contains("refused"));
+    // One failed poll marks the pane, not the whole bar.
     let (label, _) = hoga::tui::view::status::source_label(&s);
-    assert!(label.starts_with("STALE since"), "{label}");
+    assert_eq!(label, "SIMULATED");
     // Recovery clears the failure.
     let q = s.quotes[&c].quote.clone();
     update(
@@ -689,4 +690,124 @@ fn help_lists_every_action_and_closes() {
     }
     special(&mut s, KeyCode::Esc, KeyModifiers::NONE);
     assert_eq!(s.mode, Mode::Normal);
+}
+
+/// The state slot tells the truth: LIVE while KIS answers, cached reads between polls
+/// included; one failed poll marks only its pane; STALE (or BREAKER OPEN) only once every
+/// kind of data on screen has failed for longer than one poll.
+#[test]
+fn the_state_slot_is_live_while_kis_answers_and_stale_only_when_everything_fails() {
+    use hoga::market::{Env, OrderBook, Quote};
+    use hoga::source::SourceKind;
+    use hoga::tui::health::{Health, health};
+    let mut s = state();
+    s.source_kind = SourceKind::Kis(Env::Real);
+    let c = s.selected.unwrap();
+    let v = s.version;
+    let q: Quote = s.quotes[&c].quote.clone();
+    let book: OrderBook = fixtures::book(&q, 3, false);
+    let t0 = s.now;
+    let live = Provenance::Live { env: Env::Real };
+    let label = |s: &State| hoga::tui::view::status::source_label(s).0;
+    let book_reply = |at, prov| {
+        Msg::Feed(Event::Book {
+            code: c,
+            version: v,
+            at,
+            reply: Ok(Sourced::new(book.clone(), prov)),
+        })
+    };
+    let quotes_reply = |at, prov| {
+        Msg::Feed(Event::Quotes {
+            at,
+            reply: Ok(vec![Sourced::new(q.clone(), prov)]),
+        })
+    };
+    // A healthy feed: live answers and fresh cache hits alternate; the slot never flickers.
+    for i in 0..6 {
+        let at = t0 + Duration::seconds(i);
+        let prov = if i % 2 == 0 {
+            live
+        } else {
+            Provenance::Cached { fetched_at: at }
+        };
+        update(&mut s, book_reply(at, prov));
+        update(&mut s, quotes_reply(at, prov));
+        assert_eq!(label(&s), "LIVE real", "reply {i}");
+    }
+    let fail = |at: chrono::DateTime<chrono::Utc>| Failure {
+        message: "HTTP 502 (an HTML error page)".into(),
+        next_try: Some(at + Duration::seconds(1)),
+    };
+    // One failed book poll (an HTML 502): the book is stale, the bar is not.
+    let at = t0 + Duration::seconds(7);
+    update(
+        &mut s,
+        Msg::Feed(Event::Book {
+            code: c,
+            version: v,
+            at,
+            reply: Err(fail(at)),
+        }),
+    );
+    assert!(s.book.is_stale());
+    assert_eq!(label(&s), "LIVE real");
+    // Everything on screen failing, twice in a row: STALE since the newest good data.
+    let good = s.chart.data.fetched_at().max(s.info.fetched_at());
+    for n in 0..2 {
+        let at = t0 + Duration::seconds(8 + n);
+        update(
+            &mut s,
+            Msg::Feed(Event::Book {
+                code: c,
+                version: v,
+                at,
+                reply: Err(fail(at)),
+            }),
+        );
+        update(
+            &mut s,
+            Msg::Feed(Event::Quotes {
+                at,
+                reply: Err(fail(at)),
+            }),
+        );
+        update(
+            &mut s,
+            Msg::Feed(Event::Chart {
+                code: c,
+                period: Period::Day,
+                version: v,
+                at,
+                reply: Err(fail(at)),
+            }),
+        );
+        update(
+            &mut s,
+            Msg::Feed(Event::Info {
+                code: c,
+                version: v,
+                at,
+                reply: Err(fail(at)),
+            }),
+        );
+    }
+    match health(&s) {
+        Health::Stale { since } => assert!(since >= good, "{since:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(label(&s).starts_with("STALE since"), "{}", label(&s));
+    // The breaker opens too: the bar says so, with the real countdown.
+    let mut st = s.status.clone();
+    st.breaker = Some("open".into());
+    st.breaker_retry_at = Some(s.now + Duration::seconds(42));
+    update(&mut s, Msg::Feed(Event::Status(st)));
+    assert_eq!(label(&s), "BREAKER OPEN retry in 42s");
+    // KIS answers again: LIVE at once.
+    let at = t0 + Duration::seconds(20);
+    let mut st = s.status.clone();
+    st.breaker = Some("closed".into());
+    update(&mut s, Msg::Feed(Event::Status(st)));
+    update(&mut s, book_reply(at, live));
+    assert_eq!(label(&s), "LIVE real");
 }

@@ -608,6 +608,44 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
         }),
     );
     if sc.breaker_open {
+        // A second round served stale: everything on screen has failed for longer than one
+        // poll, which is when the whole bar says so.
+        let again = s.clone();
+        update(
+            &mut s,
+            Msg::Feed(Event::Quotes {
+                at,
+                reply: Ok(again
+                    .rows()
+                    .iter()
+                    .filter_map(|c| again.quotes.get(c))
+                    .map(|cell| Sourced::new(cell.quote.clone(), prov))
+                    .collect()),
+            }),
+        );
+        if let Some(candles) = again.chart.data.value.clone() {
+            update(
+                &mut s,
+                Msg::Feed(Event::Chart {
+                    code,
+                    period: Period::Day,
+                    version,
+                    at,
+                    reply: Ok(Sourced::new(candles, prov)),
+                }),
+            );
+        }
+        if let Some(i) = again.info.value.clone() {
+            update(
+                &mut s,
+                Msg::Feed(Event::Info {
+                    code,
+                    version,
+                    at,
+                    reply: Ok(Sourced::new(i, prov)),
+                }),
+            );
+        }
         let later = at + Duration::seconds(5);
         update(
             &mut s,

@@ -6,6 +6,7 @@ pub mod action;
 pub mod app;
 #[doc(hidden)]
 pub mod fixtures;
+pub mod health;
 pub mod layout;
 pub mod msg;
 pub mod search;

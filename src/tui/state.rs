@@ -38,6 +38,8 @@ pub struct Problem {
     pub what: String,
     pub message: String,
     pub next_try: Option<DateTime<Utc>>,
+    /// Consecutive failures of this kind of data (1 after the first).
+    pub streak: u32,
 }
 
 /// One pane's data: the last good value, where it came from, and the failure since, if any.
@@ -47,6 +49,8 @@ pub struct Data<T> {
     pub provenance: Option<Provenance>,
     pub received_at: Option<DateTime<Utc>>,
     pub problem: Option<Problem>,
+    /// Consecutive replies that failed or were served stale (0 once KIS answers).
+    pub streak: u32,
 }
 
 impl<T> Default for Data<T> {
@@ -56,6 +60,7 @@ impl<T> Default for Data<T> {
             provenance: None,
             received_at: None,
             problem: None,
+            streak: 0,
         }
     }
 }
@@ -245,6 +250,8 @@ pub struct State {
     pub quotes: HashMap<StockCode, QuoteCell>,
     pub quotes_problem: Option<Problem>,
     pub quotes_at: Option<DateTime<Utc>>,
+    /// Consecutive watchlist replies that failed or were served stale (0 once KIS answers).
+    pub quotes_streak: u32,
 
     /// The open stock (chart, book, info) and its version.
     pub selected: Option<StockCode>,
@@ -301,6 +308,7 @@ impl State {
             quotes: HashMap::new(),
             quotes_problem: None,
             quotes_at: None,
+            quotes_streak: 0,
             selected: first,
             version: 1,
             book: Data::default(),

@@ -75,7 +75,7 @@ fn event(state: &mut State, e: Event) {
                 state.dirty = true;
             }
             Err(f) => {
-                let p = problem(at, "stock list", f);
+                let p = problem(at, "stock list", f, state.universe_problem.as_ref());
                 state.universe_problem = Some(p.clone());
                 state.last_problem = Some(p);
                 state.dirty = true;
@@ -87,13 +87,19 @@ fn event(state: &mut State, e: Event) {
                 if state.quotes_problem.take().is_some() {
                     state.dirty = true;
                 }
+                state.quotes_streak = if list.iter().any(|q| q.provenance.is_stale()) {
+                    state.quotes_streak.saturating_add(1)
+                } else {
+                    0
+                };
                 for q in list {
                     state.provenance = Some(q.provenance);
                     store_quote(state, q.value, q.provenance, at);
                 }
             }
             Err(f) => {
-                let p = problem(at, "watchlist quotes", f);
+                state.quotes_streak = state.quotes_streak.saturating_add(1);
+                let p = problem(at, "watchlist quotes", f, state.quotes_problem.as_ref());
                 state.quotes_problem = Some(p.clone());
                 state.last_problem = Some(p);
                 state.dirty = true;
@@ -111,7 +117,7 @@ fn event(state: &mut State, e: Event) {
             }
             Err(f) => {
                 if Some(code) == state.selected && version == state.version {
-                    state.last_problem = Some(problem(at, &format!("quote {code}"), f));
+                    state.last_problem = Some(problem(at, &format!("quote {code}"), f, None));
                     state.dirty = true;
                 }
             }
@@ -227,12 +233,14 @@ fn finish(state: &mut State, mut cmds: Vec<Command>) -> Vec<Command> {
     cmds
 }
 
-fn problem(at: DateTime<Utc>, what: &str, f: Failure) -> Problem {
+/// A failure, counted after the ones before it (`previous`) in an unbroken streak.
+fn problem(at: DateTime<Utc>, what: &str, f: Failure, previous: Option<&Problem>) -> Problem {
     Problem {
         at,
         what: what.to_string(),
         message: f.message,
         next_try: f.next_try,
+        streak: previous.map_or(0, |p| p.streak).saturating_add(1),
     }
 }
 
@@ -240,15 +248,38 @@ fn accept<T>(d: &mut Data<T>, provenance: Provenance, at: DateTime<Utc>) {
     d.provenance = Some(provenance);
     d.received_at = Some(at);
     d.problem = None;
+    d.streak = if provenance.is_stale() {
+        d.streak.saturating_add(1)
+    } else {
+        0
+    };
 }
 
 fn fail(state: &mut State, pane: Pane, at: DateTime<Utc>, what: &str, f: Failure) {
-    let p = problem(at, what, f);
+    let previous = match pane {
+        Pane::Book => state.book.problem.as_ref(),
+        Pane::Chart => state.chart.data.problem.as_ref(),
+        Pane::Info => state.info.problem.as_ref(),
+        Pane::Watchlist => state.quotes_problem.as_ref(),
+    };
+    let p = problem(at, what, f, previous);
     match pane {
-        Pane::Book => state.book.problem = Some(p.clone()),
-        Pane::Chart => state.chart.data.problem = Some(p.clone()),
-        Pane::Info => state.info.problem = Some(p.clone()),
-        Pane::Watchlist => state.quotes_problem = Some(p.clone()),
+        Pane::Book => {
+            state.book.problem = Some(p.clone());
+            state.book.streak = state.book.streak.saturating_add(1);
+        }
+        Pane::Chart => {
+            state.chart.data.problem = Some(p.clone());
+            state.chart.data.streak = state.chart.data.streak.saturating_add(1);
+        }
+        Pane::Info => {
+            state.info.problem = Some(p.clone());
+            state.info.streak = state.info.streak.saturating_add(1);
+        }
+        Pane::Watchlist => {
+            state.quotes_problem = Some(p.clone());
+            state.quotes_streak = state.quotes_streak.saturating_add(1);
+        }
     }
     state.last_problem = Some(p);
     state.dirty = true;

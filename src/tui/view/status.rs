@@ -2,9 +2,9 @@
 //! budget, token expiry, Redis, KST clock and session, data ages, and the last error in words.
 
 use super::{coarse_age, data_label};
-use crate::market::{Calendar, Env, KST, Provenance};
-use crate::source::SourceKind;
+use crate::market::{Calendar, KST, Provenance};
 use crate::tui::action::Action;
+use crate::tui::health::{Health, health};
 use crate::tui::state::{Problem, State};
 use crate::tui::widgets::text;
 use chrono::{DateTime, Utc};
@@ -16,97 +16,31 @@ fn hms(t: DateTime<Utc>) -> String {
     t.with_timezone(&KST).format("%H:%M:%S").to_string()
 }
 
-/// The source/provenance badge and its colours.
+/// The state badge and its colours, from [`health`](crate::tui::health::health).
 pub fn source_label(state: &State) -> (String, Style) {
-    let s = &state.status;
-    if s.breaker.as_deref() == Some("open") {
-        let secs = s
-            .breaker_retry_at
-            .map(|t| (t - state.now).num_seconds().max(0));
-        let text = match secs {
-            Some(n) => format!("BREAKER OPEN retry in {n}s"),
-            None => "BREAKER OPEN".to_string(),
-        };
-        return (
-            text,
-            Style::default()
-                .fg(Color::White)
-                .bg(Color::Red)
-                .add_modifier(Modifier::BOLD),
-        );
-    }
-    let failing = state.book.problem.is_some() || state.quotes_problem.is_some();
-    let last_good = [state.book.fetched_at(), state.quotes_at]
-        .into_iter()
-        .flatten()
-        .max();
-    if let (false, Some(since)) = (failing, stale_since(state)) {
-        return (
-            format!("STALE since {}", hms(since)),
-            Style::default()
-                .fg(Color::Black)
-                .bg(Color::Yellow)
-                .add_modifier(Modifier::BOLD),
-        );
-    }
-    if failing {
-        let text = match last_good {
-            Some(t) => format!("STALE since {}", hms(t)),
-            None => "NO DATA".to_string(),
-        };
-        return (
-            text,
-            Style::default()
-                .fg(Color::Black)
-                .bg(Color::Yellow)
-                .add_modifier(Modifier::BOLD),
-        );
-    }
-    let live = |env: Env| {
-        (
-            format!("LIVE {}", env.label()),
-            Style::default()
-                .fg(Color::Black)
-                .bg(Color::Green)
-                .add_modifier(Modifier::BOLD),
-        )
+    let badge = |fg: Color, bg: Color| Style::default().fg(fg).bg(bg).add_modifier(Modifier::BOLD);
+    let stale = |since: Option<DateTime<Utc>>| match since {
+        Some(t) => format!("STALE since {}", hms(t)),
+        None => "NO DATA".to_string(),
     };
-    match state.provenance {
-        Some(Provenance::Live { env }) => live(env),
-        Some(Provenance::Simulated) => (
-            "SIMULATED".to_string(),
-            Style::default()
-                .fg(Color::Black)
-                .bg(Color::Magenta)
-                .add_modifier(Modifier::BOLD),
+    match health(state) {
+        Health::BreakerOpen { retry_at, .. } => {
+            let text = match retry_at.map(|t| (t - state.now).num_seconds().max(0)) {
+                Some(n) => format!("BREAKER OPEN retry in {n}s"),
+                None => "BREAKER OPEN".to_string(),
+            };
+            (text, badge(Color::White, Color::Red))
+        }
+        Health::Stale { since } => (stale(since), badge(Color::Black, Color::Yellow)),
+        Health::Live(env) => (
+            format!("LIVE {}", env.label()),
+            badge(Color::Black, Color::Green),
         ),
-        Some(Provenance::Cached { fetched_at }) => (
-            format!("CACHED since {}", hms(fetched_at)),
-            Style::default()
-                .fg(Color::Black)
-                .bg(Color::LightYellow)
-                .add_modifier(Modifier::BOLD),
+        Health::Simulated => ("SIMULATED".to_string(), badge(Color::Black, Color::Magenta)),
+        Health::Connecting(env) => (
+            format!("KIS {} connecting…", env.label()),
+            Style::default().fg(Color::Yellow),
         ),
-        Some(Provenance::Stale { since }) => (
-            format!("STALE since {}", hms(since)),
-            Style::default()
-                .fg(Color::Black)
-                .bg(Color::Yellow)
-                .add_modifier(Modifier::BOLD),
-        ),
-        None => match state.source_kind {
-            SourceKind::Kis(env) => (
-                format!("KIS {} connecting…", env.label()),
-                Style::default().fg(Color::Yellow),
-            ),
-            SourceKind::Simulated => (
-                "SIMULATED".to_string(),
-                Style::default()
-                    .fg(Color::Black)
-                    .bg(Color::Magenta)
-                    .add_modifier(Modifier::BOLD),
-            ),
-        },
     }
 }
 
