@@ -20,6 +20,10 @@ struct Probe {
     calls: Mutex<Vec<String>>,
     failing: AtomicBool,
     slow_book: Option<Duration>,
+    /// The requests per second the source reports (0 = unknown).
+    budget: std::sync::atomic::AtomicU32,
+    /// Calendar days each period chart asked for.
+    spans: Mutex<Vec<i64>>,
 }
 
 impl Probe {
@@ -29,6 +33,8 @@ impl Probe {
             calls: Mutex::new(Vec::new()),
             failing: AtomicBool::new(false),
             slow_book,
+            budget: std::sync::atomic::AtomicU32::new(0),
+            spans: Mutex::new(Vec::new()),
         })
     }
     /// Logs a call, with the request's priority and ` refresh` when it must ask KIS.
@@ -102,6 +108,7 @@ impl DataSource for Probe {
         req: Req,
     ) -> Result<Sourced<Vec<Candle>>, SourceError> {
         self.log(format!("chart {code} {}", p.code()), req)?;
+        self.spans.lock().unwrap().push((to - from).num_days());
         self.inner.chart(code, p, from, to, req).await
     }
     async fn minute_chart(
@@ -121,7 +128,10 @@ impl DataSource for Probe {
         self.inner.universe(req).await
     }
     fn status(&self) -> SourceStatus {
-        SourceStatus::default()
+        SourceStatus {
+            budget_limit: self.budget.load(Ordering::SeqCst),
+            ..SourceStatus::default()
+        }
     }
 }
 
@@ -349,4 +359,46 @@ async fn each_request_says_its_priority_and_refresh_asks_kis_once() {
             .all(|c| !c.ends_with("refresh")),
         "only the first fetch after `r` bypasses the cache: {later:?}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_for_a_stock_the_user_left_are_called_off() {
+    // Each book takes 3 s (a 1-a-second budget with a queue ahead of it, say).
+    let probe = Probe::new(Some(Duration::from_secs(3)));
+    let (feed, mut rx) = start(&probe, live_clock());
+    feed.set_interest(interest("005930", 1, &[]));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The user moves on while 005930's book is in flight: it is called off, and 000660's
+    // is asked at once instead of after it.
+    feed.set_interest(interest("000660", 2, &[]));
+    tokio::time::sleep(Duration::from_millis(3_200)).await;
+    let books: Vec<(StockCode, u64)> = drain(&mut rx)
+        .iter()
+        .filter_map(|m| match m {
+            Event::Book { code, version, .. } => Some((*code, *version)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(books, vec![(code("000660"), 2)], "{:?}", probe.calls());
+    assert_eq!(
+        probe.count("book 005930"),
+        0,
+        "the old book never completed"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_tiny_budget_fetches_one_chart_page_up_front() {
+    let probe = Probe::new(None);
+    let (feed, _rx) = start(&probe, live_clock());
+    feed.set_interest(interest("005930", 1, &[]));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The real server's budget: about three 100-row pages of daily bars.
+    assert_eq!(probe.spans.lock().unwrap().as_slice(), &[400]);
+    // The virtual server (1 request a second): one page, the rest when the user pans.
+    probe.budget.store(1, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    feed.set_interest(interest("000660", 2, &[]));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(probe.spans.lock().unwrap().last(), Some(&140));
 }

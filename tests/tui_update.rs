@@ -811,3 +811,49 @@ fn the_state_slot_is_live_while_kis_answers_and_stale_only_when_everything_fails
     update(&mut s, book_reply(at, live));
     assert_eq!(label(&s), "LIVE real");
 }
+
+/// After the uncross, the closing auction's expected fill leaves the screen: a book or quote
+/// fetched after 15:30 that still carries one (a cached copy, a late server) shows none.
+#[test]
+fn the_expected_fill_is_dropped_once_the_auction_is_over() {
+    let mut s = fixtures::state(
+        (120, 40),
+        Scenario {
+            auction: true,
+            ..Scenario::default()
+        },
+    );
+    let c = s.selected.unwrap();
+    let v = s.version;
+    assert!(
+        s.book.value.as_ref().and_then(|b| b.expected).is_some(),
+        "the pre-open auction shows its expected fill"
+    );
+    let mut book = s.book.value.clone().unwrap();
+    let after_close = fixtures::kst(2026, 11, 25, 15, 33);
+    book.as_of = after_close;
+    assert!(book.expected.is_some());
+    let mut q = s.quotes[&c].quote.clone();
+    q.as_of = after_close;
+    q.expected = book.expected;
+    update(
+        &mut s,
+        Msg::Feed(Event::Book {
+            code: c,
+            version: v,
+            at: after_close,
+            reply: Ok(Sourced::new(book, Provenance::Simulated)),
+        }),
+    );
+    update(
+        &mut s,
+        Msg::Feed(Event::Quote {
+            code: c,
+            version: v,
+            at: after_close,
+            reply: Ok(Sourced::new(q, Provenance::Simulated)),
+        }),
+    );
+    assert_eq!(s.book.value.as_ref().and_then(|b| b.expected), None);
+    assert_eq!(s.quotes[&c].quote.expected, None);
+}

@@ -127,10 +127,14 @@ enum Done {
     Info(StockCode, u64, Result<Sourced<StockInfo>, SourceError>),
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Slot {
     due: Option<Instant>,
     in_flight: bool,
+    /// The request in flight, so it can be called off when the user leaves its stock.
+    task: Option<tokio::task::AbortHandle>,
+    /// Bumped per request started; a reply of an earlier (cancelled) one is not this slot's.
+    seq: u64,
     failures: u32,
     /// The user asked for a refresh: the next fetch asks KIS whatever the cache holds.
     refresh: bool,
@@ -197,7 +201,7 @@ async fn run(
     mut irx: watch::Receiver<Interest>,
 ) {
     let calendar = Calendar::krx();
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(u64, Done)>();
     let mut slots: std::collections::HashMap<Job, Slot> = Job::ALL
         .iter()
         .map(|j| {
@@ -206,6 +210,8 @@ async fn run(
                 Slot {
                     due: None,
                     in_flight: false,
+                    task: None,
+                    seq: 0,
                     failures: 0,
                     refresh: false,
                 },
@@ -217,6 +223,7 @@ async fn run(
     }
     let mut interest = Interest::default();
     let mut last_status: Option<SourceStatus> = None;
+    let mut last_session: Option<Session> = None;
     let mut status_tick = tokio::time::interval(pace.status);
     status_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
@@ -224,25 +231,42 @@ async fn run(
         let now_utc = clock.now();
         let session = calendar.session_at(now_utc);
         let budget = last_status.as_ref().map(|s| s.budget_limit).unwrap_or(0);
-        // Start whatever is due and wanted.
         let now = Instant::now();
+        // A new session (the open, the uncross at the close): what is on screen changed in
+        // kind (an expected fill is gone, the closing price is set), so fetch it all once.
+        if last_session.is_some_and(|s| s != session) {
+            for (job, slot) in slots.iter_mut() {
+                if *job != Job::Universe && !slot.in_flight {
+                    slot.due = Some(now);
+                }
+            }
+        }
+        last_session = Some(session);
+        // Start whatever is due and wanted.
         for job in Job::ALL {
-            let Some(slot) = slots.get(&job).copied() else {
+            let Some(slot) = slots.get_mut(&job) else {
                 continue;
             };
             if slot.in_flight || slot.due.is_none_or(|d| d > now) {
                 continue;
             }
             let req = request(job, slot.refresh);
-            if start(job, req, &interest, &source, &done_tx, kst_date(now_utc)) {
-                if let Some(s) = slots.get_mut(&job) {
-                    s.in_flight = true;
-                    s.due = None;
-                    s.refresh = false;
+            slot.seq += 1;
+            let ctx = Start {
+                req,
+                seq: slot.seq,
+                today: kst_date(now_utc),
+                one_page: budget > 0 && budget < 5,
+            };
+            match start(job, ctx, &interest, &source, &done_tx) {
+                Some(task) => {
+                    slot.in_flight = true;
+                    slot.task = Some(task);
+                    slot.due = None;
+                    slot.refresh = false;
                 }
-            } else if let Some(s) = slots.get_mut(&job) {
                 // Nothing on screen needs it; wait for the interest to change.
-                s.due = None;
+                None => slot.due = None,
             }
         }
         let next_due = slots
@@ -265,6 +289,20 @@ async fn run(
                 let now = Instant::now();
                 let refresh = new.refresh != interest.refresh;
                 let focus_changed = new.focused != interest.focused || new.version != interest.version;
+                // The user left the stock: its requests still in flight are called off, so the
+                // one now open does not wait behind them (on a 1-a-second budget, seconds).
+                if focus_changed {
+                    for job in [Job::Quote, Job::Book, Job::Chart, Job::Info] {
+                        if let Some(s) = slots.get_mut(&job)
+                            && s.in_flight
+                        {
+                            if let Some(t) = s.task.take() {
+                                t.abort();
+                            }
+                            s.in_flight = false;
+                        }
+                    }
+                }
                 let mut wake = |job: Job, cond: bool| {
                     if (cond || refresh)
                         && let Some(s) = slots.get_mut(&job)
@@ -282,7 +320,7 @@ async fn run(
                 wake(Job::Watchlist, added);
                 interest = new;
             }
-            Some(done) = done_rx.recv() => {
+            Some((seq, done)) = done_rx.recv() => {
                 let job = match &done {
                     Done::Universe(_) => Job::Universe,
                     Done::Quote(..) => Job::Quote,
@@ -308,7 +346,12 @@ async fn run(
                 };
                 let at = clock.now();
                 let Some(slot) = slots.get_mut(&job) else { continue };
+                if seq != slot.seq {
+                    // A request called off after it had answered: not this slot's any more.
+                    continue;
+                }
                 slot.in_flight = false;
+                slot.task = None;
                 let wait = if ok {
                     slot.failures = 0;
                     let mut w = pace_for(&pace, job, interest.period, session, budget);
@@ -368,78 +411,95 @@ fn request(job: Job, refresh: bool) -> Req {
     if refresh { req.refresh() } else { req }
 }
 
-/// Spawns the fetch for `job` if the interest needs it; false when there is nothing to fetch.
+/// How one fetch is made.
+#[derive(Clone, Copy, Debug)]
+struct Start {
+    req: Req,
+    seq: u64,
+    today: chrono::NaiveDate,
+    /// A tiny budget (the virtual server's 1 a second): one chart page up front, not three.
+    one_page: bool,
+}
+
+/// Calendar days of daily, weekly and monthly bars a chart asks for: about 280 daily bars
+/// (three 100-row pages), or one page on a tiny budget.
+fn chart_span(period: Period, one_page: bool) -> i64 {
+    match (period, one_page) {
+        (Period::Day, false) => 400,
+        (Period::Day, true) => 140,
+        (Period::Week, false) => 7 * 300,
+        (Period::Week, true) => 7 * 100,
+        (_, false) => 31 * 240,
+        (_, true) => 31 * 100,
+    }
+}
+
+/// Spawns the fetch for `job` if the interest needs it; `None` when there is nothing to fetch.
 fn start(
     job: Job,
-    req: Req,
+    ctx: Start,
     i: &Interest,
     source: &Arc<dyn DataSource>,
-    done: &mpsc::UnboundedSender<Done>,
-    today: chrono::NaiveDate,
-) -> bool {
+    done: &mpsc::UnboundedSender<(u64, Done)>,
+) -> Option<tokio::task::AbortHandle> {
     let src = source.clone();
     let done = done.clone();
     let version = i.version;
-    match job {
-        Job::Universe => {
-            tokio::spawn(async move {
-                let _ = done.send(Done::Universe(src.universe(req).await));
-            });
-        }
+    let Start {
+        req,
+        seq,
+        today,
+        one_page,
+    } = ctx;
+    let task = match job {
+        Job::Universe => tokio::spawn(async move {
+            let _ = done.send((seq, Done::Universe(src.universe(req).await)));
+        }),
         Job::Quote => {
-            let Some(code) = i.focused else { return false };
+            let code = i.focused?;
             tokio::spawn(async move {
-                let _ = done.send(Done::Quote(code, version, src.quote(code, req).await));
-            });
+                let r = src.quote(code, req).await;
+                let _ = done.send((seq, Done::Quote(code, version, r)));
+            })
         }
         Job::Book => {
-            let Some(code) = i.focused.filter(|_| i.book) else {
-                return false;
-            };
+            let code = i.focused.filter(|_| i.book)?;
             tokio::spawn(async move {
-                let _ = done.send(Done::Book(code, version, src.order_book(code, req).await));
-            });
+                let r = src.order_book(code, req).await;
+                let _ = done.send((seq, Done::Book(code, version, r)));
+            })
         }
         Job::Watchlist => {
             if i.watchlist.is_empty() {
-                return false;
+                return None;
             }
             let codes = i.watchlist.clone();
             tokio::spawn(async move {
-                let _ = done.send(Done::Watchlist(src.quotes(&codes, req).await));
-            });
+                let _ = done.send((seq, Done::Watchlist(src.quotes(&codes, req).await)));
+            })
         }
         Job::Chart => {
-            let (Some(code), Some(period)) = (i.focused, i.period) else {
-                return false;
-            };
+            let (code, period) = (i.focused?, i.period?);
             tokio::spawn(async move {
                 let r = match period {
                     Period::Minute => src.minute_chart(code, req).await,
                     p => {
-                        let to = today;
-                        let back = match p {
-                            Period::Day => 400,
-                            Period::Week => 7 * 300,
-                            _ => 31 * 240,
-                        };
-                        let from = to - chrono::Duration::days(back);
-                        src.chart(code, p, from, to, req).await
+                        let from = today - chrono::Duration::days(chart_span(p, one_page));
+                        src.chart(code, p, from, today, req).await
                     }
                 };
-                let _ = done.send(Done::Chart(code, period, version, r));
-            });
+                let _ = done.send((seq, Done::Chart(code, period, version, r)));
+            })
         }
         Job::Info => {
-            let Some(code) = i.focused.filter(|_| i.info) else {
-                return false;
-            };
+            let code = i.focused.filter(|_| i.info)?;
             tokio::spawn(async move {
-                let _ = done.send(Done::Info(code, version, src.info(code, req).await));
-            });
+                let r = src.info(code, req).await;
+                let _ = done.send((seq, Done::Info(code, version, r)));
+            })
         }
-    }
-    true
+    };
+    Some(task.abort_handle())
 }
 
 #[cfg(test)]

@@ -60,6 +60,15 @@ pub struct ServeStats {
     pub failed: u64,
 }
 
+impl ServeStats {
+    /// The share of reads answered from a fresh cache entry without asking KIS (what the
+    /// status bar's cache figure claims); `None` before the first read.
+    pub fn served_from_cache(&self) -> Option<f64> {
+        let reads = self.fresh_hits + self.live + self.stale + self.failed;
+        (reads > 0).then(|| self.fresh_hits as f64 / reads as f64)
+    }
+}
+
 #[derive(Default)]
 struct ServeCounters {
     fresh_hits: AtomicU64,
@@ -436,7 +445,7 @@ impl DataSource for KisSource {
                 _ => None,
             },
             redis_up: cache.redis_up,
-            cache_hit_rate: (cache.hits + cache.misses > 0).then(|| cache.hit_rate()),
+            cache_hit_rate: self.serve_stats().served_from_cache(),
             token_expires_at: self.client.token_expiry(),
             budget_used,
             budget_limit,

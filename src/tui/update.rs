@@ -132,7 +132,12 @@ fn event(state: &mut State, e: Event) {
                 return;
             }
             match reply {
-                Ok(b) => {
+                Ok(mut b) => {
+                    // An expected fill (예상체결) belongs to an auction: once the market has
+                    // uncrossed, a copy fetched during it must not stay on screen.
+                    if !auction_at(b.value.as_of) {
+                        b.value.expected = None;
+                    }
                     let changed = match &state.book.value {
                         Some(old) => !same_book(old, &b.value),
                         None => true,
@@ -307,7 +312,15 @@ fn same_quote(a: &Quote, b: &Quote) -> bool {
         && a.name == b.name
 }
 
-fn store_quote(state: &mut State, q: Quote, provenance: Provenance, at: DateTime<Utc>) {
+/// Whether an instant falls in an auction (the opening or the closing call).
+fn auction_at(t: DateTime<Utc>) -> bool {
+    Calendar::krx().session_at(t).is_auction()
+}
+
+fn store_quote(state: &mut State, mut q: Quote, provenance: Provenance, at: DateTime<Utc>) {
+    if !auction_at(q.as_of) {
+        q.expected = None;
+    }
     let code = q.code;
     if store_quote_only(state, q, provenance, at) && Some(code) == state.selected {
         let period = state.chart.period;
