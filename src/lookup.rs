@@ -3,6 +3,7 @@
 //! config or auth error.
 
 use crate::config::Config;
+use crate::exit::Exit;
 use crate::kis::Priority;
 use crate::market::{
     Candle, Direction, KST, Krw, Listing, OrderBook, Period, Provenance, Quote, Rate, SecurityKind,
@@ -110,8 +111,8 @@ pub enum LookupError {
 impl LookupError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            LookupError::Data(_) => 1,
-            LookupError::Usage(_) | LookupError::Auth(_) => 2,
+            LookupError::Data(_) => Exit::Data.code(),
+            LookupError::Usage(_) | LookupError::Auth(_) => Exit::Config.code(),
         }
     }
 }
@@ -341,7 +342,7 @@ pub fn execute(cmd: Lookup, cfg: &Config, paths: &Paths, choice: SourceChoice) -
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("hoga: cannot start the runtime: {e}");
-            return 1;
+            return Exit::Data.into();
         }
     };
     let mut buf: Vec<u8> = Vec::new();
@@ -360,7 +361,7 @@ pub fn execute(cmd: Lookup, cfg: &Config, paths: &Paths, choice: SourceChoice) -
     let mut stdout = std::io::stdout().lock();
     let written = write_out(&mut stdout, &String::from_utf8_lossy(&buf));
     match result.and(written) {
-        Ok(()) => 0,
+        Ok(()) => Exit::Ok.into(),
         Err(e) => {
             tracing::error!(target: crate::logging::FILE_ONLY, "lookup: {e}");
             eprintln!("hoga: {e}");

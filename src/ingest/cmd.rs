@@ -6,7 +6,8 @@
 use super::args::IngestArgs;
 use super::report::{Bar, Lines, Reporter};
 use super::source::IngestSource;
-use super::{Deps, EXIT_CONFIG, EXIT_NOTHING, IngestError, Plan, Summary, Via, run};
+use super::{Deps, IngestError, Plan, Summary, Via, run};
+use crate::exit::Exit;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::market::{Calendar, StockCode, kst_date};
@@ -146,7 +147,7 @@ pub async fn execute(
         Ok(p) => p,
         Err(msg) => {
             eprintln!("hoga --ingest: {msg}");
-            return EXIT_CONFIG;
+            return Exit::Config.code();
         }
     };
     let store: Option<Arc<dyn Store>> = if plan.dry_run {
@@ -160,14 +161,14 @@ pub async fn execute(
             Ok(s) => s,
             Err(e) => {
                 eprintln!("hoga --ingest: {e}");
-                return EXIT_CONFIG;
+                return Exit::Config.code();
             }
         };
         match spec.open().await {
             Ok(s) => Some(Arc::from(s)),
             Err(e) => {
                 eprintln!("hoga --ingest: cannot open {}: {e}", spec.describe());
-                return EXIT_CONFIG;
+                return Exit::Config.code();
             }
         }
     };
@@ -188,16 +189,16 @@ pub async fn execute(
         Ok(s) => s,
         Err(IngestError::Auth(msg)) => {
             eprintln!("hoga --ingest: authentication failed: {msg}");
-            return EXIT_CONFIG;
+            return Exit::Config.code();
         }
         Err(IngestError::Config(msg)) => {
             eprintln!("hoga --ingest: {msg}");
-            return EXIT_NOTHING;
+            return Exit::NothingFetched.code();
         }
         Err(IngestError::Store(e)) => {
             // Only the bookkeeping before any fetch can fail this way: the store is unusable.
             eprintln!("hoga --ingest: store: {e}");
-            return EXIT_CONFIG;
+            return Exit::Config.code();
         }
     };
     print_summary(&summary, args.json);
@@ -221,7 +222,7 @@ pub async fn main(args: &IngestArgs, config: &Config, paths: &Paths) -> i32 {
             "hoga --ingest: no KIS credentials: set KIS_APP_KEY and KIS_APP_SECRET, or \
              app_key/app_secret under [kis] in the config file"
         );
-        return EXIT_CONFIG;
+        return Exit::Config.code();
     }
     let clock = crate::clock::system();
     let mut opts = crate::kis::ClientOptions::from_config(config, paths);
@@ -230,7 +231,7 @@ pub async fn main(args: &IngestArgs, config: &Config, paths: &Paths) -> i32 {
         Ok(c) => c,
         Err(e) => {
             eprintln!("hoga --ingest: {e}");
-            return EXIT_CONFIG;
+            return Exit::Config.code();
         }
     };
     if args.warm_cache {
