@@ -10,10 +10,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "hoga", version, about, long_about = None)]
 // The ingest options mean nothing without --ingest: refuse them rather than start the monitor
-// (the group is the one clap derives for the flattened `IngestArgs`). A subcommand and the
-// top-level options exclude each other, so `hoga --ingest quote 005930` is refused too.
+// (the group is the one clap derives for the flattened `IngestArgs`).
 #[command(mut_group("IngestArgs", |g| g.requires("ingest")))]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// Config file to read instead of the default (`<config dir>/hoga/config.toml`).
     #[arg(long, global = true, value_name = "PATH")]
@@ -87,6 +85,26 @@ impl Command {
 }
 
 impl Cli {
+    /// Parses the command line as `try_parse_from` does, and also refuses `--ingest` with a
+    /// command (`hoga --ingest quote 005930`: which one was meant?). clap cannot say this
+    /// itself without also refusing the global options before a command.
+    pub fn try_parse_checked<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let cli = Cli::try_parse_from(args)?;
+        if cli.ingest && cli.command.is_some() {
+            use clap::CommandFactory;
+            return Err(Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--ingest cannot be used with a command (`hoga ingest ...` is the same as \
+                 `hoga --ingest ...`)",
+            ));
+        }
+        Ok(cli)
+    }
+
     /// Whether this invocation runs the full-screen UI (so logs must never reach the terminal).
     pub fn runs_tui(&self) -> bool {
         self.command.is_none() && !self.ingest && !self.check_config
@@ -217,7 +235,10 @@ mod tests {
         assert_eq!(g.source, SourceArg::Mock);
         assert!(g.ingest_args().is_none());
         // A lookup is not an ingest, and the two forms do not mix with other commands.
-        assert!(Cli::try_parse_from(["hoga", "--ingest", "quote", "005930"]).is_err());
+        assert!(Cli::try_parse_checked(["hoga", "--ingest", "quote", "005930"]).is_err());
+        assert!(Cli::try_parse_checked(["hoga", "--ingest", "ingest"]).is_err());
+        assert!(Cli::try_parse_checked(["hoga", "ingest", "--date", "2026-03-06"]).is_ok());
+        assert!(Cli::try_parse_checked(["hoga", "--config", "x.toml", "quote", "1"]).is_ok());
         assert!(Cli::try_parse_from(["hoga", "--date", "2026-03-06", "ingest"]).is_err());
         assert!(Cli::try_parse_from(["hoga", "quote", "005930", "--date", "2026-03-06"]).is_err());
     }

@@ -1,7 +1,6 @@
 //! The `hoga` binary: parse the command line, start logging, load the config, dispatch.
 
 use anyhow::Result;
-use clap::Parser;
 use hoga::cli::Cli;
 use hoga::config::{Config, LoadedConfig};
 use hoga::exit::Exit;
@@ -16,7 +15,7 @@ const NO_TERMINAL: &str = "hoga: the monitor needs a terminal (stdin and stdout 
     for look-ups, `hoga ingest` for the daily ingestion (`hoga --help` lists them).";
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse_checked(std::env::args_os()).unwrap_or_else(|e| e.exit());
     // Before anything else: without a terminal the monitor would fail with a bare OS error
     // (ENXIO), and with stdout redirected it would draw its screen into the file.
     if cli.runs_tui() && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
