@@ -155,15 +155,28 @@ async fn ingest_subcommand_runs_what_the_flag_runs() {
         let out = hoga(
             home.path(),
             &[
-                "--config", &config, form, "--dry-run", "--json", "--codes", &codes, "--date",
+                "--config",
+                &config,
+                form,
+                "--dry-run",
+                "--json",
+                "--codes",
+                &codes,
+                "--date",
                 DAY,
             ],
         )
         .await;
         assert_eq!(out.status.code(), Some(0), "{form}: {}", stderr(&out));
         let did = what_it_did(&out.stdout);
-        assert!(did.contains(&("stocks_stored".into(), Value::from(3))), "{did:?}");
-        assert!(did.contains(&("date_to".into(), Value::from(DAY))), "{did:?}");
+        assert!(
+            did.contains(&("stocks_stored".into(), Value::from(3))),
+            "{did:?}"
+        );
+        assert!(
+            did.contains(&("date_to".into(), Value::from(DAY))),
+            "{did:?}"
+        );
         seen.push(did);
     }
     assert_eq!(seen[0], seen[1]);

@@ -305,7 +305,10 @@ fn postgres_opened_at_once_migrates_once() {
         let results = open_at_once(&spec, 3);
         let versions: i64 = rt.block_on(async {
             let n = client
-                .query_one(&format!("SELECT COUNT(*) FROM {schema}.schema_version"), &[])
+                .query_one(
+                    &format!("SELECT COUNT(*) FROM {schema}.schema_version"),
+                    &[],
+                )
                 .await
                 .map(|r| r.get(0));
             client
@@ -328,7 +331,12 @@ fn sqlite_dump(path: &std::path::Path) -> Vec<String> {
     let defs: Vec<(String, String)> = conn
         .prepare("SELECT name, sql FROM sqlite_master ORDER BY name")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default())))
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            ))
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -372,7 +380,11 @@ async fn sqlite_foreign_table_is_refused_and_left_untouched() {
     assert!(err.contains("daily_bars"), "{err}");
     assert!(err.contains("missing columns code, open, high"), "{err}");
     assert!(err.contains("extra columns ticker, px"), "{err}");
-    assert_eq!(std::fs::read(&path).unwrap(), bytes, "the file is unchanged");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "the file is unchanged"
+    );
     assert_eq!(sqlite_dump(&path), dump);
     assert!(!dir.path().join("theirs.db-wal").exists());
 
@@ -388,7 +400,10 @@ async fn sqlite_foreign_table_is_refused_and_left_untouched() {
         Ok(_) => panic!("a foreign schema_version is refused"),
         Err(e) => e.to_string(),
     };
-    assert!(err.contains("schema_version") && err.contains("extra columns v"), "{err}");
+    assert!(
+        err.contains("schema_version") && err.contains("extra columns v"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
 }
 
@@ -446,6 +461,9 @@ async fn postgres_foreign_table_is_refused_and_left_untouched() {
     assert!(err.contains("daily_bars"), "{err}");
     assert!(err.contains("missing columns code, open, high"), "{err}");
     assert!(err.contains("extra columns ticker, px"), "{err}");
-    assert_eq!(after, before, "nothing was written (no schema_version either)");
+    assert_eq!(
+        after, before,
+        "nothing was written (no schema_version either)"
+    );
     assert_eq!(before.len(), 4);
 }

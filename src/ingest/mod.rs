@@ -143,7 +143,6 @@ pub struct Summary {
     pub store_error: Option<String>,
 }
 
-
 impl Summary {
     /// Decides status and exit code once the counts are in. `attempted` is the number of
     /// stocks this run tried (not those resumed).

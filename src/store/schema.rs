@@ -267,7 +267,10 @@ mod tests {
         assert!(e.contains("daily_bars"), "{e}");
         assert!(e.contains("missing columns code, open"), "{e}");
         assert!(e.contains("extra columns ticker, px"), "{e}");
-        found.insert("daily_bars".into(), expected_columns(1).unwrap()["daily_bars"].clone());
+        found.insert(
+            "daily_bars".into(),
+            expected_columns(1).unwrap()["daily_bars"].clone(),
+        );
         check_columns(&found, 0).unwrap();
         check_columns(&found, 1).unwrap();
     }
