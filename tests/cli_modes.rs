@@ -85,6 +85,40 @@ async fn the_monitor_without_a_terminal_says_so_and_exits_2() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("005930"));
 }
 
+/// `hoga > file` from a terminal: stdin is one (a pty from `script`), stdout is not; the
+/// monitor is refused instead of drawing its screen into the file.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_monitor_with_stdout_redirected_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("screen.txt");
+    let line = format!("'{}' --source mock > '{}'", bin().display(), file.display());
+    let child = tokio::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("HOGA_HOME", home.path())
+        .env_remove("KIS_APP_KEY")
+        .env_remove("KIS_APP_SECRET")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("script(1) from util-linux runs");
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("hoga refuses at once instead of running the monitor")
+        .unwrap();
+    // script copies the pty (hoga's stderr) to its stdout.
+    let said = String::from_utf8_lossy(&out.stdout).into_owned() + &stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("needs a terminal"), "{said}");
+    assert_eq!(
+        std::fs::read(&file).unwrap().len(),
+        0,
+        "nothing drawn into the file"
+    );
+}
+
 #[tokio::test]
 async fn ingest_options_without_ingest_are_refused() {
     let home = tempfile::tempdir().unwrap();
