@@ -9,6 +9,9 @@ use std::path::PathBuf;
 /// are configured).
 #[derive(Debug, Parser)]
 #[command(name = "hoga", version, about, long_about = None)]
+// The ingest options mean nothing without --ingest: refuse them rather than start the monitor
+// (the group is the one clap derives for the flattened `IngestArgs`).
+#[command(mut_group("IngestArgs", |g| g.requires("ingest")))]
 pub struct Cli {
     /// Config file to read instead of the default (`<config dir>/hoga/config.toml`).
     #[arg(long, global = true, value_name = "PATH")]
@@ -35,7 +38,8 @@ pub struct Cli {
     #[arg(long)]
     pub check_config: bool,
 
-    /// Run the headless daily ingestion job instead of the monitor (see the ingest options).
+    /// Run the headless daily ingestion job instead of the monitor (see the ingest options);
+    /// the same as `hoga ingest`.
     #[arg(long)]
     pub ingest: bool,
 
@@ -78,26 +82,60 @@ pub enum Command {
     Info(crate::lookup::InfoArgs),
     /// Find stocks by code, name or initial consonants: `hoga search 삼성`.
     Search(crate::lookup::SearchArgs),
+    /// The headless daily ingestion job, the same as `hoga --ingest`: `hoga ingest --date
+    /// 2026-03-06`.
+    Ingest(crate::ingest::args::IngestArgs),
 }
 
 impl Command {
-    /// The lookup this command runs.
-    pub fn into_lookup(self) -> crate::lookup::Lookup {
+    /// The lookup this command runs (`None` for `ingest`, which is not a lookup).
+    pub fn into_lookup(self) -> Option<crate::lookup::Lookup> {
         use crate::lookup::Lookup;
-        match self {
+        Some(match self {
             Command::Quote(a) => Lookup::Quote(a),
             Command::Book(a) => Lookup::Book(a),
             Command::Chart(a) => Lookup::Chart(a),
             Command::Info(a) => Lookup::Info(a),
             Command::Search(a) => Lookup::Search(a),
-        }
+            Command::Ingest(_) => return None,
+        })
     }
 }
 
 impl Cli {
+    /// Parses the command line as `try_parse_from` does, and also refuses `--ingest` with a
+    /// command (`hoga --ingest quote 005930`: which one was meant?). clap cannot say this
+    /// itself without also refusing the global options before a command.
+    pub fn try_parse_checked<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let cli = Cli::try_parse_from(args)?;
+        if cli.ingest && cli.command.is_some() {
+            use clap::CommandFactory;
+            return Err(Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--ingest cannot be used with a command (`hoga ingest ...` is the same as \
+                 `hoga --ingest ...`)",
+            ));
+        }
+        Ok(cli)
+    }
+
     /// Whether this invocation runs the full-screen UI (so logs must never reach the terminal).
     pub fn runs_tui(&self) -> bool {
         self.command.is_none() && !self.ingest && !self.check_config
+    }
+
+    /// The ingest options when this invocation is an ingest (`hoga --ingest …` or
+    /// `hoga ingest …`; both run the same code with these).
+    pub fn ingest_args(&self) -> Option<&crate::ingest::args::IngestArgs> {
+        match &self.command {
+            Some(Command::Ingest(args)) => Some(args),
+            _ if self.ingest => Some(&self.ingest_args),
+            _ => None,
+        }
     }
 }
 
@@ -138,5 +176,88 @@ mod tests {
                 .expect("no arguments")
                 .runs_tui()
         );
+    }
+
+    #[test]
+    fn ingest_options_require_ingest() {
+        for args in [
+            &["hoga", "--date", "2026-01-02"][..],
+            &["hoga", "--from", "2026-01-02"],
+            &["hoga", "--codes", "005930"],
+            &["hoga", "--market", "kospi"],
+            &["hoga", "--store", "sqlite:x.db"],
+            &["hoga", "--dry-run"],
+            &["hoga", "--json"],
+            &["hoga", "--warm-cache"],
+            &["hoga", "--force"],
+            &["hoga", "--via", "chart"],
+            &["hoga", "--concurrency", "4"],
+        ] {
+            let err = Cli::try_parse_from(args).expect_err(&format!("{args:?} is refused"));
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "{args:?}: {err}"
+            );
+            assert!(err.to_string().contains("--ingest"), "{args:?}: {err}");
+        }
+        // Defaults (--market all, --via auto) do not count as given.
+        assert!(Cli::try_parse_from(["hoga"]).unwrap().runs_tui());
+        let cli = Cli::try_parse_from(["hoga", "--ingest", "--date", "2026-01-02"]).unwrap();
+        assert_eq!(
+            cli.ingest_args().and_then(|a| a.date),
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+        );
+        assert!(!cli.runs_tui());
+    }
+
+    #[test]
+    fn ingest_subcommand_takes_the_same_options() {
+        let argv = |form: &[&'static str]| {
+            let mut v = vec!["hoga"];
+            v.extend_from_slice(form);
+            v.extend([
+                "--date",
+                "2026-03-06",
+                "--codes",
+                "005930,000660",
+                "--market",
+                "kosdaq",
+                "--store",
+                "sqlite:x.db",
+                "--dry-run",
+                "--json",
+                "--force",
+                "--via",
+                "chart",
+                "--concurrency",
+                "3",
+            ]);
+            v
+        };
+        let flag = Cli::try_parse_from(argv(&["--ingest"])).unwrap();
+        let sub = Cli::try_parse_from(argv(&["ingest"])).unwrap();
+        assert!(!flag.runs_tui() && !sub.runs_tui());
+        assert_eq!(
+            format!("{:?}", flag.ingest_args().unwrap()),
+            format!("{:?}", sub.ingest_args().unwrap())
+        );
+        let a = sub.ingest_args().unwrap();
+        assert_eq!(a.codes, ["005930", "000660"]);
+        assert_eq!(a.concurrency, Some(3));
+        assert!(matches!(sub.command, Some(Command::Ingest(_))));
+        // Global options still go anywhere.
+        let g = Cli::try_parse_from(["hoga", "ingest", "--source", "mock", "--dry-run"]).unwrap();
+        assert_eq!(g.source, SourceArg::Mock);
+        let g = Cli::try_parse_from(["hoga", "--source", "mock", "quote", "005930"]).unwrap();
+        assert_eq!(g.source, SourceArg::Mock);
+        assert!(g.ingest_args().is_none());
+        // A lookup is not an ingest, and the two forms do not mix with other commands.
+        assert!(Cli::try_parse_checked(["hoga", "--ingest", "quote", "005930"]).is_err());
+        assert!(Cli::try_parse_checked(["hoga", "--ingest", "ingest"]).is_err());
+        assert!(Cli::try_parse_checked(["hoga", "ingest", "--date", "2026-03-06"]).is_ok());
+        assert!(Cli::try_parse_checked(["hoga", "--config", "x.toml", "quote", "1"]).is_ok());
+        assert!(Cli::try_parse_from(["hoga", "--date", "2026-03-06", "ingest"]).is_err());
+        assert!(Cli::try_parse_from(["hoga", "quote", "005930", "--date", "2026-03-06"]).is_err());
     }
 }

@@ -12,6 +12,7 @@ pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod exit;
 pub mod feed;
 pub mod ingest;
 pub mod kis;

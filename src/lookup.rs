@@ -3,6 +3,7 @@
 //! config or auth error.
 
 use crate::config::Config;
+use crate::exit::Exit;
 use crate::market::{
     Candle, Direction, KST, Krw, Listing, OrderBook, Period, Provenance, Quote, Rate, SecurityKind,
     StockCode, StockInfo, kst_date,
@@ -112,8 +113,8 @@ pub enum LookupError {
 impl LookupError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            LookupError::Data(_) => 1,
-            LookupError::Usage(_) | LookupError::Auth(_) => 2,
+            LookupError::Data(_) => Exit::Data.code(),
+            LookupError::Usage(_) | LookupError::Auth(_) => Exit::Config.code(),
         }
     }
 }
@@ -352,7 +353,7 @@ pub fn execute(
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("hoga: cannot start the runtime: {e}");
-            return 1;
+            return Exit::Data.into();
         }
     };
     let mut buf: Vec<u8> = Vec::new();
@@ -365,7 +366,7 @@ pub fn execute(
     let mut stdout = std::io::stdout().lock();
     let written = write_out(&mut stdout, &String::from_utf8_lossy(&buf));
     match result.and(written) {
-        Ok(()) => 0,
+        Ok(()) => Exit::Ok.into(),
         Err(e) => {
             tracing::error!(target: crate::logging::FILE_ONLY, "lookup: {e}");
             eprintln!("hoga: {e}");

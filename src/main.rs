@@ -1,31 +1,40 @@
 //! The `hoga` binary: parse the command line, start logging, load the config, dispatch.
 
 use anyhow::Result;
-use clap::Parser;
 use hoga::cli::Cli;
 use hoga::config::{Config, LoadedConfig};
+use hoga::exit::Exit;
 use hoga::logging::{self, LogMode};
 use hoga::paths::Paths;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-/// Exit code for a bad config or bad arguments (clap uses 2 for the latter too).
-const EXIT_CONFIG: u8 = 2;
+/// Why the monitor will not start without a terminal, and what works instead.
+const NO_TERMINAL: &str = "hoga: the monitor needs a terminal (stdin and stdout must both be \
+    one). Without a terminal use the headless commands: `hoga quote|book|chart|info|search` \
+    for look-ups, `hoga ingest` for the daily ingestion (`hoga --help` lists them).";
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse_checked(std::env::args_os()).unwrap_or_else(|e| e.exit());
+    // Before anything else: without a terminal the monitor would fail with a bare OS error
+    // (ENXIO), and with stdout redirected it would draw its screen into the file.
+    if cli.runs_tui() && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        eprintln!("{NO_TERMINAL}");
+        return Exit::Config.into();
+    }
     let paths = Paths::discover();
     let mode = if cli.runs_tui() {
         LogMode::Tui
-    } else if cli.command.is_some() {
-        LogMode::Lookup
-    } else {
+    } else if cli.ingest_args().is_some() || cli.check_config {
         LogMode::Headless
+    } else {
+        LogMode::Lookup
     };
     let _log = match logging::init(mode, cli.log_level.as_deref(), &paths) {
         Ok(guard) => guard,
         Err(e) => {
             eprintln!("hoga: {e}");
-            return ExitCode::from(EXIT_CONFIG);
+            return Exit::Config.into();
         }
     };
     let loaded = match Config::load(cli.config.as_deref(), &paths) {
@@ -33,7 +42,7 @@ fn main() -> ExitCode {
         Err(e) => {
             tracing::error!(target: logging::FILE_ONLY, "config: {e}");
             eprintln!("hoga: {e}");
-            return ExitCode::from(EXIT_CONFIG);
+            return Exit::Config.into();
         }
     };
     match run(cli, loaded, paths) {
@@ -41,36 +50,32 @@ fn main() -> ExitCode {
         Err(e) => {
             tracing::error!(target: logging::FILE_ONLY, "{e:#}");
             eprintln!("hoga: {e:#}");
-            ExitCode::FAILURE
+            Exit::Data.into()
         }
     }
 }
 
 /// What to do, once the config is known. Each mode is one arm.
-fn run(cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
+fn run(mut cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
     let clock = hoga::clock::from_mode(&cli.clock);
     if cli.check_config {
         print!("{}", check_config_report(&loaded));
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Ok.into());
     }
-    match cli.command {
-        Some(command) => Ok(ExitCode::from(hoga::lookup::execute(
-            command.into_lookup(),
+    // `hoga --ingest …` and `hoga ingest …`: one path.
+    if let Some(args) = cli.ingest_args() {
+        let rt = tokio::runtime::Runtime::new()?;
+        let code = rt.block_on(hoga::ingest::cmd::main(args, &loaded.config, &paths, clock));
+        return Ok(ExitCode::from(code.clamp(0, 255) as u8));
+    }
+    match cli.command.take().and_then(|c| c.into_lookup()) {
+        Some(lookup) => Ok(ExitCode::from(hoga::lookup::execute(
+            lookup,
             &loaded.config,
             &paths,
             cli.source.into(),
             clock,
         ))),
-        None if cli.ingest => {
-            let rt = tokio::runtime::Runtime::new()?;
-            let code = rt.block_on(hoga::ingest::cmd::main(
-                &cli.ingest_args,
-                &loaded.config,
-                &paths,
-                clock,
-            ));
-            Ok(ExitCode::from(code.clamp(0, 255) as u8))
-        }
         None => {
             // The TUI keeps logs off the terminal; show config warnings before it takes over
             // (they stay in the scrollback after it exits).
@@ -107,7 +112,7 @@ fn run_tui(
         let source = hoga::tui::source_for(cli.source.into(), config, paths, clock.clone()).await?;
         hoga::tui::run(config, paths, source, clock).await
     })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok.into())
 }
 
 /// `--check-config`: where the config came from, warnings, then the effective config as TOML.

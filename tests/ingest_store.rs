@@ -235,3 +235,235 @@ async fn postgres_store() {
         .await
         .unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Migrations under a lock, and foreign tables refused untouched.
+
+/// Opens `spec` from `n` threads at once (each its own runtime, released together).
+fn open_at_once(spec: &StoreSpec, n: usize) -> Vec<Result<i64, String>> {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|_| {
+            let spec = spec.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                barrier.wait();
+                rt.block_on(async {
+                    let store = spec.open().await.map_err(|e| e.to_string())?;
+                    store.schema_version().await.map_err(|e| e.to_string())
+                })
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
+}
+
+#[test]
+fn sqlite_opened_at_once_migrates_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..40 {
+        let path = dir.path().join(format!("race{round}.db"));
+        let spec = StoreSpec::Sqlite(path.clone());
+        for r in open_at_once(&spec, 3) {
+            assert_eq!(r, Ok(1), "round {round}");
+        }
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let versions: i64 = conn
+            .query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(versions, 1, "round {round}");
+    }
+}
+
+/// A connection to the test database, its connection task running.
+async fn pg_client() -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(PG_URL, tokio_postgres::NoTls)
+        .await
+        .expect("PostgreSQL on 127.0.0.1:5432 (database test) is needed for this test");
+    tokio::spawn(conn);
+    client
+}
+
+#[test]
+fn postgres_opened_at_once_migrates_once() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = rt.block_on(pg_client());
+    for round in 0..15 {
+        let schema = format!(
+            "hoga_race_{}_{}_{round}",
+            std::process::id(),
+            fastrand::u32(..)
+        );
+        let spec = StoreSpec::Postgres {
+            url: PG_URL.into(),
+            schema: Some(schema.clone()),
+        };
+        let results = open_at_once(&spec, 3);
+        let versions: i64 = rt.block_on(async {
+            let n = client
+                .query_one(
+                    &format!("SELECT COUNT(*) FROM {schema}.schema_version"),
+                    &[],
+                )
+                .await
+                .map(|r| r.get(0));
+            client
+                .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .await
+                .unwrap();
+            n.unwrap()
+        });
+        for r in results {
+            assert_eq!(r, Ok(1), "round {round}");
+        }
+        assert_eq!(versions, 1, "round {round}");
+    }
+}
+
+/// Everything SQLite holds, as text: each table's definition and rows.
+fn sqlite_dump(path: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut out = Vec::new();
+    let defs: Vec<(String, String)> = conn
+        .prepare("SELECT name, sql FROM sqlite_master ORDER BY name")
+        .unwrap()
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for (name, sql) in defs {
+        out.push(sql);
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{name}\"")).unwrap();
+        let n = stmt.column_count();
+        let rows: Vec<String> = stmt
+            .query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        out.extend(rows);
+    }
+    out
+}
+
+#[tokio::test]
+async fn sqlite_foreign_table_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("theirs.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE daily_bars (ticker TEXT, date TEXT, px REAL);
+             INSERT INTO daily_bars VALUES ('AAPL', '2026-03-06', 1.5);",
+        )
+        .unwrap();
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    let dump = sqlite_dump(&path);
+    let err = match StoreSpec::Sqlite(path.clone()).open().await {
+        Ok(_) => panic!("a foreign daily_bars is refused"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("daily_bars"), "{err}");
+    assert!(err.contains("missing columns code, open, high"), "{err}");
+    assert!(err.contains("extra columns ticker, px"), "{err}");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "the file is unchanged"
+    );
+    assert_eq!(sqlite_dump(&path), dump);
+    assert!(!dir.path().join("theirs.db-wal").exists());
+
+    // A foreign schema_version is refused the same way.
+    let path = dir.path().join("versions.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE schema_version (v INTEGER);")
+            .unwrap();
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    let err = match StoreSpec::Sqlite(path.clone()).open().await {
+        Ok(_) => panic!("a foreign schema_version is refused"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("schema_version") && err.contains("extra columns v"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+/// The columns of a schema's tables, and the rows of its (foreign) daily_bars.
+async fn pg_contents(client: &tokio_postgres::Client, schema: &str) -> Vec<String> {
+    let rows = client
+        .query(
+            "SELECT table_name::TEXT, column_name::TEXT FROM information_schema.columns
+             WHERE table_schema = $1 ORDER BY table_name, ordinal_position",
+            &[&schema],
+        )
+        .await
+        .unwrap();
+    let mut out: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{}.{}", r.get::<_, String>(0), r.get::<_, String>(1)))
+        .collect();
+    let bars = client
+        .query(&format!("SELECT ticker, px FROM {schema}.daily_bars"), &[])
+        .await
+        .unwrap();
+    out.extend(
+        bars.iter()
+            .map(|r| format!("{}={}", r.get::<_, String>(0), r.get::<_, f64>(1))),
+    );
+    out
+}
+
+#[tokio::test]
+async fn postgres_foreign_table_is_refused_and_left_untouched() {
+    let client = pg_client().await;
+    let schema = format!("hoga_foreign_{}_{}", std::process::id(), fastrand::u32(..));
+    client
+        .batch_execute(&format!(
+            "CREATE SCHEMA {schema};
+             CREATE TABLE {schema}.daily_bars (ticker TEXT, date TEXT, px DOUBLE PRECISION);
+             INSERT INTO {schema}.daily_bars VALUES ('AAPL', '2026-03-06', 1.5);"
+        ))
+        .await
+        .unwrap();
+    let before = pg_contents(&client, &schema).await;
+    let spec = StoreSpec::Postgres {
+        url: PG_URL.into(),
+        schema: Some(schema.clone()),
+    };
+    let err = match spec.open().await {
+        Ok(_) => panic!("a foreign daily_bars is refused"),
+        Err(e) => e.to_string(),
+    };
+    let after = pg_contents(&client, &schema).await;
+    client
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
+    assert!(err.contains("daily_bars"), "{err}");
+    assert!(err.contains("missing columns code, open, high"), "{err}");
+    assert!(err.contains("extra columns ticker, px"), "{err}");
+    assert_eq!(
+        after, before,
+        "nothing was written (no schema_version either)"
+    );
+    assert_eq!(before.len(), 4);
+}

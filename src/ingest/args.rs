@@ -1,10 +1,11 @@
-//! The `--ingest` options, flattened into the top-level `Cli` (they only matter with `--ingest`).
+//! The ingest options: flattened into the top-level `Cli` (where they require `--ingest`) and
+//! the arguments of the `hoga ingest` subcommand.
 
 use super::Via;
 use chrono::NaiveDate;
 
 #[derive(Debug, Clone, Default, clap::Args)]
-#[command(next_help_heading = "Ingest options (with --ingest)")]
+#[command(next_help_heading = "Ingest options (with --ingest, or `hoga ingest`)")]
 pub struct IngestArgs {
     /// Trading day to ingest (KST). Default: the latest trading day whose session has closed.
     #[arg(long, value_name = "YYYY-MM-DD", conflicts_with_all = ["from", "to"])]

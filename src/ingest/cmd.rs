@@ -5,9 +5,10 @@
 
 use super::args::IngestArgs;
 use super::report::{Bar, Lines, Reporter};
-use super::{Deps, EXIT_CONFIG, EXIT_NOTHING, IngestError, Plan, Summary, Via, run};
+use super::{Deps, IngestError, Plan, Summary, Via, run};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::exit::Exit;
 use crate::market::{Calendar, StockCode, kst_date};
 use crate::paths::Paths;
 use crate::store::{Store, StoreSpec};
@@ -145,7 +146,7 @@ pub async fn execute(
         Ok(p) => p,
         Err(msg) => {
             eprintln!("hoga --ingest: {msg}");
-            return EXIT_CONFIG;
+            return Exit::Config.code();
         }
     };
     let store: Option<Arc<dyn Store>> = if plan.dry_run {
@@ -159,14 +160,14 @@ pub async fn execute(
             Ok(s) => s,
             Err(e) => {
                 eprintln!("hoga --ingest: {e}");
-                return EXIT_CONFIG;
+                return Exit::Config.code();
             }
         };
         match spec.open().await {
             Ok(s) => Some(Arc::from(s)),
             Err(e) => {
                 eprintln!("hoga --ingest: cannot open {}: {e}", spec.describe());
-                return EXIT_CONFIG;
+                return Exit::Config.code();
             }
         }
     };
@@ -187,16 +188,16 @@ pub async fn execute(
         Ok(s) => s,
         Err(IngestError::Auth(msg)) => {
             eprintln!("hoga --ingest: authentication failed: {msg}");
-            return EXIT_CONFIG;
+            return Exit::Config.code();
         }
         Err(IngestError::Config(msg)) => {
             eprintln!("hoga --ingest: {msg}");
-            return EXIT_NOTHING;
+            return Exit::NothingFetched.code();
         }
         Err(IngestError::Store(e)) => {
             // Only the bookkeeping before any fetch can fail this way: the store is unusable.
             eprintln!("hoga --ingest: store: {e}");
-            return EXIT_CONFIG;
+            return Exit::Config.code();
         }
     };
     print_summary(&summary, args.json);
@@ -221,13 +222,13 @@ pub async fn main(args: &IngestArgs, config: &Config, paths: &Paths, clock: Shar
             "hoga --ingest: no KIS credentials: set KIS_APP_KEY and KIS_APP_SECRET, or \
              app_key/app_secret under [kis] in the config file"
         );
-        return EXIT_CONFIG;
+        return Exit::Config.code();
     }
     let source = match crate::source::factory::kis_source(config, paths, clock.clone()) {
         Ok(s) => Arc::new(s),
         Err(e) => {
             eprintln!("hoga --ingest: {e}");
-            return EXIT_CONFIG;
+            return Exit::Config.code();
         }
     };
     if args.warm_cache {

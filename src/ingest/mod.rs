@@ -16,6 +16,7 @@ pub mod warm;
 
 pub use run::{Deps, IngestError, run};
 
+use crate::exit::Exit;
 use crate::market::{Market, StockCode};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -142,29 +143,24 @@ pub struct Summary {
     pub store_error: Option<String>,
 }
 
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_PARTIAL: i32 = 1;
-pub const EXIT_CONFIG: i32 = 2;
-pub const EXIT_NOTHING: i32 = 3;
-
 impl Summary {
     /// Decides status and exit code once the counts are in. `attempted` is the number of
     /// stocks this run tried (not those resumed).
     pub fn finish(&mut self, attempted: u64) {
         let got_data = self.stocks_stored + self.stocks_rejected;
         (self.status, self.exit_code) = if self.interrupted {
-            ("interrupted".into(), EXIT_PARTIAL)
+            ("interrupted".into(), Exit::Data.code())
         } else if attempted > 0 && got_data == 0 {
-            ("failed".into(), EXIT_NOTHING)
+            ("failed".into(), Exit::NothingFetched.code())
         } else if !self.failed.is_empty()
             || self.rejected_rows > 0
             || self.stocks_rejected > 0
             || self.stocks_rejected_before > 0
             || self.store_error.is_some()
         {
-            ("partial".into(), EXIT_PARTIAL)
+            ("partial".into(), Exit::Data.code())
         } else {
-            ("complete".into(), EXIT_OK)
+            ("complete".into(), Exit::Ok.code())
         };
     }
 

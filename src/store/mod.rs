@@ -155,6 +155,11 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("store holds unexpected data: {0}")]
     Corrupt(String),
+    #[error(
+        "table {table} is not hoga's ({detail}); nothing was changed: point the store \
+         elsewhere, or rename or drop that table"
+    )]
+    ForeignTable { table: String, detail: String },
     #[error("database schema version {found} is newer than this hoga understands ({known})")]
     TooNew { found: i64, known: i64 },
     #[error("store task failed: {0}")]

@@ -12,7 +12,7 @@ use super::{
 use crate::market::{Listing, StockCode};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
 
@@ -40,15 +40,7 @@ impl PgStore {
                 tracing::warn!(error = %e, "postgresql connection closed");
             }
         });
-        if let Some(s) = schema {
-            // `s` was checked to be [A-Za-z0-9_]+ when the spec was parsed; quote it anyway.
-            client
-                .batch_execute(&format!(
-                    "CREATE SCHEMA IF NOT EXISTS \"{s}\"; SET search_path TO \"{s}\""
-                ))
-                .await?;
-        }
-        migrate(&mut client).await?;
+        migrate(&mut client, schema).await?;
         let label = match schema {
             Some(s) => format!("{} (schema {s})", redact_url(url)),
             None => redact_url(url),
@@ -61,18 +53,52 @@ impl PgStore {
     }
 }
 
-async fn migrate(client: &mut Client) -> Result<()> {
+/// Creates the schema when asked and applies the missing migrations, all in one transaction
+/// under an advisory lock: hogas connecting at once wait for each other (`CREATE SCHEMA IF NOT
+/// EXISTS` and `CREATE TABLE IF NOT EXISTS` are not safe against a concurrent twin), and one
+/// refused for a foreign table leaves nothing behind.
+async fn migrate(client: &mut Client, schema: Option<&str>) -> Result<()> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
-    tx.batch_execute(schema::VERSION_TABLE).await?;
-    let current: i64 = tx
-        .query_one(
-            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_version",
-            &[],
+    if let Some(s) = schema {
+        // `s` was checked to be [A-Za-z0-9_]+ when the spec was parsed; quote it anyway.
+        // A plain SET inside the transaction lasts for the session once it commits.
+        tx.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS \"{s}\"; SET search_path TO \"{s}\""
+        ))
+        .await?;
+    }
+    // The owned tables that already exist, checked before anything is written.
+    let owned = schema::owned_tables()?;
+    let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in tx
+        .query(
+            "SELECT table_name::TEXT, column_name::TEXT FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = ANY($1)
+             ORDER BY table_name, ordinal_position",
+            &[&owned],
         )
         .await?
-        .get(0);
+    {
+        found
+            .entry(row.try_get(0)?)
+            .or_default()
+            .push(row.try_get(1)?);
+    }
+    let current: i64 = match found.remove("schema_version") {
+        None => 0,
+        Some(cols) => {
+            let versions = BTreeMap::from([("schema_version".to_string(), cols)]);
+            schema::check_columns(&versions, 0)?;
+            tx.query_one(
+                "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_version",
+                &[],
+            )
+            .await?
+            .try_get(0)?
+        }
+    };
     let known = schema::latest(schema::POSTGRES);
     if current > known {
         return Err(StoreError::TooNew {
@@ -80,10 +106,13 @@ async fn migrate(client: &mut Client) -> Result<()> {
             known,
         });
     }
+    schema::check_columns(&found, current)?;
+    tx.batch_execute(schema::VERSION_TABLE).await?;
     for (version, sql) in schema::POSTGRES.iter().filter(|(v, _)| *v > current) {
         tx.batch_execute(sql).await?;
         tx.execute(
-            "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)",
+            "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)
+             ON CONFLICT (version) DO NOTHING",
             &[version, &ts(Utc::now())],
         )
         .await?;

@@ -6,6 +6,14 @@
 //! reads, and a second B-tree would double the cost of every bar written.
 //! PostgreSQL uses BIGINT where SQLite says INTEGER (SQLite integers are 64-bit already;
 //! PostgreSQL's INTEGER is 32-bit and a day's traded value overflows it).
+//!
+//! Migrations run under a lock (SQLite `BEGIN IMMEDIATE`, PostgreSQL an advisory transaction
+//! lock), so hogas started at once apply each version once. Before anything is written the
+//! columns of tables that already exist are checked (`check_columns`): a database holding a
+//! foreign table of the same name is refused, untouched.
+
+use super::StoreError;
+use std::collections::BTreeMap;
 
 /// (version, SQL) for SQLite.
 pub const SQLITE: &[(i64, &str)] = &[(
@@ -141,3 +149,129 @@ pub fn latest(migrations: &[(i64, &str)]) -> i64 {
 }
 
 pub const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)";
+
+/// The columns of `schema_version`.
+pub const VERSION_COLUMNS: &[&str] = &["version", "applied_at"];
+
+/// Table → column names, as the migrations up to `version` leave them (from the SQLite list,
+/// applied to an in-memory database; PostgreSQL has the same tables and column names).
+/// Includes `schema_version`.
+pub fn expected_columns(version: i64) -> Result<BTreeMap<String, Vec<String>>, StoreError> {
+    let conn = rusqlite::Connection::open_in_memory()?;
+    conn.execute_batch(VERSION_TABLE)?;
+    for (_, sql) in SQLITE.iter().filter(|(v, _)| *v <= version) {
+        conn.execute_batch(sql)?;
+    }
+    sqlite_columns(&conn, None)
+}
+
+/// The tables this schema owns (at the latest version), `schema_version` included.
+pub fn owned_tables() -> Result<Vec<String>, StoreError> {
+    Ok(expected_columns(latest(SQLITE))?.into_keys().collect())
+}
+
+/// The columns of the tables in a SQLite database (internal `sqlite_*` tables left out), of
+/// those named in `only` when given.
+pub fn sqlite_columns(
+    conn: &rusqlite::Connection,
+    only: Option<&[String]>,
+) -> Result<BTreeMap<String, Vec<String>>, StoreError> {
+    let mut tables = conn.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )?;
+    let names = tables
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    let mut cols = conn.prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?;
+    let mut out = BTreeMap::new();
+    for name in names {
+        if only.is_some_and(|o| !o.contains(&name)) {
+            continue;
+        }
+        let c = cols
+            .query_map([&name], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        out.insert(name, c);
+    }
+    Ok(out)
+}
+
+/// Refuses a table we own whose columns are not ours (a foreign `daily_bars`, say): compares
+/// the columns `found` (owned tables that exist) with what the migrations up to `version`
+/// make of them; a table that exists before the migration creating it must already have the
+/// latest shape, as `CREATE TABLE IF NOT EXISTS` would silently keep it.
+pub fn check_columns(
+    found: &BTreeMap<String, Vec<String>>,
+    version: i64,
+) -> Result<(), StoreError> {
+    let at_version = expected_columns(version)?;
+    let newest = expected_columns(latest(SQLITE))?;
+    for (table, have) in found {
+        let Some(want) = at_version.get(table).or_else(|| newest.get(table)) else {
+            continue;
+        };
+        let missing: Vec<&str> = want
+            .iter()
+            .filter(|c| !have.contains(c))
+            .map(String::as_str)
+            .collect();
+        let extra: Vec<&str> = have
+            .iter()
+            .filter(|c| !want.contains(c))
+            .map(String::as_str)
+            .collect();
+        if missing.is_empty() && extra.is_empty() {
+            continue;
+        }
+        let mut detail = Vec::new();
+        if !missing.is_empty() {
+            detail.push(format!("missing columns {}", missing.join(", ")));
+        }
+        if !extra.is_empty() {
+            detail.push(format!("extra columns {}", extra.join(", ")));
+        }
+        return Err(StoreError::ForeignTable {
+            table: table.clone(),
+            detail: detail.join("; "),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expected_columns_follow_the_migrations() {
+        let none = expected_columns(0).unwrap();
+        assert_eq!(none.keys().collect::<Vec<_>>(), ["schema_version"]);
+        assert_eq!(none["schema_version"], VERSION_COLUMNS);
+        let v1 = expected_columns(1).unwrap();
+        assert!(!v1.contains_key("sqlite_sequence"));
+        assert_eq!(
+            v1["ingest_progress"],
+            ["args_hash", "code", "status"].map(String::from)
+        );
+        assert_eq!(owned_tables().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn foreign_columns_are_named() {
+        let mut found = BTreeMap::new();
+        found.insert(
+            "daily_bars".to_string(),
+            ["ticker", "date", "px"].map(String::from).to_vec(),
+        );
+        let e = check_columns(&found, 0).unwrap_err().to_string();
+        assert!(e.contains("daily_bars"), "{e}");
+        assert!(e.contains("missing columns code, open"), "{e}");
+        assert!(e.contains("extra columns ticker, px"), "{e}");
+        found.insert(
+            "daily_bars".into(),
+            expected_columns(1).unwrap()["daily_bars"].clone(),
+        );
+        check_columns(&found, 0).unwrap();
+        check_columns(&found, 1).unwrap();
+    }
+}

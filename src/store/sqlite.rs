@@ -68,13 +68,18 @@ impl SqliteStore {
                 std::fs::create_dir_all(dir)?;
             }
             let mut conn = Connection::open(&p2)?;
+            // First, so that every step below waits for another hoga opening the same file
+            // (switching to WAL and migrating both take locks).
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            // A foreign table is refused before anything is written, even the switch to WAL
+            // (which rewrites the file header).
+            check_schema(&conn)?;
             // WAL: readers (the TUI's lookup) never block the ingest's writer and a crash
             // loses at most the open transaction. NORMAL sync is durable at checkpoints and
             // safe against corruption in WAL mode.
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             conn.pragma_update(None, "foreign_keys", "ON")?;
-            conn.busy_timeout(std::time::Duration::from_secs(10))?;
             conn.set_prepared_statement_cache_capacity(32);
             migrate(&mut conn)?;
             Ok(conn)
@@ -109,13 +114,24 @@ impl SqliteStore {
     }
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
-    conn.execute_batch(schema::VERSION_TABLE)?;
-    let current: i64 = conn.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
-        [],
-        |r| r.get(0),
-    )?;
+/// Checks the tables we own that already exist against the schema, writing nothing; returns
+/// the applied version (0 for a new database).
+fn check_schema(conn: &Connection) -> Result<i64> {
+    let owned = schema::owned_tables()?;
+    let mut found = schema::sqlite_columns(conn, Some(&owned))?;
+    let current = match found.remove("schema_version") {
+        None => 0,
+        Some(cols) => {
+            let mut versions = std::collections::BTreeMap::new();
+            versions.insert("schema_version".to_string(), cols);
+            schema::check_columns(&versions, 0)?;
+            conn.query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+                [],
+                |r| r.get(0),
+            )?
+        }
+    };
     let known = schema::latest(schema::SQLITE);
     if current > known {
         return Err(StoreError::TooNew {
@@ -123,15 +139,34 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             known,
         });
     }
-    for (version, sql) in schema::SQLITE.iter().filter(|(v, _)| *v > current) {
-        let tx = conn.transaction()?;
+    schema::check_columns(&found, current)?;
+    Ok(current)
+}
+
+/// Applies the missing migrations in one `BEGIN IMMEDIATE` transaction: it takes the write
+/// lock up front (waiting up to the busy timeout), so of several processes opening a new file
+/// at once one migrates and the others then find the work done.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Again under the lock: what another process did meanwhile counts.
+    let current = check_schema(&tx)?;
+    let pending: Vec<_> = schema::SQLITE
+        .iter()
+        .filter(|(v, _)| *v > current)
+        .collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
+    tx.execute_batch(schema::VERSION_TABLE)?;
+    for (version, sql) in pending {
         tx.execute_batch(sql)?;
         tx.execute(
-            "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
+            "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)
+             ON CONFLICT (version) DO NOTHING",
             params![version, ts(Utc::now())],
         )?;
-        tx.commit()?;
     }
+    tx.commit()?;
     Ok(())
 }
 

@@ -91,6 +91,7 @@ pub async fn run(
     let (tx, rx) = mpsc::unbounded_channel();
     let feed = Feed::spawn(source, clock.clone(), tx, Pace::default());
     let (mut terminal, guard) = term::enter(config.ui.mouse)?;
+    #[cfg(debug_assertions)]
     debug_panic();
     let shutdown = signals();
     let result = event_loop(
@@ -115,7 +116,9 @@ pub async fn run(
 }
 
 /// For the terminal-restore test: `HOGA_DEBUG_PANIC=1` makes a background task panic half a
-/// second after the screen is up, the hardest of the exit paths.
+/// second after the screen is up, the hardest of the exit paths. Debug builds only: the tests
+/// build in the dev profile, and a release binary must not crash on an environment variable.
+#[cfg(debug_assertions)]
 fn debug_panic() {
     if std::env::var_os("HOGA_DEBUG_PANIC").is_some_and(|v| v == "1") {
         tokio::spawn(async {
