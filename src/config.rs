@@ -2,13 +2,21 @@
 //! or the seed names `KIS_APP_KEY`, `KIS_APP_SECRET`, `KIS_USE_VIRTUAL_SERVER`; the `HOGA_` name
 //! wins when both are set). Secrets are `secrecy` types: `Debug` and `Serialize` redact them.
 //!
-//! The struct definitions live here; loading, overrides and validation are in `config/load.rs`.
+//! The struct definitions live here. Loading is split by idea: `config/load.rs` puts the steps
+//! together, `config/file.rs` reads the file, `config/env.rs` applies the environment,
+//! `config/origin.rs` says where a bad value came from, `config/validate.rs` checks values.
 //! Adding a key: add the field and its default; if it is an `Option`, also list it in
-//! `load::OPTIONAL_KEYS`; document it in `config.example.toml` (a test checks that).
+//! `env::OPTIONAL_KEYS`; document it in `config.example.toml` (a test checks that).
 
+mod env;
+mod file;
 mod load;
+mod origin;
+mod validate;
 
-pub use load::{ConfigError, EXAMPLE_CONFIG, EnvVars, LoadedConfig, Origin};
+pub use env::EnvVars;
+pub use load::{EXAMPLE_CONFIG, LoadedConfig};
+pub use origin::{ConfigError, Origin};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
