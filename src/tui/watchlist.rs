@@ -72,13 +72,23 @@ impl Watchlists {
         }
     }
 
-    /// Writes the lists atomically (temp file + rename).
+    /// Writes the lists atomically (temp file + rename), private (0600 in a 0700 dir) whatever
+    /// the umask.
     pub fn save(&self, state_dir: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(state_dir)?;
+        use std::io::Write;
+        crate::paths::create_private_dir(state_dir)?;
         let path = Self::path(state_dir);
         let tmp = state_dir.join(format!("{FILE_NAME}.tmp"));
         let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(&tmp, json)?;
+        let _ = std::fs::remove_file(&tmp); // a leftover from a crash, maybe with other modes
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(crate::paths::PRIVATE_FILE_MODE);
+        }
+        opts.open(&tmp)?.write_all(&json)?;
         std::fs::rename(&tmp, &path)
     }
 
