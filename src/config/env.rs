@@ -3,6 +3,7 @@
 
 use super::Config;
 use super::origin::{ConfigError, Origin};
+use super::validate::int_range;
 use std::collections::BTreeMap;
 use std::fmt;
 use toml::{Table, Value};
@@ -210,8 +211,11 @@ pub(super) fn apply_env(
         let dotted = format!("{section}.{key}");
         let value = kind.parse(raw).map_err(|message| ConfigError::Key {
             origin: Origin::Env { var: var.clone() },
+            message: match int_range(&dotted) {
+                Some(r) if kind == Kind::Integer => r.expected(),
+                _ => message,
+            },
             key: dotted.clone(),
-            message,
         })?;
         let entry = table
             .entry(section.clone())

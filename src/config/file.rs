@@ -3,9 +3,31 @@
 
 use super::load::{EXAMPLE_CONFIG, SECRET_KEYS};
 use super::origin::ConfigError;
-use crate::paths::Paths;
+use crate::paths::{Paths, create_private_dir};
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
+
+/// The most a config file may hold. Reading stops there, so `--config /dev/zero` (or a log file
+/// given by mistake) is refused at once instead of filling memory.
+pub(super) const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The text of `path`, or `None` when it holds more than `limit` bytes.
+fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Option<String>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Ok(None);
+    }
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )
+    })
+}
 
 /// The text of `path` (an explicit `--config`: it must exist) or of the default file (absent
 /// means `None`: defaults only), and the file the messages name.
@@ -17,8 +39,12 @@ pub(super) fn read_config_file(
         Some(p) => (p.to_path_buf(), true),
         None => (paths.config_file.clone(), false),
     };
-    match std::fs::read_to_string(&file) {
-        Ok(t) => Ok((file, Some(t))),
+    match read_bounded(&file, MAX_CONFIG_BYTES) {
+        Ok(Some(t)) => Ok((file, Some(t))),
+        Ok(None) => Err(ConfigError::TooLarge {
+            path: file,
+            limit: MAX_CONFIG_BYTES,
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit => {
             Err(ConfigError::Missing { path: file })
         }
@@ -37,8 +63,12 @@ pub(super) fn create_default_file(paths: &Paths) -> std::io::Result<Option<PathB
     if path.exists() {
         return Ok(None);
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+    // A new config dir is private (0700); an existing one (maybe $HOGA_HOME) is left as it is.
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.exists()
+    {
+        create_private_dir(dir)?;
     }
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -97,6 +127,39 @@ pub(super) fn mode_warning(_file: &Path) -> Option<String> {
 mod tests {
     use super::*;
     use crate::config::{Config, EnvVars};
+
+    #[test]
+    fn a_file_over_the_cap_is_refused_without_reading_it_all() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let paths = Paths::under(tmp.path());
+        let file = tmp.path().join("big.toml");
+        // Exactly at the cap: read (and judged as TOML: comments only, so it loads).
+        let mut text = "#".repeat(MAX_CONFIG_BYTES as usize - 1);
+        text.push('\n');
+        std::fs::write(&file, &text).expect("write");
+        Config::load_with_env(Some(&file), &paths, &EnvVars::default()).expect("at the cap");
+        text.push('\n');
+        std::fs::write(&file, &text).expect("write");
+        let err = Config::load_with_env(Some(&file), &paths, &EnvVars::default())
+            .expect_err("over the cap");
+        assert!(matches!(err, ConfigError::TooLarge { .. }), "{err}");
+        assert!(
+            err.to_string().contains("big.toml") && err.to_string().contains("1024 KiB"),
+            "{err}"
+        );
+        // A device that never ends is cut off at the cap too.
+        #[cfg(unix)]
+        {
+            let err =
+                Config::load_with_env(Some(Path::new("/dev/zero")), &paths, &EnvVars::default())
+                    .expect_err("endless");
+            assert!(matches!(err, ConfigError::TooLarge { .. }), "{err}");
+        }
+        std::fs::write(&file, b"[ui]\nup_color = \"\xff\"\n").expect("write");
+        let err =
+            Config::load_with_env(Some(&file), &paths, &EnvVars::default()).expect_err("not UTF-8");
+        assert!(err.to_string().contains("UTF-8"), "{err}");
+    }
 
     #[test]
     fn missing_files() {

@@ -6,7 +6,7 @@ use super::Config;
 use super::env::{EnvVars, apply_env};
 use super::file::{create_default_file, holds_secret, mode_warning, read_config_file};
 use super::origin::{ConfigError, KeySpans, humanize, path_string, refine_unknown_field};
-use super::validate::validate;
+use super::validate::{self, int_range, validate};
 use crate::paths::Paths;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
@@ -78,6 +78,13 @@ impl Config {
                 let key = path_string(e.path());
                 let message = e.inner().message().to_string();
                 let (key, message) = refine_unknown_field(key, humanize(&message));
+                // Out of the field's type (`-1` for a count, 2^40 for a u32): give the range.
+                let message = match (int_range(&key), message.split_once(", expected ")) {
+                    (Some(r), Some((found, _))) if found.starts_with("invalid value: integer") => {
+                        format!("{found}, {}", r.expected())
+                    }
+                    _ => message,
+                };
                 let message = if SECRET_KEYS.contains(&key.as_str()) {
                     "expected a string".to_string() // never echo what was given
                 } else {
@@ -94,6 +101,7 @@ impl Config {
             1 => return Err(problems.remove(0)),
             _ => return Err(ConfigError::Several(problems)),
         }
+        warnings.extend(validate::warnings(&config));
         Ok(LoadedConfig {
             config,
             file: None,
@@ -129,6 +137,42 @@ pub(super) mod tests {
             Path::new("test.toml"),
             &EnvVars::from_pairs(env.iter().copied()),
         )
+    }
+
+    #[test]
+    fn passwords_in_urls_are_redacted_in_the_printed_config() {
+        let l = load_str(
+            "[redis]\nurl = \"redis://:hunter2@cache:6379/\"\n",
+            &[
+                ("HOGA_KIS_BASE_URL", "http://kis:hunter2@127.0.0.1:9"),
+                ("HOGA_KIS_WS_URL", "ws://kis:hunter2@127.0.0.1:9"),
+                (
+                    "HOGA_KIS_MASTER_URL",
+                    "https://m:hunter2@files.example/master",
+                ),
+                ("HOGA_INGEST_STORE", "postgres://user:hunter2@db/hoga"),
+            ],
+        )
+        .expect("loads");
+        let toml = l.config.to_redacted_toml();
+        assert!(!toml.contains("hunter2"), "{toml}");
+        for shown in [
+            "url = \"redis://:***@cache:6379/\"",
+            "base_url = \"http://kis:***@127.0.0.1:9\"",
+            "ws_url = \"ws://kis:***@127.0.0.1:9\"",
+            "master_url = \"https://m:***@files.example/master\"",
+            "store = \"postgres://user:***@db/hoga\"",
+        ] {
+            assert!(toml.contains(shown), "{shown}: {toml}");
+        }
+        // Only the printed form is redacted: the config itself keeps the password to connect.
+        assert_eq!(l.config.redis.url, "redis://:hunter2@cache:6379/");
+        // Without a password nothing changes.
+        let plain = Config::default().to_redacted_toml();
+        assert!(
+            plain.contains("url = \"redis://127.0.0.1:6379/\""),
+            "{plain}"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! text) or the environment variable, and the error type that carries it. serde's messages are
 //! reworded here into what to write instead.
 
+use super::validate::int_range;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::ops::Range;
@@ -43,16 +44,29 @@ impl fmt::Display for Origin {
 pub enum ConfigError {
     #[error("config file {} does not exist", path.display())]
     Missing { path: PathBuf },
+    #[error(
+        "config file {} is larger than {} KiB (a hoga config is a few KiB): is it the right file?",
+        path.display(),
+        limit / 1024
+    )]
+    TooLarge { path: PathBuf, limit: u64 },
     #[error("cannot read config file {}: {source}", path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}:{line}:{column}: invalid TOML: {message}", path.display())]
+    /// Text that is not TOML, or a number TOML itself cannot hold (beyond `i64`). `key` is the
+    /// key whose value it is, when the error is in a value.
+    #[error(
+        "{}:{line}:{column}: {}invalid TOML: {message}",
+        path.display(),
+        key.as_ref().map(|k| format!("key `{k}`: ")).unwrap_or_default()
+    )]
     Syntax {
         path: PathBuf,
         line: usize,
         column: usize,
+        key: Option<String>,
         message: String,
     },
     /// A key that is unknown, of the wrong type, or out of range.
@@ -72,6 +86,7 @@ impl ConfigError {
     pub fn key(&self) -> Option<&str> {
         match self {
             ConfigError::Key { key, .. } => Some(key),
+            ConfigError::Syntax { key: Some(key), .. } => Some(key),
             ConfigError::Several(errors) => errors.first().and_then(ConfigError::key),
             _ => None,
         }
@@ -152,6 +167,38 @@ pub(super) fn refine_unknown_field(key: String, message: String) -> (String, Str
     (key, message)
 }
 
+/// The dotted key whose value is at byte `offset`, read from the text around it: the
+/// `key = value` line and the nearest `[section]` header above. Used for errors TOML reports
+/// before there is a table to look keys up in (an integer beyond `i64`).
+fn key_of_value_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(start..)?.lines().next().unwrap_or("");
+    let eq = line.find('=')?;
+    if start + eq >= offset {
+        return None; // the error is in the key, not the value
+    }
+    let unquote = |k: &str| k.trim().trim_matches(['"', '\'']).to_string();
+    let key = line[..eq]
+        .split('.')
+        .map(unquote)
+        .collect::<Vec<_>>()
+        .join(".");
+    if key.is_empty() || key.contains(['[', '#']) {
+        return None;
+    }
+    let section = text[..start].lines().rev().find_map(|l| {
+        let l = l.trim();
+        let inner = l.strip_prefix("[[").and_then(|r| r.split("]]").next());
+        let inner = inner.or_else(|| l.strip_prefix('[').and_then(|r| r.split(']').next()))?;
+        Some(inner.split('.').map(unquote).collect::<Vec<_>>().join("."))
+    });
+    Some(match section {
+        Some(s) if !s.is_empty() => format!("{s}.{key}"),
+        _ => key,
+    })
+}
+
 /// Byte spans of every key in the file text, to turn a dotted key into a line number.
 pub(super) struct KeySpans {
     file: PathBuf,
@@ -206,11 +253,17 @@ impl KeySpans {
 
     pub(super) fn syntax_error(&self, e: &toml::de::Error) -> ConfigError {
         let (line, column) = e.span().map_or((1, 1), |s| self.line_col(s.start));
+        let key = e.span().and_then(|s| key_of_value_at(&self.text, s.start));
+        let mut message = e.message().trim().replace('\n', "; ");
+        if let Some(r) = key.as_deref().and_then(int_range) {
+            message = format!("{message}; {}", r.expected());
+        }
         ConfigError::Syntax {
             path: self.file.clone(),
             line,
             column,
-            message: e.message().trim().replace('\n', "; "),
+            key,
+            message,
         }
     }
 
