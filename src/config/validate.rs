@@ -537,9 +537,11 @@ mod tests {
         for colour in COLOUR_CANDIDATES {
             let text = format!("[ui]\nup_color = {colour:?}\ndown_color = {colour:?}\n");
             let loaded = load_str(&text, &[]);
-            let mut ui = crate::config::UiConfig::default();
-            ui.up_color = colour.to_string();
-            ui.down_color = colour.to_string();
+            let ui = crate::config::UiConfig {
+                up_color: colour.to_string(),
+                down_color: colour.to_string(),
+                ..Default::default()
+            };
             let theme = crate::tui::state::Theme::from_config(&ui);
             assert_eq!(
                 loaded.is_ok(),

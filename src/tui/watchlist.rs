@@ -80,15 +80,23 @@ impl Watchlists {
         let path = Self::path(state_dir);
         let tmp = state_dir.join(format!("{FILE_NAME}.tmp"));
         let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        let _ = std::fs::remove_file(&tmp); // a leftover from a crash, maybe with other modes
         let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
+        opts.write(true).create(true).truncate(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(crate::paths::PRIVATE_FILE_MODE);
         }
-        opts.open(&tmp)?.write_all(&json)?;
+        let mut f = opts.open(&tmp)?;
+        #[cfg(unix)]
+        {
+            // A leftover temp file from a crash keeps its old mode: narrow it.
+            use std::os::unix::fs::PermissionsExt;
+            let mode = crate::paths::PRIVATE_FILE_MODE;
+            f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        }
+        f.write_all(&json)?;
+        drop(f);
         std::fs::rename(&tmp, &path)
     }
 
@@ -151,6 +159,15 @@ mod tests {
         let (back, _) = Watchlists::load(dir.path(), &cfg);
         assert_eq!(back, w);
         assert_eq!(back.lists[0].codes.last(), Some(&code("042700")));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(Watchlists::path(dir.path()))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "the saved lists are private");
+        }
     }
 
     #[test]
