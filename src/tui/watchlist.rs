@@ -72,11 +72,11 @@ impl Watchlists {
         }
     }
 
-    /// Writes the lists atomically (temp file + rename), private (0600 in a 0700 dir) whatever
-    /// the umask.
+    /// Writes the lists atomically (temp file + rename), mode 0600 whatever the umask. (The
+    /// state dir itself is made 0700 at start-up, by logging, before the UI runs.)
     pub fn save(&self, state_dir: &Path) -> std::io::Result<()> {
         use std::io::Write;
-        crate::paths::create_private_dir(state_dir)?;
+        std::fs::create_dir_all(state_dir)?;
         let path = Self::path(state_dir);
         let tmp = state_dir.join(format!("{FILE_NAME}.tmp"));
         let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
@@ -85,15 +85,14 @@ impl Watchlists {
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(crate::paths::PRIVATE_FILE_MODE);
+            opts.mode(0o600);
         }
         let mut f = opts.open(&tmp)?;
         #[cfg(unix)]
         {
             // A leftover temp file from a crash keeps its old mode: narrow it.
             use std::os::unix::fs::PermissionsExt;
-            let mode = crate::paths::PRIVATE_FILE_MODE;
-            f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }
         f.write_all(&json)?;
         drop(f);
