@@ -2,13 +2,21 @@
 //! or the seed names `KIS_APP_KEY`, `KIS_APP_SECRET`, `KIS_USE_VIRTUAL_SERVER`; the `HOGA_` name
 //! wins when both are set). Secrets are `secrecy` types: `Debug` and `Serialize` redact them.
 //!
-//! The struct definitions live here; loading, overrides and validation are in `config/load.rs`.
+//! The struct definitions live here. Loading is split by idea: `config/load.rs` puts the steps
+//! together, `config/file.rs` reads the file, `config/env.rs` applies the environment,
+//! `config/origin.rs` says where a bad value came from, `config/validate.rs` checks values.
 //! Adding a key: add the field and its default; if it is an `Option`, also list it in
-//! `load::OPTIONAL_KEYS`; document it in `config.example.toml` (a test checks that).
+//! `env::OPTIONAL_KEYS`; document it in `config.example.toml` (a test checks that).
 
+mod env;
+mod file;
 mod load;
+mod origin;
+mod validate;
 
-pub use load::{ConfigError, EXAMPLE_CONFIG, EnvVars, LoadedConfig, Origin};
+pub use env::EnvVars;
+pub use load::{EXAMPLE_CONFIG, LoadedConfig};
+pub use origin::{ConfigError, Origin};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
@@ -22,6 +30,19 @@ fn redact<S: Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Err
             "<redacted, {} chars>",
             secret.expose_secret().chars().count()
         )),
+        None => s.serialize_none(),
+    }
+}
+
+/// Serializes a URL with its password hidden (`redis://:***@host`), as the ingest summary shows
+/// store URLs: one redaction, [`crate::store::redact_url`].
+fn redact_url<S: Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::store::redact_url(v))
+}
+
+fn redact_opt_url<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(url) => redact_url(url, s),
         None => s.serialize_none(),
     }
 }
@@ -65,11 +86,18 @@ pub struct KisConfig {
     #[serde(rename = "virtual")]
     pub virtual_server: bool,
     /// REST base URL; defaults to the real or virtual KIS host. Point it at kis-sim for tests.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        serialize_with = "redact_opt_url",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub base_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        serialize_with = "redact_opt_url",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ws_url: Option<String>,
     /// Where `kospi_code.mst.zip` and `kosdaq_code.mst.zip` are downloaded from.
+    #[serde(serialize_with = "redact_url")]
     pub master_url: String,
     /// Requests per second for this appkey; defaults to 18 (real) or 1 (virtual).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -115,6 +143,20 @@ impl KisConfig {
             if !k.expose_secret().trim().is_empty() && !s.expose_secret().trim().is_empty())
     }
 
+    /// Which half of the credentials is missing when only one is set: hoga then shows the
+    /// simulated market (and `--source kis` fails), so the loader warns naming it.
+    pub fn missing_credential(&self) -> Option<&'static str> {
+        let set = |v: &Option<SecretString>| {
+            v.as_ref()
+                .is_some_and(|s| !s.expose_secret().trim().is_empty())
+        };
+        match (set(&self.app_key), set(&self.app_secret)) {
+            (true, false) => Some("app_secret"),
+            (false, true) => Some("app_key"),
+            _ => None,
+        }
+    }
+
     pub fn effective_base_url(&self) -> String {
         match &self.base_url {
             Some(u) => u.trim_end_matches('/').to_string(),
@@ -142,6 +184,7 @@ impl KisConfig {
 pub struct RedisConfig {
     /// Set to false to use the in-memory cache only.
     pub enabled: bool,
+    #[serde(serialize_with = "redact_url")]
     pub url: String,
     /// Prefix of every key; the environment (real/virtual) is appended so they never mix.
     pub key_prefix: String,
@@ -253,6 +296,7 @@ impl Default for WatchlistConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct IngestConfig {
     /// `sqlite:PATH` or `postgres://...`; empty means `sqlite:` in the data dir.
+    #[serde(serialize_with = "redact_url")]
     pub store: String,
     /// Bars written per transaction.
     pub batch_size: usize,

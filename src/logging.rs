@@ -1,9 +1,9 @@
 //! Logging: tracing to daily rolling files in the state dir (`<state>/logs/hoga.YYYY-MM-DD.log`);
 //! also to stderr in headless modes, never to the terminal while the full-screen UI runs.
 
-use crate::paths::Paths;
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use crate::paths::{Paths, create_private_dir, open_private_file};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::EnvFilter;
@@ -61,18 +61,74 @@ pub fn filter(level: Option<&str>, rust_log: Option<&str>) -> Result<EnvFilter, 
     }
 }
 
-/// The rolling file writer, with its directory created. Errors are returned, never panics.
-pub fn file_appender(paths: &Paths) -> Result<(RollingFileAppender, PathBuf), String> {
+/// The daily rolling log file, private whatever the umask: tracing-appender creates each day's
+/// file itself with the umask's mode, so this writer creates today's and tomorrow's files first
+/// (mode 0600, see [`open_private_file`]) whenever the UTC date (the appender's) changes; the
+/// appender then only ever opens files that exist.
+#[derive(Debug)]
+pub struct LogFile {
+    inner: RollingFileAppender,
+    dir: PathBuf,
+    prepared_for: Option<chrono::NaiveDate>,
+}
+
+impl LogFile {
+    /// `hoga.YYYY-MM-DD.log`, as tracing-appender names the daily file (UTC date).
+    pub fn file_name(date: chrono::NaiveDate) -> String {
+        format!("hoga.{}.log", date.format("%Y-%m-%d"))
+    }
+
+    fn prepare(dir: &Path, today: chrono::NaiveDate) -> std::io::Result<()> {
+        for day in [Some(today), today.succ_opt()].into_iter().flatten() {
+            open_private_file(&dir.join(LogFile::file_name(day)))?;
+        }
+        Ok(())
+    }
+
+    fn prepare_if_new_day(&mut self) {
+        let today = chrono::Utc::now().date_naive();
+        if self.prepared_for != Some(today) {
+            // Logging carries on without the files if this fails; the appender reports its own.
+            if LogFile::prepare(&self.dir, today).is_ok() {
+                self.prepared_for = Some(today);
+            }
+        }
+    }
+}
+
+impl Write for LogFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.prepare_if_new_day();
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The rolling file writer, with its directory created (0700) and today's file (0600). Errors
+/// are returned, never panics.
+pub fn file_appender(paths: &Paths) -> Result<(LogFile, PathBuf), String> {
     let dir = paths.log_dir();
-    std::fs::create_dir_all(&dir)
+    create_private_dir(&paths.state_dir)
+        .and_then(|()| create_private_dir(&dir))
         .map_err(|e| format!("cannot create log dir {}: {e}", dir.display()))?;
-    let appender = RollingFileAppender::builder()
+    let today = chrono::Utc::now().date_naive();
+    LogFile::prepare(&dir, today)
+        .map_err(|e| format!("cannot open a log file in {}: {e}", dir.display()))?;
+    let inner = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("hoga")
         .filename_suffix("log")
         .max_log_files(MAX_LOG_FILES)
         .build(&dir)
         .map_err(|e| format!("cannot open a log file in {}: {e}", dir.display()))?;
+    let appender = LogFile {
+        inner,
+        dir: dir.clone(),
+        prepared_for: Some(today),
+    };
     Ok((appender, dir))
 }
 
@@ -152,16 +208,35 @@ mod tests {
         use std::io::Write;
         writeln!(appender, "hello").expect("write");
         appender.flush().expect("flush");
-        let files: Vec<_> = std::fs::read_dir(&dir)
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
             .expect("read dir")
             .flatten()
+            .map(|f| f.file_name().to_string_lossy().to_string())
             .collect();
-        assert_eq!(files.len(), 1);
-        let name = files[0].file_name().to_string_lossy().to_string();
-        assert!(
-            name.starts_with("hoga.") && name.ends_with(".log"),
-            "{name}"
-        );
+        names.sort();
+        // Today's file and tomorrow's, made ahead so the appender never creates one itself.
+        assert!(matches!(names.len(), 2 | 3), "{names:?}");
+        for name in &names {
+            assert!(
+                name.starts_with("hoga.") && name.ends_with(".log"),
+                "{name}"
+            );
+        }
+        let written: usize = names
+            .iter()
+            .map(|n| std::fs::read_to_string(dir.join(n)).unwrap_or_default())
+            .filter(|t| t.contains("hello"))
+            .count();
+        assert_eq!(written, 1, "{names:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+            assert_eq!(mode(&dir), 0o700);
+            for name in &names {
+                assert_eq!(mode(&dir.join(name)), 0o600, "{name}");
+            }
+        }
     }
 
     #[test]

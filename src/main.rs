@@ -139,7 +139,7 @@ fn check_config_report(loaded: &LoadedConfig) -> String {
         } else {
             "real"
         },
-        kis.effective_base_url(),
+        hoga::store::redact_url(&kis.effective_base_url()),
         kis.effective_rate(),
         if kis.has_credentials() {
             "set"

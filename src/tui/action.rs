@@ -72,6 +72,27 @@ actions! {
     Refresh => "refresh", ["r"], "fetch everything on screen again now";
 }
 
+impl Action {
+    /// The action a `[keys]` name stands for; the error lists the known names. The config
+    /// validates `[keys]` with this (and [`Chord::parse`]) at load.
+    pub fn from_name(name: &str) -> Result<Action, String> {
+        Action::ALL
+            .iter()
+            .copied()
+            .find(|a| a.name() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown action {name:?} (known: {})",
+                    Action::ALL
+                        .iter()
+                        .map(|a| a.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+    }
+}
+
 /// A key chord: code plus the modifiers that matter (ctrl, alt; shift only for named keys).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Chord {
@@ -235,16 +256,7 @@ impl Keymap {
             keys.insert(*a, chords);
         }
         for (name, binding) in overrides {
-            let Some(action) = Action::ALL.iter().find(|a| a.name() == name) else {
-                return Err(format!(
-                    "[keys] {name}: unknown action (known: {})",
-                    Action::ALL
-                        .iter()
-                        .map(|a| a.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            };
+            let action = Action::from_name(name).map_err(|e| format!("[keys] {name}: {e}"))?;
             let list: Vec<&str> = match binding {
                 KeyBinding::One(k) => vec![k.as_str()],
                 KeyBinding::Many(v) => v.iter().map(|s| s.as_str()).collect(),
@@ -257,7 +269,7 @@ impl Keymap {
             for v in keys.values_mut() {
                 v.retain(|c| !chords.contains(c));
             }
-            keys.insert(*action, chords);
+            keys.insert(action, chords);
         }
         let mut map = BTreeMap::new();
         for (a, cs) in &keys {

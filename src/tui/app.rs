@@ -4,7 +4,7 @@
 
 use super::action::Keymap;
 use super::msg::{Command, Msg};
-use super::state::{PERIODS, Settings, State, Theme};
+use super::state::{Settings, State, Theme, chart_period};
 use super::watchlist::Watchlists;
 use super::{term, update::update, view};
 use crate::clock::SharedClock;
@@ -53,11 +53,10 @@ pub fn settings(config: &Config) -> Result<Settings, String> {
     })
 }
 
-/// The chart interval to start with (`[ui] default_interval`, daily when unsupported).
+/// The chart interval to start with (`[ui] default_interval`; the config refuses at load what
+/// [`chart_period`] refuses, so the fallback to daily is only for a hand-built `Config`).
 pub fn initial_period(config: &Config) -> Period {
-    Period::parse(&config.ui.default_interval)
-        .filter(|p| PERIODS.contains(p))
-        .unwrap_or(Period::Day)
+    chart_period(&config.ui.default_interval).unwrap_or(Period::Day)
 }
 
 /// Counts for the idle/latency measurements.

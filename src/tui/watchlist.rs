@@ -72,13 +72,30 @@ impl Watchlists {
         }
     }
 
-    /// Writes the lists atomically (temp file + rename).
+    /// Writes the lists atomically (temp file + rename), mode 0600 whatever the umask. (The
+    /// state dir itself is made 0700 at start-up, by logging, before the UI runs.)
     pub fn save(&self, state_dir: &Path) -> std::io::Result<()> {
+        use std::io::Write;
         std::fs::create_dir_all(state_dir)?;
         let path = Self::path(state_dir);
         let tmp = state_dir.join(format!("{FILE_NAME}.tmp"));
         let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(&tmp, json)?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp)?;
+        #[cfg(unix)]
+        {
+            // A leftover temp file from a crash keeps its old mode: narrow it.
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        f.write_all(&json)?;
+        drop(f);
         std::fs::rename(&tmp, &path)
     }
 
@@ -141,6 +158,15 @@ mod tests {
         let (back, _) = Watchlists::load(dir.path(), &cfg);
         assert_eq!(back, w);
         assert_eq!(back.lists[0].codes.last(), Some(&code("042700")));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(Watchlists::path(dir.path()))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "the saved lists are private");
+        }
     }
 
     #[test]
