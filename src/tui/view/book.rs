@@ -273,15 +273,9 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             let mut candidates = Vec::new();
             for n in (1..=pieces.len()).rev() {
                 for label in [true, false] {
-                    if n == pieces.len() {
-                        if let Some(t) = spread {
-                            candidates.push(line(
-                                &pieces,
-                                label,
-                                Some(format!("  스프레드 {t}틱")),
-                            ));
-                            candidates.push(line(&pieces, label, Some(format!(" {t}틱"))));
-                        }
+                    if let (Some(t), true) = (spread, n == pieces.len()) {
+                        candidates.push(line(&pieces, label, Some(format!("  스프레드 {t}틱"))));
+                        candidates.push(line(&pieces, label, Some(format!(" {t}틱"))));
                     }
                     candidates.push(line(&pieces[..n], label, None));
                 }

@@ -274,7 +274,7 @@ pub fn draw(state: &State, area: Rect, panes: &Areas, buf: &mut Buffer) {
 
     // Right-hand side: the help key always, the pane strip before it if it fits.
     let help_x = area.right().saturating_sub(help_w);
-    let show_strip = strip.is_some() && x + strip_w + 1 <= help_x;
+    let show_strip = strip.is_some() && x + strip_w < help_x;
     let limit = if show_strip {
         (help_x - 1 - strip_w).saturating_sub(1)
     } else {

@@ -214,7 +214,7 @@ fn columns(width: u16, w: &Widths) -> Vec<(Col, u16)> {
         cols.retain(|c| *c != drop);
     }
     for drop in [Col::Rate, Col::Price] {
-        if fixed(&cols) + 1 <= width {
+        if fixed(&cols) < width {
             break;
         }
         cols.retain(|c| *c != drop);
