@@ -43,6 +43,12 @@ fn screen_80x24() {
     insta::assert_snapshot!(shot((80, 24), Scenario::default()));
 }
 
+/// One pane at a time: the status bar names the others.
+#[test]
+fn screen_40x15() {
+    insta::assert_snapshot!(shot((40, 15), Scenario::default()));
+}
+
 #[test]
 fn screen_120x40() {
     insta::assert_snapshot!(shot((120, 40), Scenario::default()));

@@ -42,10 +42,10 @@ impl Default for Widths {
     /// [`header_sort_key`]).
     fn default() -> Self {
         Widths {
-            price: 8,
-            change: 8,
-            rate: 7,
-            volume: 7,
+            price: 9,
+            change: 7,
+            rate: 6,
+            volume: 6,
             value: 7,
         }
     }
