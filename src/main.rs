@@ -16,12 +16,6 @@ const NO_TERMINAL: &str = "hoga: the monitor needs a terminal (stdin and stdout 
 
 fn main() -> ExitCode {
     let cli = Cli::try_parse_checked(std::env::args_os()).unwrap_or_else(|e| e.exit());
-    // Before anything else: without a terminal the monitor would fail with a bare OS error
-    // (ENXIO), and with stdout redirected it would draw its screen into the file.
-    if cli.runs_tui() && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
-        eprintln!("{NO_TERMINAL}");
-        return Exit::Config.into();
-    }
     let paths = Paths::discover();
     let mode = if cli.runs_tui() {
         LogMode::Tui
@@ -45,6 +39,13 @@ fn main() -> ExitCode {
             return Exit::Config.into();
         }
     };
+    // Before the monitor starts (a bad config is still reported first): without a terminal
+    // it would fail with a bare OS error (ENXIO), and with stdout redirected it would draw
+    // its screen into the file.
+    if cli.runs_tui() && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        eprintln!("{NO_TERMINAL}");
+        return Exit::Config.into();
+    }
     match run(cli, loaded, paths) {
         Ok(code) => code,
         Err(e) => {

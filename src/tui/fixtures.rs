@@ -47,7 +47,7 @@ pub const KNOWN: &[(&str, &str, &str, Market, i64, u64)] = &[
         "삼성바이오로직스",
         "Samsung Biologics",
         Market::Kospi,
-        1_012_000,
+        982_000,
         720_000,
     ),
     (
@@ -168,6 +168,10 @@ pub const KNOWN: &[(&str, &str, &str, Market, i64, u64)] = &[
     ),
 ];
 
+/// Stocks whose fixture quote is pinned instead of moved at random: code and change from the
+/// base price. 삼성바이오로직스 trades above 1,000,000 won, where columns used to cut prices.
+pub const PINNED: &[(&str, i64)] = &[("207940", 30_000)];
+
 /// 2026-11-25 10:15 KST (a Wednesday, continuous session).
 pub fn now() -> DateTime<Utc> {
     kst(2026, 11, 25, 10, 15)
@@ -271,7 +275,13 @@ pub fn quote(l: &Listing, seed: u64, at: DateTime<Utc>) -> Quote {
     let prev = l.base_price;
     let (lower, upper) = price_limits(prev);
     let moved = prev.0 + prev.0 * rng.signed(600) / 10_000;
-    let price = round_down(Krw(moved)).clamp(lower, upper);
+    let pinned = PINNED
+        .iter()
+        .find(|(c, _)| *c == l.code.as_str())
+        .map(|(_, change)| prev + Krw(*change));
+    let price = pinned
+        .unwrap_or_else(|| round_down(Krw(moved)))
+        .clamp(lower, upper);
     let change = price - prev;
     let open = round_down(Krw(prev.0 + prev.0 * rng.signed(100) / 10_000));
     let high = price.max(open).max(round_down(Krw(
@@ -408,6 +418,23 @@ pub fn candles(
     out
 }
 
+/// Sets a quote's price and change (previous close = price − change), keeping it consistent:
+/// rate, day range, limits and traded value follow.
+pub fn pin_price(q: &mut Quote, price: i64, change: i64) {
+    let prev = Krw((price - change).max(1));
+    q.price = Krw(price);
+    q.prev_close = prev;
+    q.change = q.price - prev;
+    q.change_rate = Rate::of(q.change, prev);
+    q.open = prev;
+    q.high = q.price.max(prev);
+    q.low = q.price.min(prev);
+    let (lower, upper) = price_limits(prev);
+    q.upper_limit = upper.max(q.price);
+    q.lower_limit = lower.min(q.price);
+    q.value = Krw(q.volume as i64 * price);
+}
+
 /// `candles` scaled so the newest close is `target` (fixture charts end at the quote).
 pub fn ending_at(mut candles: Vec<Candle>, target: i64) -> Vec<Candle> {
     let Some(last) = candles.last().map(|c| c.close.0).filter(|c| *c > 0) else {
@@ -469,6 +496,12 @@ pub struct Scenario {
     /// Watchlist rows (taken from the universe).
     pub rows: usize,
     pub candles: usize,
+    /// The open stock (a code among the watchlist rows); the first row when `None`.
+    pub open: Option<&'static str>,
+    /// The open stock's price and change from the previous close, instead of the fixture's.
+    pub price: Option<(i64, i64)>,
+    /// The book's last snapshot moved some levels by 100K shares and more.
+    pub big_book_changes: bool,
 }
 
 /// A whole state with data, built through `update` like the real app.
@@ -525,6 +558,10 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
             reply: Ok(Sourced::new(uni.clone(), prov)),
         }),
     );
+    let open_idx = sc
+        .open
+        .and_then(|c| uni.iter().take(rows).position(|l| l.code.as_str() == c))
+        .unwrap_or(0);
     let quotes: Vec<Sourced<Quote>> = uni
         .iter()
         .take(rows.max(1))
@@ -534,10 +571,17 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
             if sc.halted && i == 0 {
                 q.volume = 0;
             }
+            if let (Some((price, change)), true) = (sc.price, i == open_idx) {
+                pin_price(&mut q, price, change);
+            }
             Sourced::new(q, prov)
         })
         .collect();
-    let first = quotes[0].value.clone();
+    let first = quotes[open_idx].value.clone();
+    if open_idx != 0 {
+        s.selected = Some(first.code);
+        s.wl_selected = Some(first.code);
+    }
     update(
         &mut s,
         Msg::Feed(Event::Quotes {
@@ -580,6 +624,13 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
             l.qty = l.qty.saturating_sub(700).max(100);
         }
     }
+    let mut b1 = b1;
+    if sc.big_book_changes {
+        // +101,600 on the second ask, −1,200,000 on the third bid.
+        b2.asks[1].qty += 101_600;
+        b1.bids[2].qty = 1_300_000;
+        b2.bids[2].qty = 100_000;
+    }
     update(
         &mut s,
         Msg::Feed(Event::Book {
@@ -604,7 +655,7 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
             code,
             version,
             at,
-            reply: Ok(Sourced::new(info(&uni[0], &first), prov)),
+            reply: Ok(Sourced::new(info(&uni[open_idx], &first), prov)),
         }),
     );
     if sc.breaker_open {

@@ -1,6 +1,7 @@
-//! Where each pane goes for a terminal size: all four side by side on wide screens, the
-//! watchlist plus the focused pane on medium ones, one pane on narrow ones, and a plain
-//! "enlarge the terminal" message below the minimum.
+//! Where each pane goes for a terminal size: all four side by side on wide screens; the
+//! watchlist, the chart (or info) and the order book from 76 columns (80×24 included); the
+//! watchlist plus one pane below that; one pane on narrow ones; and a plain "enlarge the
+//! terminal" message below the minimum. The status bar names the panes a layout leaves out.
 
 use super::state::Pane;
 use ratatui::layout::Rect;
@@ -115,6 +116,18 @@ pub fn areas(size: Rect, focus: Pane, side: Pane) -> Areas {
                 a.chart = Some(c[1]);
             }
         }
+    } else if w >= 76 {
+        // The book stays on screen beside the watchlist; the middle shows the chart or info.
+        let (wl, book) = if w >= 90 { (34, 30) } else { (28, 25) };
+        let c = cols(body, &[wl, w - wl - book, book]);
+        a.watchlist = Some(c[0]);
+        a.book = Some(c[2]);
+        let middle = if side == Pane::Info {
+            Pane::Info
+        } else {
+            Pane::Chart
+        };
+        place(&mut a, middle, c[1]);
     } else if w >= 64 {
         let wl = 34;
         let c = cols(body, &[wl, w - wl]);
@@ -144,8 +157,18 @@ mod tests {
     }
 
     #[test]
+    fn at_80x24_the_book_is_always_beside_the_watchlist() {
+        for side in Pane::ORDER {
+            let a = areas(Rect::new(0, 0, 80, 24), Pane::Watchlist, side);
+            assert!(a.watchlist.is_some() && a.book.is_some(), "{side:?}");
+            assert_eq!(a.info.is_some(), side == Pane::Info, "{side:?}");
+            assert_eq!(a.chart.is_some(), side != Pane::Info, "{side:?}");
+        }
+    }
+
+    #[test]
     fn narrow_collapses_to_the_side_pane_then_the_focused_one() {
-        let a = areas(Rect::new(0, 0, 80, 24), Pane::Watchlist, Pane::Book);
+        let a = areas(Rect::new(0, 0, 70, 24), Pane::Watchlist, Pane::Book);
         assert!(a.watchlist.is_some() && a.book.is_some() && a.chart.is_none());
         let a = areas(Rect::new(0, 0, 50, 20), Pane::Info, Pane::Info);
         assert!(a.info.is_some() && a.watchlist.is_none());

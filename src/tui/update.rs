@@ -897,7 +897,7 @@ fn mouse(state: &mut State, m: crossterm::event::MouseEvent) {
                         open(state, code);
                     }
                 } else if y == first.saturating_sub(1)
-                    && let Some(key) = view::watchlist::header_sort_key(r, x)
+                    && let Some(key) = view::watchlist::header_sort_key_in(state, r, x)
                 {
                     // A click on a column header sorts by it; a second click reverses.
                     if key == state.sort.key && key != SortKey::Manual {

@@ -5,36 +5,64 @@
 use super::{data_label, dir_style, fmt_change, fmt_rate, frame};
 use crate::market::{Level, OrderBook, group_thousands};
 use crate::tui::state::{Pane, State};
-use crate::tui::widgets::{candles::compact, depth, text};
+use crate::tui::widgets::depth;
+use crate::tui::widgets::text::{self, COMPACT_SIGNED_WIDTH, compact, compact_signed};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use std::collections::HashMap;
 
-fn num(n: u64, w: u16) -> String {
+/// A quantity: exact with separators up to 8 cells (`12,345,678`), compact beyond.
+fn num(n: u64) -> String {
     let s = group_thousands(n as i64);
-    if s.len() as u16 <= w { s } else { compact(n) }
+    if s.len() <= 8 { s } else { compact(n) }
 }
 
-fn delta(n: i64, w: u16) -> String {
-    if n == 0 {
-        return String::new();
-    }
-    let s = if n > 0 {
-        format!("+{}", group_thousands(n))
-    } else {
-        group_thousands(n)
+/// Which columns a book row has and how wide each is: price and quantity as wide as the widest
+/// on screen, the change in a fixed compact width, then cumulative quantity and the depth bar
+/// if there is room. Columns drop out whole (bar, cumulative, change, quantity) before a price
+/// would be cut.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Columns {
+    price: u16,
+    qty: u16,
+    cum: u16,
+    delta: u16,
+    bar: u16,
+}
+
+fn columns(width: u16, price: u16, qty: u16, cum: u16) -> Columns {
+    let mut c = Columns {
+        price: 0,
+        qty: 0,
+        cum: 0,
+        delta: 0,
+        bar: 0,
     };
-    if s.len() as u16 <= w {
-        s
-    } else {
-        let c = compact(n.unsigned_abs());
-        if n > 0 {
-            format!("+{c}")
-        } else {
-            format!("-{c}")
-        }
+    // The marker column (`▸ `), then each column with one space before it.
+    let mut used = 2 + price;
+    if used > width {
+        return c;
     }
+    c.price = price;
+    if used + 1 + qty <= width {
+        used += 1 + qty;
+        c.qty = qty;
+    } else {
+        return c;
+    }
+    let delta = COMPACT_SIGNED_WIDTH.max(4);
+    if used + 1 + delta <= width {
+        used += 1 + delta;
+        c.delta = delta;
+    }
+    const BAR_WITH_CUM: u16 = 8;
+    if c.delta > 0 && used + 1 + cum + 1 + BAR_WITH_CUM <= width {
+        used += 1 + cum;
+        c.cum = cum;
+    }
+    c.bar = width.saturating_sub(used + 1);
+    c
 }
 
 pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
@@ -71,25 +99,52 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
 
     let footer = 2 + u16::from(book.expected.is_some());
     let levels = ((inner.height.saturating_sub(2 + footer)) / 2).min(10) as usize;
-    let show_cum = inner.width >= 40;
-    let (price_w, qty_w, cum_w, delta_w) = (8u16, 8u16, if show_cum { 8u16 } else { 0 }, 6u16);
-    let fixed = 1 + price_w + 1 + qty_w + 1 + if show_cum { cum_w + 1 } else { 0 } + delta_w + 1;
-    let bar_w = inner.width.saturating_sub(fixed);
+    let shown = || {
+        book.asks
+            .iter()
+            .take(levels)
+            .chain(book.bids.iter().take(levels))
+    };
+    let widest = |f: &dyn Fn(&Level) -> String, header: &str| {
+        shown()
+            .map(|l| text::width(&f(l)))
+            .chain([text::width(header)])
+            .max()
+            .unwrap_or(0) as u16
+    };
+    let cum_max = book
+        .asks
+        .iter()
+        .take(levels)
+        .map(|l| l.qty)
+        .sum::<u64>()
+        .max(book.bids.iter().take(levels).map(|l| l.qty).sum());
+    let cols = columns(
+        inner.width,
+        widest(&|l| group_thousands(l.price.0), "가격"),
+        widest(&|l| num(l.qty), "잔량"),
+        text::width(&num(cum_max)).max(4) as u16,
+    );
+    let (price_w, qty_w, cum_w, delta_w, bar_w) =
+        (cols.price, cols.qty, cols.cum, cols.delta, cols.bar);
+    let show_cum = cum_w > 0;
 
     let dim = Style::default().fg(theme.dim);
     let mut y = inner.y;
     // Column headers.
     {
-        let mut x = inner.x + 1;
-        text::put_right(buf, x + price_w, y, "가격", price_w, dim);
-        x += price_w + 1;
-        text::put_right(buf, x + qty_w, y, "잔량", qty_w, dim);
-        x += qty_w + 1;
-        if show_cum {
-            text::put_right(buf, x + cum_w, y, "누적", cum_w, dim);
-            x += cum_w + 1;
+        let mut x = inner.x + 2;
+        for (h, w) in [
+            ("가격", price_w),
+            ("잔량", qty_w),
+            ("누적", cum_w),
+            ("증감", delta_w),
+        ] {
+            if w > 0 {
+                text::put_right_whole(buf, x + w, y, h, w, dim);
+                x += w + 1;
+            }
         }
-        text::put_right(buf, x + delta_w, y, "증감", delta_w, dim);
         y += 1;
     }
 
@@ -127,7 +182,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
                 Style::default().add_modifier(Modifier::BOLD),
             );
         }
-        x += 1;
+        x += 2;
         let mut pst = dir_style(theme, prev_close.map(|p| l.price.0 - p).unwrap_or(0));
         if is_last {
             pst = pst.add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
@@ -135,41 +190,34 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         if stale {
             pst = pst.add_modifier(Modifier::DIM);
         }
-        text::put_right(
-            buf,
-            x + price_w,
-            y,
-            &group_thousands(l.price.0),
-            price_w,
-            pst,
-        );
+        if price_w == 0 {
+            return;
+        }
+        let price = group_thousands(l.price.0);
+        text::put_right_whole(buf, x + price_w, y, &price, price_w, pst);
         x += price_w + 1;
         let side = if ask { theme.down } else { theme.up };
-        text::put_right(
-            buf,
-            x + qty_w,
-            y,
-            &num(l.qty, qty_w),
-            qty_w,
-            Style::default(),
-        );
+        if qty_w == 0 {
+            return;
+        }
+        text::put_right_whole(buf, x + qty_w, y, &num(l.qty), qty_w, Style::default());
         x += qty_w + 1;
         if show_cum {
-            text::put_right(buf, x + cum_w, y, &num(cum, cum_w), cum_w, dim);
+            text::put_right_whole(buf, x + cum_w, y, &num(cum), cum_w, dim);
             x += cum_w + 1;
+        }
+        if delta_w == 0 {
+            return;
         }
         if has_prev {
             let d = l.qty as i64 - *prev.get(&l.price.0).unwrap_or(&0) as i64;
-            text::put_right(
-                buf,
-                x + delta_w,
-                y,
-                &delta(d, delta_w),
-                delta_w,
-                dir_style(theme, d),
-            );
+            let st = dir_style(theme, d);
+            text::put_right_whole(buf, x + delta_w, y, &compact_signed(d), delta_w, st);
         }
         x += delta_w + 1;
+        if bar_w == 0 {
+            return;
+        }
         depth::bar(
             buf,
             Rect::new(x, y, bar_w, 1),
@@ -193,37 +241,49 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         }
         y += 1;
     }
-    // Middle line: last price and spread.
+    // Middle line: last price and spread; pieces drop out whole, the price last.
     if y < inner.bottom() {
-        let mut line = String::new();
+        let mut pieces: Vec<String> = Vec::new();
         let mut st = Style::default().add_modifier(Modifier::BOLD);
         if let Some(q) = quote {
-            line.push_str(&format!(
-                "현재 {} {} {}",
-                group_thousands(q.price.0),
-                fmt_change(q.change),
-                fmt_rate(q.change_rate)
-            ));
+            pieces.push(group_thousands(q.price.0));
+            pieces.push(fmt_change(q.change));
+            pieces.push(fmt_rate(q.change_rate));
             st = dir_style(theme, q.change.0).add_modifier(Modifier::BOLD);
         } else if let Some(p) = last {
-            line.push_str(&format!("현재 {}", group_thousands(p.0)));
+            pieces.push(group_thousands(p.0));
         }
-        if let Some(t) = book.spread_ticks() {
-            let long = format!("  스프레드 {t}틱");
-            if text::width(&line) + text::width(&long) < inner.width as usize {
-                line.push_str(&long);
-            } else {
-                line.push_str(&format!(" {t}틱"));
+        let room = inner.width.saturating_sub(1) as usize;
+        if !pieces.is_empty() {
+            let spread = book.spread_ticks();
+            let line = |pieces: &[String], label: bool, spread: Option<String>| {
+                let mut l = if label {
+                    "현재 ".to_string()
+                } else {
+                    String::new()
+                };
+                l.push_str(&pieces.join(" "));
+                if let Some(sp) = spread {
+                    l.push_str(&sp);
+                }
+                l
+            };
+            // Most to least: everything with the long spread, the short spread, no spread,
+            // then without the rate, the change, and the 현재 label.
+            let mut candidates = Vec::new();
+            for n in (1..=pieces.len()).rev() {
+                for label in [true, false] {
+                    if let (Some(t), true) = (spread, n == pieces.len()) {
+                        candidates.push(line(&pieces, label, Some(format!("  스프레드 {t}틱"))));
+                        candidates.push(line(&pieces, label, Some(format!(" {t}틱"))));
+                    }
+                    candidates.push(line(&pieces[..n], label, None));
+                }
+            }
+            if let Some(l) = candidates.into_iter().find(|l| text::width(l) <= room) {
+                text::put_whole(buf, inner.x + 1, y, &l, room as u16, st);
             }
         }
-        text::put(
-            buf,
-            inner.x + 1,
-            y,
-            &line,
-            inner.width.saturating_sub(1),
-            st,
-        );
         y += 1;
     }
     let mut cum = 0;
@@ -247,21 +307,26 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         };
         let mut x = inner.x + 1;
         if let Some(u) = upper {
-            x += text::put(
+            let s = format!("상한 {}", group_thousands(u.0));
+            let w = text::put_whole(
                 buf,
                 x,
                 y,
-                &format!("상한 {}  ", group_thousands(u.0)),
+                &s,
                 inner.right().saturating_sub(x),
                 Style::default().fg(theme.up),
             );
+            if w > 0 {
+                x += w + 2;
+            }
         }
         if let Some(l) = lower {
-            text::put(
+            let s = format!("하한 {}", group_thousands(l.0));
+            text::put_whole(
                 buf,
                 x,
                 y,
-                &format!("하한 {}", group_thousands(l.0)),
+                &s,
                 inner.right().saturating_sub(x),
                 Style::default().fg(theme.down),
             );
@@ -269,20 +334,30 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         y += 1;
     }
     if let (Some(e), true) = (book.expected, y < inner.bottom()) {
-        let line = format!(
-            "예상체결 {} {} × {}",
-            group_thousands(e.price.0),
-            fmt_rate(e.change_rate),
-            group_thousands(e.volume as i64)
-        );
-        text::put(
-            buf,
-            inner.x + 1,
-            y,
-            &line,
-            inner.width.saturating_sub(1),
-            Style::default().fg(Color::Black).bg(Color::Yellow),
-        );
+        // The volume, then the rate, then the label drop out before the price is cut.
+        let price = group_thousands(e.price.0);
+        let rate = fmt_rate(e.change_rate);
+        let vol = group_thousands(e.volume as i64);
+        let room = inner.width.saturating_sub(1);
+        let line = [
+            format!("예상체결 {price} {rate} × {vol}"),
+            format!("예상체결 {price} {rate}"),
+            format!("예상체결 {price}"),
+            format!("예상 {price}"),
+            price,
+        ]
+        .into_iter()
+        .find(|l| text::width(l) <= room as usize);
+        if let Some(l) = line {
+            text::put_whole(
+                buf,
+                inner.x + 1,
+                y,
+                &l,
+                room,
+                Style::default().fg(Color::Black).bg(Color::Yellow),
+            );
+        }
     }
 }
 
@@ -295,7 +370,10 @@ fn imbalance(state: &State, book: &OrderBook, area: Rect, buf: &mut Buffer) {
     let right = format!("{} 매수", compact(b));
     let lw = text::width(&left) as u16;
     let rw = text::width(&right) as u16;
-    text::put(
+    if lw + rw + 3 > area.width {
+        return;
+    }
+    text::put_whole(
         buf,
         area.x + 1,
         area.y,
@@ -305,7 +383,10 @@ fn imbalance(state: &State, book: &OrderBook, area: Rect, buf: &mut Buffer) {
     );
     let gx = area.x + 1 + lw + 1;
     let gw = area.width.saturating_sub(lw + rw + 4);
-    if gw >= 4 {
+    if gw < 4 {
+        // No room for the gauge: both totals side by side.
+        text::put_whole(buf, gx, area.y, &right, rw, Style::default().fg(theme.up));
+    } else {
         depth::gauge(
             buf,
             Rect::new(gx, area.y, gw, 1),

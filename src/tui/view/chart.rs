@@ -5,9 +5,9 @@ use super::{data_label, frame};
 use crate::market::{Candle, Period, group_thousands};
 use crate::tui::state::{MA_PERIODS, PERIODS, Pane, State};
 use crate::tui::widgets::candles::{
-    CandleChart, CandleStyle, MaLine, VolumeBars, axis_width, compact, moving_average,
+    CandleChart, CandleStyle, MaLine, VolumeBars, fitted_axis_width, moving_average,
 };
-use crate::tui::widgets::text;
+use crate::tui::widgets::text::{self, compact};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -32,7 +32,7 @@ pub fn capacity(state: &State, area: Rect) -> usize {
         .value
         .as_ref()
         .and_then(|c| crate::tui::widgets::candles::price_range(c))
-        .map(|(lo, hi)| axis_width(lo, hi))
+        .map(|(lo, hi)| fitted_axis_width(lo, hi, inner.width))
         .unwrap_or(8);
     (inner.width.saturating_sub(axis) / state.chart.stride.max(1)) as usize
 }
@@ -64,11 +64,17 @@ fn date_label(c: &Candle, p: Period) -> String {
 pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     let theme = &state.settings.theme;
     let ch = &state.chart;
+    // The title drops the code rather than cut it; the name may shrink.
     let name = state
         .selected
         .map(|c| {
             let name = state.name_of(c).unwrap_or("");
-            format!("{name} {c} · {}봉", period_label(ch.period))
+            let full = format!("{name} {c} · {}봉", period_label(ch.period));
+            if text::width(&full) + 4 <= area.width as usize {
+                full
+            } else {
+                format!("{name} · {}봉", period_label(ch.period))
+            }
         })
         .unwrap_or_else(|| "차트".to_string());
     let right = data_label(state, &ch.data);
@@ -86,7 +92,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         } else {
             Style::default().fg(theme.dim)
         };
-        x += text::put(buf, x, inner.y, &label, inner.right().saturating_sub(x), st);
+        x += text::put_whole(buf, x, inner.y, &label, inner.right().saturating_sub(x), st);
     }
     x += 1;
     for (i, on) in ch.mas.iter().enumerate() {
@@ -98,7 +104,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
                 .fg(theme.dim)
                 .add_modifier(Modifier::CROSSED_OUT)
         };
-        x += text::put(buf, x, inner.y, &label, inner.right().saturating_sub(x), st);
+        x += text::put_whole(buf, x, inner.y, &label, inner.right().saturating_sub(x), st);
     }
 
     let body = Rect {
@@ -135,7 +141,9 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         .clamp(start, end.saturating_sub(1));
     let cursor = cursor_abs - start;
 
-    // Cursor OHLCV line.
+    // Cursor OHLCV line: one row if it fits, else two; then without labels; then the volume
+    // and the change drop out. A value is never cut.
+    let mut cursor_rows = 0;
     if body.height > 0 {
         let c = &candles[cursor_abs];
         let prev = cursor_abs.checked_sub(1).map(|i| candles[i].close.0);
@@ -147,23 +155,33 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             None => c.date.format("%Y-%m-%d").to_string(),
         };
         let st = super::dir_style(theme, prev.map(|p| c.close.0 - p).unwrap_or(0));
-        let mut line = format!(
-            "{when} 시 {} 고 {} 저 {} 종 {}",
-            group_thousands(c.open.0),
-            group_thousands(c.high.0),
-            group_thousands(c.low.0),
-            group_thousands(c.close.0)
-        );
+        let mut fields: Vec<(&str, String)> = vec![
+            ("", when),
+            ("시 ", group_thousands(c.open.0)),
+            ("고 ", group_thousands(c.high.0)),
+            ("저 ", group_thousands(c.low.0)),
+            ("종 ", group_thousands(c.close.0)),
+        ];
         if let Some(r) = chg {
-            line.push_str(&format!(" {}", super::fmt_rate(r)));
+            fields.push(("", super::fmt_rate(r)));
         }
-        line.push_str(&format!(" 량 {}", compact(c.volume)));
-        text::put(buf, body.x, body.y, &line, body.width, st);
+        fields.push(("량 ", compact(c.volume)));
+        let max_rows = match body.height {
+            16.. => 3,
+            8.. => 2,
+            _ => 1,
+        };
+        if let Some(lines) = cursor_lines(&fields, body.width, max_rows) {
+            for (i, l) in lines.iter().enumerate() {
+                text::put_whole(buf, body.x, body.y + i as u16, l, body.width, st);
+            }
+            cursor_rows = lines.len() as u16;
+        }
     }
 
     let plot_all = Rect {
-        y: body.y + 1,
-        height: body.height.saturating_sub(1),
+        y: body.y + cursor_rows.max(1),
+        height: body.height.saturating_sub(cursor_rows.max(1)),
         ..body
     };
     if plot_all.height == 0 {
@@ -211,7 +229,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     let (lo, hi) = crate::tui::widgets::candles::price_range(visible).unwrap_or((0, 0));
-    let axis_w = axis_width(lo, hi).min(price_area.width / 2);
+    let axis_w = fitted_axis_width(lo, hi, price_area.width);
     CandleChart {
         candles: visible,
         stride: ch.stride,
@@ -253,6 +271,84 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             }
             text::put(buf, x, y, &label, w, Style::default().fg(theme.dim));
             free_x = x + w + 2;
+        }
+    }
+}
+
+/// Lays out the cursor candle's `(label, value)` fields in at most `max_rows` rows of `width`
+/// cells, fields whole: with labels in as few rows as fit, then without labels, then dropping
+/// fields from the end (volume, change, …) until they fit. `None` if not even one value fits.
+fn cursor_lines(fields: &[(&str, String)], width: u16, max_rows: usize) -> Option<Vec<String>> {
+    let width = width as usize;
+    let flow = |words: &[String], rows: usize| -> Option<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        for w in words {
+            let rows_used = out.len();
+            match out.last_mut() {
+                Some(l) if text::width(l) + 1 + text::width(w) <= width => {
+                    l.push(' ');
+                    l.push_str(w);
+                }
+                _ if text::width(w) <= width && rows_used < rows => out.push(w.clone()),
+                _ => return None,
+            }
+        }
+        Some(out)
+    };
+    for n in (1..=fields.len()).rev() {
+        let shown = &fields[..n];
+        let labelled: Vec<String> = shown.iter().map(|(l, v)| format!("{l}{v}")).collect();
+        let bare: Vec<String> = shown.iter().map(|(_, v)| v.clone()).collect();
+        for words in [&labelled, &bare] {
+            for rows in 1..=max_rows.max(1) {
+                if let Some(lines) = flow(words, rows) {
+                    return Some(lines);
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> Vec<(&'static str, String)> {
+        vec![
+            ("", "2026-12-01".into()),
+            ("시 ", "69,400".into()),
+            ("고 ", "69,900".into()),
+            ("저 ", "69,000".into()),
+            ("종 ", "69,400".into()),
+            ("", "+1.22%".into()),
+            ("량 ", "25.7M".into()),
+        ]
+    }
+
+    #[test]
+    fn cursor_line_wraps_then_drops_labels_never_cuts() {
+        let one = cursor_lines(&fields(), 80, 2).unwrap();
+        assert_eq!(
+            one,
+            ["2026-12-01 시 69,400 고 69,900 저 69,000 종 69,400 +1.22% 량 25.7M"]
+        );
+        let two = cursor_lines(&fields(), 36, 2).unwrap();
+        assert_eq!(
+            two,
+            [
+                "2026-12-01 시 69,400 고 69,900",
+                "저 69,000 종 69,400 +1.22% 량 25.7M"
+            ]
+        );
+        let bare = cursor_lines(&fields(), 40, 1).unwrap();
+        assert_eq!(bare, ["2026-12-01 69,400 69,900 69,000 69,400"]);
+        for w in 0..90u16 {
+            for rows in [1, 2] {
+                for l in cursor_lines(&fields(), w, rows).unwrap_or_default() {
+                    assert!(text::width(&l) <= w as usize, "{l:?} in {w}");
+                }
+            }
         }
     }
 }

@@ -62,15 +62,24 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         SecurityKind::Reit => " 리츠",
         SecurityKind::Other => "",
     };
-    let rest = format!(" {} {}{}", info.code, info.market.label(), kind);
-    x += text::put(
-        buf,
-        x,
-        y,
-        &rest,
-        inner.right().saturating_sub(x),
-        Style::default().fg(theme.dim),
-    );
+    // The code whole or not at all, then the market.
+    for part in [
+        format!(" {}", info.code),
+        format!(" {}{kind}", info.market.label()),
+    ] {
+        let w = text::put_whole(
+            buf,
+            x,
+            y,
+            &part,
+            inner.right().saturating_sub(x),
+            Style::default().fg(theme.dim),
+        );
+        if w == 0 {
+            break;
+        }
+        x += w;
+    }
     let mut badges: Vec<(&str, Style)> = Vec::new();
     if flags.halted {
         badges.push((
@@ -106,7 +115,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     }
     for (b, st) in badges {
         x += 1;
-        x += text::put(buf, x, y, b, inner.right().saturating_sub(x), st);
+        x += text::put_whole(buf, x, y, b, inner.right().saturating_sub(x), st);
     }
     if let Some(en) = info.name_en.as_ref().filter(|_| inner.height > 1) {
         {
@@ -188,7 +197,13 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         let x = inner.x + c as u16 * (col_w + 1);
         let w = col_w.min(inner.right().saturating_sub(x));
         let yy = top + r as u16;
-        text::put(buf, x, yy, label, 11.min(w), Style::default().fg(theme.dim));
-        text::put_right(buf, x + w, yy, value, w.saturating_sub(11), *vst);
+        // The value whole, right-aligned; the label only if it fits whole beside it.
+        let vw = text::width(value) as u16;
+        if vw > w {
+            continue;
+        }
+        text::put_right_whole(buf, x + w, yy, value, w, *vst);
+        let room = (w - vw).saturating_sub(1);
+        text::put_whole(buf, x, yy, label, room, Style::default().fg(theme.dim));
     }
 }

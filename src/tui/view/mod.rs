@@ -38,7 +38,7 @@ pub fn draw(state: &State, buf: &mut Buffer) {
         info::draw(state, r, buf);
     }
     if let Some(r) = a.status {
-        status::draw(state, r, buf);
+        status::draw(state, r, &a, buf);
     }
     match state.mode {
         Mode::Search => search::draw(state, size, buf),

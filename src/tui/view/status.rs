@@ -5,7 +5,8 @@ use super::{coarse_age, data_label};
 use crate::market::{Calendar, KST, Provenance};
 use crate::tui::action::Action;
 use crate::tui::health::{Health, health};
-use crate::tui::state::{Problem, State};
+use crate::tui::layout::Areas;
+use crate::tui::state::{Pane, Problem, State};
 use crate::tui::widgets::text;
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
@@ -143,17 +144,78 @@ pub fn time_text(state: &State) -> String {
     s
 }
 
-pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
+/// Short names of the panes for the status bar's pane strip.
+fn pane_name(p: Pane) -> &'static str {
+    match p {
+        Pane::Watchlist => "목록",
+        Pane::Chart => "차트",
+        Pane::Book => "호가",
+        Pane::Info => "정보",
+    }
+}
+
+/// `[목록|차트|호가|정보]` when the layout leaves a pane out: shown panes plain, hidden ones
+/// dim, the focused one reversed. `None` when every pane is on screen.
+pub fn pane_strip(state: &State, panes: &Areas) -> Option<Vec<(String, Style)>> {
+    if Pane::ORDER.iter().all(|p| panes.get(*p).is_some()) {
+        return None;
+    }
+    let dim = Style::default().fg(state.settings.theme.dim);
+    let mut out = vec![("[".to_string(), dim)];
+    for (i, p) in Pane::ORDER.into_iter().enumerate() {
+        if i > 0 {
+            out.push(("|".to_string(), dim));
+        }
+        let st = if p == state.focus {
+            Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        } else if panes.get(p).is_some() {
+            Style::default()
+        } else {
+            dim
+        };
+        out.push((pane_name(p).to_string(), st));
+    }
+    out.push(("]".to_string(), dim));
+    Some(out)
+}
+
+/// The status bar. `panes` is the layout of the screen it belongs to, for the pane strip.
+/// Right to left it keeps, whatever the width: the help key, the pane strip when a pane is
+/// hidden, the source badge; then the clock, the last error or notice and the details fill
+/// what is left, each whole or not at all (only the error text may be shortened).
+pub fn draw(state: &State, area: Rect, panes: &Areas, buf: &mut Buffer) {
     let theme = &state.settings.theme;
     let y = area.y;
     let dim = Style::default().fg(theme.dim);
-    let mut x = area.x;
-    let right_end = area.right();
-    let room = |x: u16| right_end.saturating_sub(x);
+    let km = &state.settings.keymap;
+    let help = format!("{} help", km.first_key(Action::Help));
+    let full_hint = format!(
+        "{help}  {} search  {} quit",
+        km.first_key(Action::Search),
+        km.first_key(Action::Quit)
+    );
+    let help_w = text::width(&help) as u16;
+    let strip = pane_strip(state, panes);
+    let strip_w = strip
+        .as_ref()
+        .map(|s| s.iter().map(|(t, _)| text::width(t) as u16).sum::<u16>())
+        .unwrap_or(0);
 
+    let mut x = area.x;
     let (label, st) = source_label(state);
-    x += text::put(buf, x, y, &format!(" {label} "), room(x), st);
+    x += text::put_whole(buf, x, y, &format!(" {label} "), area.width, st);
     x += 1;
+
+    // Right-hand side: the help key always, the pane strip before it if it fits.
+    let help_x = area.right().saturating_sub(help_w);
+    let show_strip = strip.is_some() && x + strip_w < help_x;
+    let limit = if show_strip {
+        (help_x - 1 - strip_w).saturating_sub(1)
+    } else {
+        help_x.saturating_sub(2)
+    }
+    .max(x);
+    let room = |x: u16| limit.saturating_sub(x);
 
     // Clock and session first: they matter more than the details after them.
     let local = state.now.with_timezone(&KST);
@@ -168,8 +230,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     } else {
         dim
     };
-    x += text::put(buf, x, y, &clock, room(x), session_style);
-
+    x += text::put_whole(buf, x, y, &clock, room(x), session_style);
     let s = &state.status;
     let mut details = Vec::new();
     match s.redis_up {
@@ -224,7 +285,9 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             .as_ref()
             .map(|(_, n)| (n.clone(), Style::default().fg(theme.accent)))
     };
-    if let Some((m, st)) = &message {
+    if let Some((m, st)) = &message
+        && room(x) > 3
+    {
         x += 2;
         x += text::put(buf, x, y, m, room(x), *st);
     }
@@ -236,21 +299,21 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         x += text::put(buf, x, y, " · ", 3, dim);
         x += text::put(buf, x, y, d, room(x), dim);
     }
-    x += 2;
-    match message {
-        Some(_) => {}
-        None => {
-            let km = &state.settings.keymap;
-            let hint = format!(
-                "{} help  {} search  {} quit",
-                km.first_key(Action::Help),
-                km.first_key(Action::Search),
-                km.first_key(Action::Quit)
-            );
-            let w = text::width(&hint) as u16;
-            if room(x) >= w {
-                text::put(buf, right_end - w, y, &hint, w, dim);
-            }
+
+    // The full key hint when the left side leaves room for it.
+    let full_w = text::width(&full_hint) as u16;
+    let extra = full_w - help_w.min(full_w);
+    let (hint, hint_w) = if message.is_none() && limit >= x + 2 + extra {
+        (full_hint, full_w)
+    } else {
+        (help, help_w)
+    };
+    let hint_x = area.right().saturating_sub(hint_w);
+    text::put_whole(buf, hint_x, y, &hint, hint_w, dim);
+    if let (Some(strip), true) = (strip, show_strip) {
+        let mut sx = hint_x.saturating_sub(1 + strip_w);
+        for (t, st) in strip {
+            sx += text::put_whole(buf, sx, y, &t, text::width(&t) as u16, st);
         }
     }
 }

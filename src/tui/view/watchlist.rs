@@ -2,9 +2,9 @@
 //! change ▲/▼, change %, volume, traded value; cursor row, sort marker, flashing cells.
 
 use super::{dir_style, fmt_change, fmt_eok, fmt_rate, frame};
-use crate::market::{Warning, group_thousands};
+use crate::market::{StockCode, Warning, group_thousands};
 use crate::tui::state::{Mode, Pane, SortKey, State};
-use crate::tui::widgets::{candles::compact, text};
+use crate::tui::widgets::text::{self, compact};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -26,17 +26,53 @@ enum Col {
     Value,
 }
 
+/// Cells the number columns take: the widest value on screen (or the header). Numbers are
+/// never cut; when the pane is too narrow, whole columns drop out and the name shrinks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Widths {
+    price: u16,
+    change: u16,
+    rate: u16,
+    volume: u16,
+    value: u16,
+}
+
+impl Default for Widths {
+    /// Typical widths, for callers that lay out the columns without the rows (see
+    /// [`header_sort_key`]).
+    fn default() -> Self {
+        Widths {
+            price: 9,
+            change: 7,
+            rate: 6,
+            volume: 6,
+            value: 7,
+        }
+    }
+}
+
 impl Col {
-    fn width(self) -> u16 {
+    const ALL: [Col; 8] = [
+        Col::Name,
+        Col::Code,
+        Col::Tag,
+        Col::Price,
+        Col::Change,
+        Col::Rate,
+        Col::Volume,
+        Col::Value,
+    ];
+
+    fn width(self, w: &Widths) -> u16 {
         match self {
             Col::Name => 0,
             Col::Code => 6,
             Col::Tag => 4,
-            Col::Price => 8,
-            Col::Change => 8,
-            Col::Rate => 7,
-            Col::Volume => 7,
-            Col::Value => 7,
+            Col::Price => w.price,
+            Col::Change => w.change,
+            Col::Rate => w.rate,
+            Col::Volume => w.volume,
+            Col::Value => w.value,
         }
     }
 
@@ -64,50 +100,128 @@ impl Col {
             Col::Value => SortKey::Value,
         }
     }
+
+    /// The header with the sort marker when the list is sorted by this column.
+    fn header_text(self, state: &State) -> String {
+        let mut h = self.header().to_string();
+        if state.sort.key != SortKey::Manual
+            && self.sort_key() == state.sort.key
+            && self != Col::Change
+        {
+            h.push(if state.sort.descending { '▾' } else { '▴' });
+        }
+        h
+    }
+}
+
+/// The number cells of one row, formatted once for sizing and drawing.
+struct Cells {
+    price: String,
+    change: String,
+    rate: String,
+    volume: String,
+    value: String,
+}
+
+fn cells(state: &State, code: StockCode) -> Cells {
+    let q = state.quotes.get(&code).map(|c| &c.quote);
+    Cells {
+        price: q
+            .map(|q| group_thousands(q.price.0))
+            .unwrap_or_else(|| "-".into()),
+        change: q.map(|q| fmt_change(q.change)).unwrap_or_default(),
+        rate: q.map(|q| fmt_rate(q.change_rate)).unwrap_or_default(),
+        volume: q.map(|q| compact(q.volume)).unwrap_or_default(),
+        value: q.map(|q| fmt_eok(q.value.0)).unwrap_or_default(),
+    }
+}
+
+/// Widths for the rows on screen and the headers as drawn.
+fn widths(state: &State, shown: &[Cells]) -> Widths {
+    let col = |c: Col, f: fn(&Cells) -> &str| {
+        shown
+            .iter()
+            .map(|r| text::width(f(r)))
+            .chain([text::width(&c.header_text(state))])
+            .max()
+            .unwrap_or(0) as u16
+    };
+    Widths {
+        price: col(Col::Price, |r| &r.price),
+        change: col(Col::Change, |r| &r.change),
+        rate: col(Col::Rate, |r| &r.rate),
+        volume: col(Col::Volume, |r| &r.volume),
+        value: col(Col::Value, |r| &r.value),
+    }
+}
+
+/// The rows on screen (scroll offset applied) for a pane drawn in `area`.
+fn shown_rows(state: &State, rows: &[StockCode], area: Rect) -> Vec<StockCode> {
+    let (_, n) = body_rows(area);
+    rows.iter()
+        .skip(state.wl_scroll)
+        .take(n as usize)
+        .copied()
+        .collect()
 }
 
 /// The sort key of the header column under screen column `x` in a watchlist pane drawn in
-/// `area` (`None` between columns or outside). `Tag` sorts back to the manual order.
+/// `area` (`None` between columns or outside). `Tag` sorts back to the manual order. Column
+/// widths depend on the rows on screen, so this is exact only with the state: prefer
+/// [`header_sort_key_in`]; without it typical widths are assumed.
 pub fn header_sort_key(area: Rect, x: u16) -> Option<SortKey> {
+    sort_key_at(area, x, &Widths::default())
+}
+
+/// [`header_sort_key`] with the column widths as drawn for `state`.
+pub fn header_sort_key_in(state: &State, area: Rect, x: u16) -> Option<SortKey> {
+    let rows = state.rows();
+    let shown: Vec<Cells> = shown_rows(state, &rows, area)
+        .into_iter()
+        .map(|c| cells(state, c))
+        .collect();
+    sort_key_at(area, x, &widths(state, &shown))
+}
+
+fn sort_key_at(area: Rect, x: u16, w: &Widths) -> Option<SortKey> {
     let mut left = area.x + 1;
-    for (c, w) in columns(area.width.saturating_sub(2)) {
-        if x >= left && x < left + w {
+    for (c, cw) in columns(area.width.saturating_sub(2), w) {
+        if x >= left && x < left + cw {
             return Some(c.sort_key());
         }
-        left += w + 1;
+        left += cw + 1;
     }
     None
 }
 
 /// Columns that fit in `width`, in screen order, with their widths (one space between).
-fn columns(width: u16) -> Vec<(Col, u16)> {
-    // Dropped first → last as the pane narrows.
+fn columns(width: u16, w: &Widths) -> Vec<(Col, u16)> {
+    const NAME_MIN: u16 = 8;
+    // Dropped first → last as the pane narrows; then the name shrinks; then the rate goes.
+    // The price goes only when even it alone does not fit.
     let optional = [Col::Value, Col::Volume, Col::Tag, Col::Code, Col::Change];
-    let mut cols = vec![
-        Col::Name,
-        Col::Code,
-        Col::Tag,
-        Col::Price,
-        Col::Change,
-        Col::Rate,
-        Col::Volume,
-        Col::Value,
-    ];
-    let need = |cols: &[Col]| cols.iter().map(|c| c.width() + 1).sum::<u16>() + 8;
+    let mut cols = Col::ALL.to_vec();
+    let fixed = |cols: &[Col]| -> u16 {
+        cols.iter()
+            .filter(|c| **c != Col::Name)
+            .map(|c| c.width(w) + 1)
+            .sum()
+    };
     for drop in optional {
-        if need(&cols) <= width {
+        if fixed(&cols) + NAME_MIN <= width {
             break;
         }
         cols.retain(|c| *c != drop);
     }
-    let fixed: u16 = cols
-        .iter()
-        .filter(|c| **c != Col::Name)
-        .map(|c| c.width() + 1)
-        .sum();
-    let name_w = width.saturating_sub(fixed).clamp(1, 24);
+    for drop in [Col::Rate, Col::Price] {
+        if fixed(&cols) < width {
+            break;
+        }
+        cols.retain(|c| *c != drop);
+    }
+    let name_w = width.saturating_sub(fixed(&cols)).clamp(1, 24);
     cols.into_iter()
-        .map(|c| (c, if c == Col::Name { name_w } else { c.width() }))
+        .map(|c| (c, if c == Col::Name { name_w } else { c.width(w) }))
         .collect()
 }
 
@@ -146,16 +260,16 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     if inner.height == 0 || inner.width < 4 {
         return;
     }
-    let cols = columns(inner.width);
+    let rows = state.rows();
+    let shown = shown_rows(state, &rows, area);
+    let shown_cells: Vec<Cells> = shown.iter().map(|c| cells(state, *c)).collect();
+    let cols = columns(inner.width, &widths(state, &shown_cells));
     let header_style = Style::default().fg(theme.dim).add_modifier(Modifier::BOLD);
 
     // Header.
     let mut x = inner.x;
     for &(c, w) in &cols {
-        let mut h = c.header().to_string();
-        if state.sort.key != SortKey::Manual && c.sort_key() == state.sort.key && c != Col::Change {
-            h.push(if state.sort.descending { '▾' } else { '▴' });
-        }
+        let h = c.header_text(state);
         if c == Col::Name {
             text::put(buf, x, inner.y, &h, w, header_style);
         } else {
@@ -164,7 +278,6 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         x += w + 1;
     }
 
-    let rows = state.rows();
     let (first_y, n) = body_rows(area);
     let cursor = state.wl_cursor(&rows);
     if rows.is_empty() && n > 0 {
@@ -178,13 +291,9 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         );
     }
     let stale = state.quotes_problem.is_some();
-    for (i, code) in rows
-        .iter()
-        .enumerate()
-        .skip(state.wl_scroll)
-        .take(n as usize)
-    {
-        let y = first_y + (i - state.wl_scroll) as u16;
+    for (k, (code, nums)) in shown.iter().zip(&shown_cells).enumerate() {
+        let i = state.wl_scroll + k;
+        let y = first_y + k as u16;
         let is_cursor = i == cursor;
         let row_area = Rect::new(inner.x, y, inner.width, 1);
         if is_cursor {
@@ -250,36 +359,30 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
                     text::put(buf, x, y, tag, w, tst);
                 }
                 Col::Price => {
-                    let s = q
-                        .map(|q| group_thousands(q.price.0))
-                        .unwrap_or_else(|| "-".into());
                     let pst = if flashing && cell.is_some_and(|c| c.tick != 0) {
                         flash_st
                     } else {
                         st
                     };
-                    text::put_right(buf, x + w, y, &s, w, pst);
+                    text::put_right_whole(buf, x + w, y, &nums.price, w, pst);
                 }
                 Col::Change => {
-                    let s = q.map(|q| fmt_change(q.change)).unwrap_or_default();
-                    text::put_right(buf, x + w, y, &s, w, st);
+                    text::put_right_whole(buf, x + w, y, &nums.change, w, st);
                 }
                 Col::Rate => {
-                    let s = q.map(|q| fmt_rate(q.change_rate)).unwrap_or_default();
-                    text::put_right(buf, x + w, y, &s, w, st);
+                    text::put_right_whole(buf, x + w, y, &nums.rate, w, st);
                 }
                 Col::Volume => {
-                    let s = q.map(|q| compact(q.volume)).unwrap_or_default();
                     let vst = if flashing && cell.is_some_and(|c| c.tick == 0) {
                         flash_st
                     } else {
                         Style::default()
                     };
-                    text::put_right(buf, x + w, y, &s, w, vst);
+                    text::put_right_whole(buf, x + w, y, &nums.volume, w, vst);
                 }
                 Col::Value => {
-                    let s = q.map(|q| fmt_eok(q.value.0)).unwrap_or_default();
-                    text::put_right(buf, x + w, y, &s, w, Style::default().fg(theme.dim));
+                    let dim = Style::default().fg(theme.dim);
+                    text::put_right_whole(buf, x + w, y, &nums.value, w, dim);
                 }
             }
             x += w + 1;

@@ -1,7 +1,7 @@
 //! The candlestick chart widget: one column per candle, half-row resolution from the box-drawing
 //! glyphs `┃│╽╿╻╹╷╵`, moving-average dots, a won y axis, and volume bars beneath.
 
-use super::text;
+use super::text::{self, compact};
 use crate::market::{Candle, group_thousands};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -109,6 +109,13 @@ pub fn axis_width(lo: i64, hi: i64) -> u16 {
     w as u16 + 1
 }
 
+/// The axis width for a plot `width` cells wide: whole labels or no axis at all (an axis may
+/// take at most half the plot; a cut price would be worse than none).
+pub fn fitted_axis_width(lo: i64, hi: i64, width: u16) -> u16 {
+    let w = axis_width(lo, hi);
+    if w <= width / 2 { w } else { 0 }
+}
+
 /// The x of candle `i` of `n` in a plot starting at `x0`, `width` wide.
 pub fn column_of(i: usize, n: usize, stride: u16, x0: u16, width: u16) -> u16 {
     let used = (n as u32 * stride as u32).min(width as u32) as u16;
@@ -131,7 +138,7 @@ impl CandleChart<'_> {
             return;
         };
         let axis_w = if self.axis {
-            axis_width(lo, hi).min(area.width / 2)
+            fitted_axis_width(lo, hi, area.width)
         } else {
             0
         };
@@ -310,7 +317,7 @@ impl VolumeBars<'_> {
         }
         if self.axis_w > 1 {
             let label = compact(max);
-            text::put(
+            text::put_whole(
                 buf,
                 plot.right() + 1,
                 plot.y,
@@ -319,16 +326,6 @@ impl VolumeBars<'_> {
                 self.style.axis,
             );
         }
-    }
-}
-
-/// `12,345,678` → `12.3M`; short labels for volume axes and dense tables.
-pub fn compact(n: u64) -> String {
-    match n {
-        0..=9_999 => group_thousands(n as i64),
-        10_000..=999_999 => format!("{:.1}K", n as f64 / 1e3),
-        1_000_000..=999_999_999 => format!("{:.1}M", n as f64 / 1e6),
-        _ => format!("{:.1}B", n as f64 / 1e9),
     }
 }
 

@@ -63,12 +63,62 @@ pub fn put_right(buf: &mut Buffer, right: u16, y: u16, s: &str, max: u16, style:
     put(buf, x, y, &t, w, style);
 }
 
+/// Writes `s` at (x, y) only if all of it fits in `max` cells (numbers are never cut: a value
+/// that does not fit is left out). Returns the cells used, 0 when nothing was drawn.
+pub fn put_whole(buf: &mut Buffer, x: u16, y: u16, s: &str, max: u16, style: Style) -> u16 {
+    let w = width(s);
+    if w > max as usize || x as usize + w > buf.area.right() as usize || !in_buf(buf, x, y) {
+        return 0;
+    }
+    put(buf, x, y, s, w as u16, style)
+}
+
+/// [`put_whole`] right-aligned to end at column `right` (exclusive).
+pub fn put_right_whole(buf: &mut Buffer, right: u16, y: u16, s: &str, max: u16, style: Style) {
+    let w = width(s) as u16;
+    if w <= max && w <= right {
+        put_whole(buf, right - w, y, s, w, style);
+    }
+}
+
 /// Writes `s` centred within [x, x + w).
 pub fn put_center(buf: &mut Buffer, x: u16, y: u16, w: u16, s: &str, style: Style) {
     let t = truncate(s, w as usize);
     let tw = width(&t) as u16;
     put(buf, x + (w.saturating_sub(tw)) / 2, y, &t, tw, style);
 }
+
+/// `12,345,678` → `12.3M`: the UI's one compact number, for quantities, volumes and axes. At
+/// most six cells (`999.9K`); below 10,000 the exact number (`9,999`). Rounds to the nearest
+/// tenth and moves to the next unit instead of printing `1000.0K`.
+pub fn compact(n: u64) -> String {
+    if n < 10_000 {
+        return crate::market::group_thousands(n as i64);
+    }
+    let mut unit: u128 = 1_000;
+    for suffix in ["K", "M", "B"] {
+        let tenths = (n as u128 * 10 + unit / 2) / unit;
+        if tenths < 10_000 {
+            return format!("{}.{}{suffix}", tenths / 10, tenths % 10);
+        }
+        unit *= 1_000;
+    }
+    let tenths = (n as u128 * 10 + unit / 2) / unit;
+    format!("{}.{}T", tenths / 10, tenths % 10)
+}
+
+/// [`compact`] with a sign for changes: `+1,250`, `-101.6K`, `-1.2M`; empty for 0. At most
+/// [`COMPACT_SIGNED_WIDTH`] cells below a trillion.
+pub fn compact_signed(n: i64) -> String {
+    match n.signum() {
+        0 => String::new(),
+        1 => format!("+{}", compact(n.unsigned_abs())),
+        _ => format!("-{}", compact(n.unsigned_abs())),
+    }
+}
+
+/// The widest [`compact_signed`] below a trillion (`-999.9B`).
+pub const COMPACT_SIGNED_WIDTH: u16 = 7;
 
 fn in_buf(buf: &Buffer, x: u16, y: u16) -> bool {
     x >= buf.area.left() && x < buf.area.right() && y >= buf.area.top() && y < buf.area.bottom()
@@ -88,6 +138,35 @@ mod tests {
         assert_eq!(truncate("삼성전자", 0), "");
         assert_eq!(truncate("SK hynix", 5), "SK h…");
         assert!(width(&truncate("LG에너지솔루션", 9)) <= 9);
+    }
+
+    #[test]
+    fn compact_numbers_fit_in_six_cells_and_round_up_a_unit() {
+        assert_eq!(compact(0), "0");
+        assert_eq!(compact(9_999), "9,999");
+        assert_eq!(compact(10_000), "10.0K");
+        assert_eq!(compact(101_600), "101.6K");
+        assert_eq!(compact(999_949), "999.9K");
+        assert_eq!(compact(999_950), "1.0M");
+        assert_eq!(compact(1_234_567), "1.2M");
+        assert_eq!(compact(99_999_999), "100.0M");
+        assert_eq!(compact(999_960_000), "1.0B");
+        assert_eq!(compact_signed(0), "");
+        assert_eq!(compact_signed(1_250), "+1,250");
+        assert_eq!(compact_signed(-101_600), "-101.6K");
+        assert_eq!(compact_signed(-1_234_567), "-1.2M");
+        for n in [
+            0u64,
+            9_999,
+            10_000,
+            99_999,
+            999_999,
+            9_999_999,
+            999_999_999_999,
+        ] {
+            assert!(width(&compact(n)) <= 6, "{n}");
+            assert!(width(&compact_signed(-(n as i64))) <= COMPACT_SIGNED_WIDTH as usize);
+        }
     }
 
     #[test]
