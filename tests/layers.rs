@@ -4,7 +4,7 @@
 //!
 //! Layers, top to bottom (the entry modules may import anything):
 //! `main`, `cli`, `config`, `paths`, `logging`, `lookup` → `tui` → `feed` → `ingest` →
-//! `source` → `store`, `cache` → `kis` → `clock` → `market`. `sim` is a sibling: it may use `market` and
+//! `source` → `store`, `cache` → `kis` → `clock`, `exit` → `market`. `sim` is a sibling: it may use `market` and
 //! `clock`, never `kis` (a simulator that reuses the client's wire structs only tests the
 //! serializer against itself); `source` may use `sim` for the built-in simulated market.
 
@@ -21,7 +21,7 @@ fn rank(module: &str) -> Option<u32> {
         "source" => 60,
         "store" | "cache" => 50,
         "kis" => 40,
-        "clock" => 15,
+        "clock" | "exit" => 15,
         "market" => 10,
         "sim" => 30,
         _ => return None,
