@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod candle;
 pub mod code;
 pub mod money;
+pub mod search;
 pub mod tick;
 pub mod types;
 

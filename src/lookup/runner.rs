@@ -1,0 +1,249 @@
+//! Runs a lookup: ask the source (interactive priority), shape the answer, write it out.
+
+use super::json::{BookJson, ChartJson, InfoJson, QuoteJson, SearchJson, to_json};
+use super::text::{book_table, chart_table, info_table, quote_table, search_table};
+use super::{BookArgs, ChartArgs, InfoArgs, Lookup, LookupError, QuoteArgs, SearchArgs, code_arg};
+use crate::config::Config;
+use crate::market::{Period, Quote, kst_date};
+use crate::paths::Paths;
+use crate::source::factory::{self, SourceChoice};
+use crate::source::{DataSource, Req};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use std::io::Write;
+
+/// A lookup is what the user waits for: first in the rate budget, a fresh cache entry will do.
+const LOOKUP: Req = Req::INTERACTIVE;
+
+fn write_out(out: &mut dyn Write, text: &str) -> Result<(), LookupError> {
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        // A closed pipe (`hoga quote ... | head`) is not worth a data error.
+        .or_else(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Ok(()),
+            _ => Err(LookupError::Data(format!("cannot write output: {e}"))),
+        })
+}
+
+/// Runs one lookup against `source` and writes the answer to `out`. `now` fixes "today".
+/// Partial answers (some codes unknown) are written and then reported as a data error.
+pub async fn run(
+    cmd: &Lookup,
+    source: &dyn DataSource,
+    now: DateTime<Utc>,
+    out: &mut dyn Write,
+) -> Result<(), LookupError> {
+    match cmd {
+        Lookup::Quote(a) => quote(a, source, now, out).await,
+        Lookup::Book(a) => book(a, source, now, out).await,
+        Lookup::Chart(a) => chart(a, source, now, out).await,
+        Lookup::Info(a) => info(a, source, now, out).await,
+        Lookup::Search(a) => search(a, source, out).await,
+    }
+}
+
+async fn quote(
+    a: &QuoteArgs,
+    source: &dyn DataSource,
+    now: DateTime<Utc>,
+    out: &mut dyn Write,
+) -> Result<(), LookupError> {
+    let codes = a
+        .codes
+        .iter()
+        .map(|c| code_arg(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let quotes = if codes.len() == 1 {
+        vec![source.quote(codes[0], LOOKUP).await?]
+    } else {
+        source.quotes(&codes, LOOKUP).await?
+    };
+    // Answer in the order asked, once per code.
+    let mut ordered = Vec::with_capacity(codes.len());
+    let mut missing = Vec::new();
+    for code in &codes {
+        match quotes.iter().find(|q| q.value.code == *code) {
+            Some(q)
+                if !ordered
+                    .iter()
+                    .any(|o: &&crate::source::Sourced<Quote>| o.value.code == *code) =>
+            {
+                ordered.push(q)
+            }
+            Some(_) => {}
+            None => missing.push(code.to_string()),
+        }
+    }
+    // inquire-price carries no name: ask the (cached) info for the ones missing it.
+    let mut ordered: Vec<crate::source::Sourced<Quote>> = ordered.into_iter().cloned().collect();
+    for q in ordered.iter_mut().filter(|q| q.value.name.is_none()) {
+        if let Ok(i) = source.info(q.value.code, LOOKUP).await {
+            q.value.name = Some(i.value.name);
+        }
+    }
+    let ordered: Vec<&crate::source::Sourced<Quote>> = ordered.iter().collect();
+    if !ordered.is_empty() {
+        let text = if a.json {
+            let rows: Vec<QuoteJson> = ordered
+                .iter()
+                .map(|q| QuoteJson::new(&q.value, &q.provenance))
+                .collect();
+            if a.codes.len() == 1 {
+                to_json(&rows[0])?
+            } else {
+                to_json(&rows)?
+            }
+        } else {
+            quote_table(&ordered, now)
+        };
+        write_out(out, &text)?;
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(LookupError::Data(format!(
+            "unknown stock code {}",
+            missing.join(", ")
+        )))
+    }
+}
+
+async fn book(
+    a: &BookArgs,
+    source: &dyn DataSource,
+    now: DateTime<Utc>,
+    out: &mut dyn Write,
+) -> Result<(), LookupError> {
+    let code = code_arg(&a.code)?;
+    let b = source.order_book(code, LOOKUP).await?;
+    let text = if a.json {
+        to_json(&BookJson::new(&b.value))?
+    } else {
+        book_table(&b.value, &b.provenance, now)
+    };
+    write_out(out, &text)
+}
+
+/// The default first date of a chart ending at `to`.
+pub fn default_from(period: Period, to: NaiveDate) -> NaiveDate {
+    let back = match period {
+        Period::Minute | Period::Day => Months::new(3),
+        Period::Week => Months::new(12),
+        Period::Month => Months::new(60),
+        Period::Year => Months::new(240),
+    };
+    to.checked_sub_months(back)
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year() - 1, 1, 1).unwrap_or(to))
+}
+
+async fn chart(
+    a: &ChartArgs,
+    source: &dyn DataSource,
+    now: DateTime<Utc>,
+    out: &mut dyn Write,
+) -> Result<(), LookupError> {
+    let code = code_arg(&a.code)?;
+    let bars = if a.period == Period::Minute {
+        if a.from.is_some() || a.to.is_some() {
+            return Err(LookupError::Usage(
+                "--from/--to do not apply to --period 1m: KIS serves today's minutes only".into(),
+            ));
+        }
+        source.minute_chart(code, LOOKUP).await?
+    } else {
+        let to = a.to.unwrap_or_else(|| kst_date(now));
+        let from = a.from.unwrap_or_else(|| default_from(a.period, to));
+        if from > to {
+            return Err(LookupError::Usage(format!(
+                "--from {from} is after --to {to}"
+            )));
+        }
+        source.chart(code, a.period, from, to, LOOKUP).await?
+    };
+    let text = if a.json {
+        to_json(&ChartJson::new(code, a.period, &bars.value))?
+    } else {
+        chart_table(code, a.period, &bars.value, &bars.provenance, now)
+    };
+    write_out(out, &text)
+}
+
+async fn info(
+    a: &InfoArgs,
+    source: &dyn DataSource,
+    now: DateTime<Utc>,
+    out: &mut dyn Write,
+) -> Result<(), LookupError> {
+    let code = code_arg(&a.code)?;
+    let i = source.info(code, LOOKUP).await?;
+    let text = if a.json {
+        to_json(&InfoJson::new(&i.value))?
+    } else {
+        info_table(&i.value, &i.provenance, now)
+    };
+    write_out(out, &text)
+}
+
+async fn search(
+    a: &SearchArgs,
+    source: &dyn DataSource,
+    out: &mut dyn Write,
+) -> Result<(), LookupError> {
+    let query = a.text.join(" ");
+    if query.trim().is_empty() {
+        return Err(LookupError::Usage("search text is empty".into()));
+    }
+    let universe = source.universe(LOOKUP).await?;
+    let found = crate::market::search::search(&universe.value, &query, a.limit.max(1));
+    let text = if a.json {
+        let rows: Vec<SearchJson> = found.iter().map(|l| SearchJson::new(l)).collect();
+        to_json(&rows)?
+    } else if found.is_empty() {
+        String::new()
+    } else {
+        search_table(&found)
+    };
+    write_out(out, &text)?;
+    if found.is_empty() {
+        Err(LookupError::Data(format!("no stock matches {query:?}")))
+    } else {
+        Ok(())
+    }
+}
+
+/// Runs a lookup command for the `hoga` binary: builds the source from the config, runs the
+/// lookup, writes the answer to stdout and any error to stderr. Returns the exit code.
+pub fn execute(
+    cmd: Lookup,
+    cfg: &Config,
+    paths: &Paths,
+    choice: SourceChoice,
+    clock: crate::clock::SharedClock,
+) -> u8 {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("hoga: cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    let mut buf: Vec<u8> = Vec::new();
+    let result = rt.block_on(async {
+        let source = factory::build(cfg, paths, choice, clock.clone())
+            // Building a source fails only on configuration or credentials.
+            .map_err(|e| LookupError::Usage(e.to_string()))?;
+        run(&cmd, source.as_ref(), clock.now(), &mut buf).await
+    });
+    let mut stdout = std::io::stdout().lock();
+    let written = write_out(&mut stdout, &String::from_utf8_lossy(&buf));
+    match result.and(written) {
+        Ok(()) => 0,
+        Err(e) => {
+            tracing::error!(target: crate::logging::FILE_ONLY, "lookup: {e}");
+            eprintln!("hoga: {e}");
+            e.exit_code() as u8
+        }
+    }
+}
