@@ -520,3 +520,25 @@ async fn the_clock_option_is_followed_by_lookups() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("expected real, frozen"));
 }
+
+/// A gateway's HTML 502 page, malformed JSON or a truncated body is a blip: the lookup retries
+/// within its budget and answers, exit 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookups_retry_gateway_garbage() {
+    use hoga::sim::{FaultKind, FaultRule};
+    let env = start(SimConfig::frozen(FROZEN).seed(7)).await;
+    for kind in [FaultKind::Html, FaultKind::Malformed, FaultKind::Truncate] {
+        env.sim
+            .add_fault(FaultRule::always(kind.clone()).on("FHKST01010100").times(1));
+        let out = env.hoga(&["quote", "005930", "--json"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{kind:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["code"], "005930", "{kind:?}");
+        env.sim.clear_faults();
+    }
+}

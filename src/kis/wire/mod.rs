@@ -36,7 +36,7 @@ impl Body {
             msg_cd: self.msg_cd.clone(),
             msg1: self.msg1.clone(),
             detail: detail.into(),
-            truncated: false,
+            transient: false,
         }
     }
 
@@ -90,13 +90,14 @@ fn is_blank_row(o: &Obj) -> bool {
 /// Reads a response body: JSON object expected; error envelopes recognised by key.
 /// `status` is the HTTP status. Never panics, whatever the bytes.
 pub fn parse_body(endpoint: &'static str, status: u16, bytes: &[u8]) -> Result<Body, KisError> {
-    let parse_err = |detail: String, truncated: bool| KisError::Parse {
+    // A gateway in front of KIS answers with HTML error pages, cut or mangled JSON: transient.
+    let parse_err = |detail: String, transient: bool| KisError::Parse {
         endpoint: endpoint.to_string(),
         status,
         msg_cd: String::new(),
         msg1: String::new(),
         detail,
-        truncated,
+        transient,
     };
     let trimmed = trim_ascii(bytes);
     if trimmed.is_empty() {
@@ -105,7 +106,7 @@ pub fn parse_body(endpoint: &'static str, status: u16, bytes: &[u8]) -> Result<B
     if trimmed[0] == b'<' {
         return Err(parse_err(
             format!("HTML or XML instead of JSON: {}", snippet(trimmed)),
-            false,
+            true,
         ));
     }
     let value: Value = match serde_json::from_slice(trimmed) {
@@ -116,7 +117,7 @@ pub fn parse_body(endpoint: &'static str, status: u16, bytes: &[u8]) -> Result<B
         Err(e) => {
             return Err(parse_err(
                 format!("malformed JSON ({e}): {}", snippet(trimmed)),
-                false,
+                true,
             ));
         }
     };
@@ -401,7 +402,7 @@ mod tests {
         assert!(matches!(
             e,
             KisError::Parse {
-                truncated: true,
+                transient: true,
                 ..
             }
         ));
@@ -410,10 +411,11 @@ mod tests {
         assert!(matches!(
             e,
             KisError::Parse {
-                truncated: false,
+                transient: true,
                 ..
             }
         ));
+        assert!(e.is_retryable());
         let e = parse_body("x", 200, b"").unwrap_err();
         assert!(e.is_retryable());
         let e = parse_body("x", 200, b"[1,2]").unwrap_err();
@@ -422,10 +424,11 @@ mod tests {
         assert!(matches!(
             e,
             KisError::Parse {
-                truncated: false,
+                transient: true,
                 ..
             }
         ));
+        assert!(e.is_retryable());
         let e = parse_body("x", 503, b"{}").unwrap_err();
         assert!(matches!(e, KisError::Api { status: 503, .. }));
         let b = parse_body(
