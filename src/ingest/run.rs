@@ -97,8 +97,16 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
 
     // 1. The universe: from the master files, else the last stored copy.
     let universe = load_universe(plan, &deps, &mut summary).await?;
-    let items = select(plan, &universe);
-    summary.stocks_total = items.len() as u64;
+    let (items, unknown) = select(plan, &universe);
+    summary.stocks_total = (items.len() + unknown.len()) as u64;
+    // Codes the universe does not list are not fetched: they are reported, not passed off as
+    // stocks without trades.
+    for code in &unknown {
+        summary.failed.push(super::FailedStock {
+            code: *code,
+            error: format!("unknown stock code {code}: not in the stock universe"),
+        });
+    }
 
     // 2. Resume: skip stocks an interrupted run with the same arguments already finished.
     let done = match &deps.store {
@@ -195,7 +203,9 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
                             auth_error = Some(e.to_string());
                             deps.cancel.cancel();
                         }
+                        // A second pass cannot make an unknown code known.
                         if !e.is_auth()
+                            && !matches!(e, SourceError::NotFound(_))
                             && let Some(item) = kinds.get(&code).map(|k| Item { code, kind: *k })
                         {
                             failed_now.push(item);
@@ -270,7 +280,9 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
     if let Some(msg) = auth_error.filter(|_| fetched_ok == 0) {
         return Err(IngestError::Auth(msg));
     }
-    summary.finish(todo.len() as u64);
+    // A stock that answered "no trades that day" was fetched: an empty day is not a failure.
+    let could_have_data = (todo.len() + unknown.len()) as u64 - summary.stocks_empty;
+    summary.finish(could_have_data);
 
     if let Some(store) = &deps.store {
         record.finished_at = Some(ts(deps.clock.now()));
@@ -373,9 +385,20 @@ async fn load_universe(
     }
 }
 
-/// The stocks this run covers, in code order.
-fn select(plan: &Plan, universe: &[Listing]) -> Vec<Item> {
+/// The stocks this run covers, in code order, and the `--codes` the universe does not list
+/// (none when there is no universe to check against).
+fn select(plan: &Plan, universe: &[Listing]) -> (Vec<Item>, Vec<StockCode>) {
     let by_code: HashMap<StockCode, &Listing> = universe.iter().map(|l| (l.code, l)).collect();
+    let mut unknown: Vec<StockCode> = match &plan.codes {
+        Some(codes) if !universe.is_empty() => codes
+            .iter()
+            .filter(|c| !by_code.contains_key(c))
+            .copied()
+            .collect(),
+        _ => Vec::new(),
+    };
+    unknown.sort();
+    unknown.dedup();
     let mut items: Vec<Item> = match &plan.codes {
         Some(codes) => codes
             .iter()
@@ -386,6 +409,7 @@ fn select(plan: &Plan, universe: &[Listing]) -> Vec<Item> {
                     .map(|l| l.kind)
                     .unwrap_or(SecurityKind::Stock),
             })
+            .filter(|i| !unknown.contains(&i.code))
             .filter(|i| match (plan.market, by_code.get(&i.code)) {
                 (Some(m), Some(l)) => l.market == m,
                 _ => true,
@@ -402,7 +426,7 @@ fn select(plan: &Plan, universe: &[Listing]) -> Vec<Item> {
     };
     items.sort_by_key(|i| i.code);
     items.dedup_by_key(|i| i.code);
-    items
+    (items, unknown)
 }
 
 /// Fetches one unit (30 stocks by multi-quote, or one stock by chart).
@@ -465,11 +489,7 @@ async fn fetch_chart(plan: &Plan, deps: &Deps, code: StockCode) -> Fetched {
             base: None,
             via: VIA_CHART,
         },
-        Err(SourceError::NotFound(_)) => Fetched::Bars {
-            candles: Vec::new(),
-            base: None,
-            via: VIA_CHART,
-        },
+        // KIS does not know the code (no universe to check it against): a failure, said so.
         Err(e) => Fetched::Failed(e),
     }
 }
