@@ -13,40 +13,36 @@ use std::process::{Output, Stdio};
 /// Monday 2026-11-30, 16:00 KST: after the close.
 const NOW: &str = "2026-11-30 16:00";
 
-fn command(
-    sim: &SimHandle,
-    home: &Path,
-    args: &[&str],
-    extra: &[(&str, &str)],
-) -> tokio::process::Command {
+/// `hoga --clock frozen:NOW ARGS` with only the environment the test chooses.
+fn hoga_command(sim: &SimHandle, home: &Path, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_hoga"));
-    let db = format!("sqlite:{}", home.join("bars.db").display());
-    cmd.args([
-        "--clock",
-        &format!("frozen:{NOW}"),
-        "--ingest",
-        "--store",
-        &db,
-    ])
-    .args(args)
-    .env_clear()
-    .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-    .env("HOGA_HOME", home)
-    .env("HOGA_KIS_BASE_URL", sim.base_url())
-    .env("HOGA_KIS_MASTER_URL", sim.master_url())
-    .env("HOGA_KIS_APP_KEY", TEST_APP_KEY)
-    .env("HOGA_KIS_APP_SECRET", TEST_APP_SECRET)
-    .env("HOGA_REDIS_ENABLED", "false")
-    .envs(extra.iter().copied())
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .kill_on_drop(true);
+    cmd.args(["--clock", &format!("frozen:{NOW}")])
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOGA_HOME", home)
+        .env("HOGA_KIS_BASE_URL", sim.base_url())
+        .env("HOGA_KIS_MASTER_URL", sim.master_url())
+        .env("HOGA_KIS_APP_KEY", TEST_APP_KEY)
+        .env("HOGA_KIS_APP_SECRET", TEST_APP_SECRET)
+        .env("HOGA_REDIS_ENABLED", "false")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
     cmd
 }
 
+/// `hoga --ingest --store sqlite:HOME/bars.db ARGS`.
+fn ingest_command(sim: &SimHandle, home: &Path, args: &[&str]) -> tokio::process::Command {
+    let db = format!("sqlite:{}", home.join("bars.db").display());
+    let mut all = vec!["--ingest", "--store", &db];
+    all.extend_from_slice(args);
+    hoga_command(sim, home, &all)
+}
+
 async fn hoga(sim: &SimHandle, home: &Path, args: &[&str]) -> Output {
-    command(sim, home, args, &[]).output().await.unwrap()
+    ingest_command(sim, home, args).output().await.unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -116,4 +112,80 @@ async fn concurrency_outside_1_to_256_is_a_usage_error() {
         assert!(stderr(&o).contains("--concurrency"), "{}", stderr(&o));
     }
     assert_eq!(sim.stats().requests, 0, "rejected before any request");
+}
+
+/// Takes this appkey's one token of the minute, so the next tokenP is refused (EGW00133) and
+/// hoga's one-per-minute guard engages.
+async fn use_up_the_token_minute(sim: &SimHandle) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/oauth2/tokenP", sim.base_url()))
+        .json(&serde_json::json!({
+            "grant_type": "client_credentials",
+            "appkey": TEST_APP_KEY,
+            "appsecret": TEST_APP_SECRET,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+}
+
+/// Starts `args`, waits until hoga has been refused a token (it now waits out the minute),
+/// sends `signal`, and returns how the process ended and how long it took after the signal.
+async fn signal_during_the_token_wait(
+    sim: &SimHandle,
+    mut cmd: tokio::process::Command,
+    signal: &str,
+) -> (Output, std::time::Duration) {
+    use std::time::{Duration, Instant};
+    use_up_the_token_minute(sim).await;
+    let child = cmd.spawn().unwrap();
+    let pid = child.id().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sim.stats().token_refusals == 0 {
+        assert!(Instant::now() < deadline, "hoga never asked for a token");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // In the guard's wait now (the next tokenP is a minute away).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("hoga ends on the signal, not after the token minute")
+        .unwrap();
+    (out, sent.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_ends_an_ingest_waiting_for_a_token_and_stores_nothing() {
+    let sim = start(SimConfig::frozen(NOW).rate(200)).await;
+    let home = tempfile::tempdir().unwrap();
+    let cmd = ingest_command(&sim, home.path(), &["--codes", "005930"]);
+    let (out, took) = signal_during_the_token_wait(&sim, cmd, "-TERM").await;
+    assert!(took.as_secs() < 5, "took {took:?}: {}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "interrupted: {}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    assert_eq!(
+        bars(home.path()).await,
+        0,
+        "nothing fetched, nothing stored"
+    );
+    let quotes = sim.stats().requests_by_tr_id.get("FHKST03010100").copied();
+    assert_eq!(quotes.unwrap_or(0), 0, "no chart asked after the signal");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_ends_a_lookup_waiting_for_a_token_with_130() {
+    let sim = start(SimConfig::frozen(NOW).rate(200)).await;
+    let home = tempfile::tempdir().unwrap();
+    let cmd = hoga_command(&sim, home.path(), &["quote", "005930"]);
+    let (out, took) = signal_during_the_token_wait(&sim, cmd, "-INT").await;
+    assert!(took.as_secs() < 5, "took {took:?}: {}", stderr(&out));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
 }

@@ -429,11 +429,22 @@ fn select(plan: &Plan, universe: &[Listing]) -> (Vec<Item>, Vec<StockCode>) {
     (items, unknown)
 }
 
-/// Fetches one unit (30 stocks by multi-quote, or one stock by chart).
+/// Fetches one unit (30 stocks by multi-quote, or one stock by chart). Cancellation ends it at
+/// once, whatever it waits for (the token guard's minute, an open breaker, the limiter, KIS):
+/// the unit is skipped, not stored, and the next run fetches it.
 async fn fetch_unit(plan: &Plan, deps: &Deps, unit: Vec<Item>) -> Vec<(StockCode, Fetched)> {
+    let skipped = |unit: &[Item]| unit.iter().map(|i| (i.code, Fetched::Skipped)).collect();
     if deps.cancel.is_cancelled() {
-        return unit.iter().map(|i| (i.code, Fetched::Skipped)).collect();
+        return skipped(&unit);
     }
+    tokio::select! {
+        biased;
+        _ = deps.cancel.cancelled() => skipped(&unit),
+        out = fetch_unit_now(plan, deps, &unit) => out,
+    }
+}
+
+async fn fetch_unit_now(plan: &Plan, deps: &Deps, unit: &[Item]) -> Vec<(StockCode, Fetched)> {
     let cal = Calendar::krx();
     if plan.via == Via::MultiQuote {
         let codes: Vec<StockCode> = unit.iter().map(|i| i.code).collect();
@@ -441,7 +452,7 @@ async fn fetch_unit(plan: &Plan, deps: &Deps, unit: Vec<Item>) -> Vec<(StockCode
             Ok(bars) => {
                 let mut out = Vec::with_capacity(unit.len());
                 let by_code: HashMap<StockCode, _> = bars.iter().map(|b| (b.code, b)).collect();
-                for item in &unit {
+                for item in unit {
                     match by_code.get(&item.code).filter(|b| b.candle.date == plan.to) {
                         Some(b) => out.push((
                             item.code,
@@ -468,7 +479,7 @@ async fn fetch_unit(plan: &Plan, deps: &Deps, unit: Vec<Item>) -> Vec<(StockCode
         }
     } else {
         let mut out = Vec::with_capacity(unit.len());
-        for item in &unit {
+        for item in unit {
             out.push((item.code, fetch_chart(plan, deps, item.code).await));
         }
         out

@@ -44,6 +44,9 @@ pub enum LookupError {
     /// Credentials missing or refused: exit 2.
     #[error("{0}")]
     Auth(String),
+    /// SIGINT or SIGTERM while waiting: exit 130.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl LookupError {
@@ -51,6 +54,7 @@ impl LookupError {
         match self {
             LookupError::Data(_) => 1,
             LookupError::Usage(_) | LookupError::Auth(_) => 2,
+            LookupError::Interrupted => i32::from(crate::signal::EXIT_INTERRUPTED),
         }
     }
 }

@@ -234,7 +234,11 @@ pub fn execute(
         let source = factory::build(cfg, paths, choice, clock.clone())
             // Building a source fails only on configuration or credentials.
             .map_err(|e| LookupError::Usage(e.to_string()))?;
-        run(&cmd, source.as_ref(), clock.now(), &mut buf).await
+        // Ctrl-C or SIGTERM ends any wait (the token guard's minute, a retry, KIS itself).
+        tokio::select! {
+            r = run(&cmd, source.as_ref(), clock.now(), &mut buf) => r,
+            _ = crate::signal::interrupted() => Err(LookupError::Interrupted),
+        }
     });
     let mut stdout = std::io::stdout().lock();
     let written = write_out(&mut stdout, &String::from_utf8_lossy(&buf));
