@@ -7,7 +7,7 @@ use clap::Args;
 /// `hoga quote CODE...`
 #[derive(Debug, Clone, Args)]
 pub struct QuoteArgs {
-    /// Six-character stock codes, e.g. 005930 000660.
+    /// Six-character stock codes, e.g. 005930 000660, or names that mean one stock (삼성전자).
     #[arg(value_name = "CODE", required = true)]
     pub codes: Vec<String>,
     /// Print JSON: an object for one code, an array for several.
@@ -33,10 +33,10 @@ pub struct ChartArgs {
     #[arg(long, default_value = "D", value_parser = parse_period)]
     pub period: Period,
     /// First date (KST), inclusive. Default: 3 months (D), 1 year (W), 5 years (M), 20 years (Y) back.
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub from: Option<NaiveDate>,
     /// Last date (KST), inclusive. Default: today.
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub to: Option<NaiveDate>,
     #[arg(long)]
     pub json: bool,
@@ -62,6 +62,12 @@ pub struct SearchArgs {
     pub limit: usize,
     #[arg(long)]
     pub json: bool,
+}
+
+/// A calendar date, named when it is not one (clap's own message is "input is out of range").
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date: expected YYYY-MM-DD, e.g. 2026-11-19"))
 }
 
 fn parse_period(s: &str) -> Result<Period, String> {

@@ -127,10 +127,12 @@ pub struct ChartJson {
     code: String,
     period: &'static str,
     bars: Vec<BarJson>,
+    /// Bars that break a market rule (high < low, off the tick grid), as served.
+    warnings: Vec<String>,
 }
 
 impl ChartJson {
-    pub fn new(code: StockCode, period: Period, bars: &[Candle]) -> Self {
+    pub fn new(code: StockCode, period: Period, bars: &[Candle], warnings: &[String]) -> Self {
         let mut bars: Vec<&Candle> = bars.iter().collect();
         // Oldest first, whatever the source did.
         bars.sort_by_key(|c| (c.date, c.time));
@@ -150,6 +152,7 @@ impl ChartJson {
                     value: c.value.0,
                 })
                 .collect(),
+            warnings: warnings.to_vec(),
         }
     }
 }

@@ -19,7 +19,6 @@ pub use json::{BookJson, ChartJson, InfoJson, QuoteJson, SearchJson};
 pub use runner::{default_from, execute, run};
 pub use table::fit;
 
-use crate::market::StockCode;
 use crate::source::SourceError;
 
 /// One lookup command.
@@ -66,8 +65,4 @@ impl From<SourceError> for LookupError {
             other => LookupError::Data(other.to_string()),
         }
     }
-}
-
-fn code_arg(s: &str) -> Result<StockCode, LookupError> {
-    StockCode::new(s).map_err(|e| LookupError::Usage(e.to_string()))
 }

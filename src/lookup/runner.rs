@@ -2,9 +2,10 @@
 
 use super::json::{BookJson, ChartJson, InfoJson, QuoteJson, SearchJson, to_json};
 use super::text::{book_table, chart_table, info_table, quote_table, search_table};
-use super::{BookArgs, ChartArgs, InfoArgs, Lookup, LookupError, QuoteArgs, SearchArgs, code_arg};
+use super::{BookArgs, ChartArgs, InfoArgs, Lookup, LookupError, QuoteArgs, SearchArgs};
 use crate::config::Config;
-use crate::market::{Period, Quote, kst_date};
+use crate::market::bar_check::{RejectCategory, check_prices};
+use crate::market::{Calendar, Candle, Period, Quote, SecurityKind, StockCode, kst_date};
 use crate::paths::Paths;
 use crate::source::factory::{self, SourceChoice};
 use crate::source::{DataSource, Req};
@@ -47,11 +48,10 @@ async fn quote(
     now: DateTime<Utc>,
     out: &mut dyn Write,
 ) -> Result<(), LookupError> {
-    let codes = a
-        .codes
-        .iter()
-        .map(|c| code_arg(c))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut codes = Vec::with_capacity(a.codes.len());
+    for c in &a.codes {
+        codes.push(stock_code(c, source).await?);
+    }
     let quotes = if codes.len() == 1 {
         vec![source.quote(codes[0], LOOKUP).await?]
     } else {
@@ -113,7 +113,7 @@ async fn book(
     now: DateTime<Utc>,
     out: &mut dyn Write,
 ) -> Result<(), LookupError> {
-    let code = code_arg(&a.code)?;
+    let code = stock_code(&a.code, source).await?;
     let b = source.order_book(code, LOOKUP).await?;
     let text = if a.json {
         to_json(&BookJson::new(&b.value))?
@@ -141,7 +141,7 @@ async fn chart(
     now: DateTime<Utc>,
     out: &mut dyn Write,
 ) -> Result<(), LookupError> {
-    let code = code_arg(&a.code)?;
+    let code = stock_code(&a.code, source).await?;
     let bars = if a.period == Period::Minute {
         if a.from.is_some() || a.to.is_some() {
             return Err(LookupError::Usage(
@@ -157,14 +157,92 @@ async fn chart(
                 "--from {from} is after --to {to}"
             )));
         }
-        source.chart(code, a.period, from, to, LOOKUP).await?
+        let bars = source.chart(code, a.period, from, to, LOOKUP).await?;
+        if bars.value.is_empty() {
+            let days = from.iter_days().take_while(|d| *d <= to);
+            let why = if !days.into_iter().any(|d| Calendar::krx().is_trading_day(d)) {
+                format!("no KRX trading days between {from} and {to}")
+            } else {
+                format!(
+                    "no {} bars for {code} between {from} and {to}",
+                    a.period.code()
+                )
+            };
+            if a.json {
+                write_out(out, &to_json(&ChartJson::new(code, a.period, &[], &[]))?)?;
+            }
+            return Err(LookupError::Data(why));
+        }
+        bars
     };
+    let warnings = bar_warnings(code, &bars.value, source).await;
     let text = if a.json {
-        to_json(&ChartJson::new(code, a.period, &bars.value))?
+        to_json(&ChartJson::new(code, a.period, &bars.value, &warnings))?
     } else {
+        for w in &warnings {
+            eprintln!("hoga: warning: {w}");
+        }
         chart_table(code, a.period, &bars.value, &bars.provenance, now)
     };
     write_out(out, &text)
+}
+
+/// What is wrong with bars as served, by the ingest's own rules (a lookup shows them, flagged).
+/// The tick grid depends on the kind of security: asked only when a bar is off the stock grid.
+async fn bar_warnings(code: StockCode, bars: &[Candle], source: &dyn DataSource) -> Vec<String> {
+    let mut kind = SecurityKind::Stock;
+    let mut kind_known = false;
+    let mut out = Vec::new();
+    let mut sorted: Vec<&Candle> = bars.iter().collect();
+    sorted.sort_by_key(|c| (c.date, c.time));
+    for c in sorted {
+        let mut problem = check_prices(c, kind);
+        if matches!(problem, Err((RejectCategory::OffGrid, _))) && !kind_known {
+            kind_known = true;
+            if let Ok(i) = source.info(code, LOOKUP).await {
+                kind = i.value.kind;
+            }
+            problem = check_prices(c, kind);
+        }
+        if let Err((_, detail)) = problem {
+            let at = match c.time {
+                Some(t) => format!("{} {}", c.date, t.format("%H:%M")),
+                None => c.date.to_string(),
+            };
+            out.push(format!("{code} bar {at}: {detail}"));
+        }
+    }
+    out
+}
+
+/// A stock code, or a name that means one stock (resolved through the universe and the one
+/// search); several candidates are listed, and the lookup fails with a data error.
+async fn stock_code(arg: &str, source: &dyn DataSource) -> Result<StockCode, LookupError> {
+    let invalid = match StockCode::new(arg) {
+        Ok(code) => return Ok(code),
+        Err(e) => e,
+    };
+    if arg.trim().is_empty() {
+        return Err(LookupError::Usage(invalid.to_string()));
+    }
+    let universe = source.universe(LOOKUP).await?;
+    match crate::market::search::resolve(&universe.value, arg, 10) {
+        Ok(l) => Ok(l.code),
+        Err(none) if none.is_empty() => Err(LookupError::Usage(format!(
+            "{invalid}; no stock is named {arg:?} either"
+        ))),
+        Err(candidates) => {
+            let list: Vec<String> = candidates
+                .iter()
+                .map(|l| format!("{} {}", l.code, l.name))
+                .collect();
+            Err(LookupError::Data(format!(
+                "{arg:?} matches {} stocks, give one code: {}",
+                list.len(),
+                list.join(", ")
+            )))
+        }
+    }
 }
 
 async fn info(
@@ -173,7 +251,7 @@ async fn info(
     now: DateTime<Utc>,
     out: &mut dyn Write,
 ) -> Result<(), LookupError> {
-    let code = code_arg(&a.code)?;
+    let code = stock_code(&a.code, source).await?;
     let i = source.info(code, LOOKUP).await?;
     let text = if a.json {
         to_json(&InfoJson::new(&i.value))?

@@ -2,7 +2,7 @@
 
 use super::json::{BookJson, ChartJson, QuoteJson, rate_json};
 use super::text::{book_table, quote_table};
-use super::{LookupError, code_arg, fit};
+use super::{LookupError, fit};
 use crate::market::search::search as search_universe;
 use crate::market::{
     Candle, Krw, Listing, Period, Provenance, Quote, Rate, SecurityKind, StockCode,
@@ -248,5 +248,4 @@ fn exit_codes() {
         LookupError::from(SourceError::NotFound(code("999999"))).exit_code(),
         1
     );
-    assert_eq!(code_arg("abc").unwrap_err().exit_code(), 2);
 }

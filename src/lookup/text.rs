@@ -110,6 +110,23 @@ pub(super) fn book_table(b: &OrderBook, p: &Provenance, now: DateTime<Utc>) -> S
         qty(b.total_bid_qty),
     ]);
     out.push_str(&t.render());
+    let mut tail = Vec::new();
+    if let Some(last) = b.last {
+        tail.push(format!("last {}", last.grouped()));
+    }
+    if let (Some(ask), Some(bid)) = (b.asks.first(), b.bids.first()) {
+        let ticks = crate::market::tick::ticks_between(bid.price, ask.price);
+        let unit = if ticks == 1 { "tick" } else { "ticks" };
+        tail.push(format!(
+            "spread {ticks} {unit} ({} / {})",
+            bid.price.grouped(),
+            ask.price.grouped()
+        ));
+    }
+    if !tail.is_empty() {
+        out.push_str(&tail.join("  "));
+        out.push('\n');
+    }
     if let Some(e) = &b.expected {
         out.push_str(&format!(
             "expected fill {} × {} ({})\n",
@@ -219,7 +236,12 @@ pub(super) fn info_table(i: &StockInfo, p: &Provenance, now: DateTime<Utc>) -> S
                 .map(|n| crate::market::group_thousands(n as i64))
                 .unwrap_or_else(|| "-".into()),
         ),
-        ("시가총액 market cap", opt_krw(i.market_cap)),
+        (
+            "시가총액 market cap",
+            i.market_cap
+                .map(|k| crate::market::money::fmt_eok(k.0))
+                .unwrap_or_else(|| "-".into()),
+        ),
         ("PER", opt_rate(i.per)),
         ("PBR", opt_rate(i.pbr)),
         ("EPS", opt_krw(i.eps)),

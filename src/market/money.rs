@@ -55,6 +55,18 @@ impl Neg for Krw {
     }
 }
 
+/// Won in 억 (10⁸) or 조 (10¹²) for market caps and traded values.
+pub fn fmt_eok(won: i64) -> String {
+    let eok = won / 100_000_000;
+    if eok >= 10_000 {
+        format!("{}.{}조", eok / 10_000, (eok % 10_000) / 1_000)
+    } else if eok > 0 {
+        format!("{}억", group_thousands(eok))
+    } else {
+        format!("{}만", group_thousands(won / 10_000))
+    }
+}
+
 /// Formats an integer with `,` every three digits.
 pub fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();

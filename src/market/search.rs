@@ -106,6 +106,49 @@ pub fn search<'a>(universe: &'a [Listing], query: &str, limit: usize) -> Vec<&'a
         .collect()
 }
 
+/// A name (or code) that stands for one stock: an exact match of the code, Hangul or English
+/// name when there is exactly one, else the only contiguous match. `Err` carries the
+/// candidates, best first (at most `limit`; empty when nothing matches at all). Subsequence
+/// matches never resolve a name: they are guesses, fine for a list, not for an answer.
+pub fn resolve<'a>(
+    universe: &'a [Listing],
+    query: &str,
+    limit: usize,
+) -> Result<&'a Listing, Vec<&'a Listing>> {
+    let index = Index::new(universe);
+    let q = fold(query);
+    let exact: Vec<&Entry> = index
+        .entries
+        .iter()
+        .filter(|e| !q.is_empty() && (e.code == q || e.name == q || e.name_en == q))
+        .collect();
+    if let [one] = exact.as_slice()
+        && let Some(l) = universe.get(one.idx)
+    {
+        return Ok(l);
+    }
+    let close: Vec<&Listing> = index
+        .search(query, limit.max(1))
+        .into_iter()
+        .filter(|&i| {
+            index.entries.get(i).is_some_and(|e| {
+                [&e.code, &e.name, &e.name_en]
+                    .into_iter()
+                    .filter_map(|s| match_score(&q, s))
+                    .any(|s| s > SUBSEQUENCE_BEST)
+            })
+        })
+        .filter_map(|i| universe.get(i))
+        .collect();
+    match close.as_slice() {
+        [one] => Ok(*one),
+        _ => Err(close),
+    }
+}
+
+/// The best score a subsequence (gapped) match can have; contiguous matches score above it.
+const SUBSEQUENCE_BEST: i64 = 300;
+
 /// Does query char `q` match name char `n`? Equal, or `q` is the initial consonant of `n`.
 fn char_matches(q: char, n: char) -> bool {
     q == n || (is_choseong_jamo(q) && choseong(n) == Some(q))
@@ -145,7 +188,7 @@ fn match_score(q: &[char], s: &[char]) -> Option<i64> {
         last = Some(found);
         pos = found + 1;
     }
-    Some(300 - gaps * 10 - (s.len() - q.len()) as i64)
+    Some(SUBSEQUENCE_BEST - gaps * 10 - (s.len() - q.len()) as i64)
 }
 
 fn score(q: &[char], e: &Entry) -> Option<i64> {
@@ -275,6 +318,31 @@ mod tests {
         // Subsequence: s-d-i.
         assert_eq!(names("ssdi")[0], "삼성SDI");
         assert!(names("zzzz").is_empty());
+    }
+
+    #[test]
+    fn names_resolve_only_when_they_mean_one_stock() {
+        let u = universe();
+        fn name(r: Result<&Listing, Vec<&Listing>>) -> Result<String, usize> {
+            r.map(|l| l.name.clone()).map_err(|v| v.len())
+        }
+        assert_eq!(
+            name(resolve(&u, "삼성전자", 10)),
+            Ok("삼성전자".to_string())
+        );
+        assert_eq!(
+            name(resolve(&u, "sk hynix", 10)),
+            Ok("SK하이닉스".to_string())
+        );
+        assert_eq!(
+            name(resolve(&u, "하이닉스", 10)),
+            Ok("SK하이닉스".to_string())
+        );
+        let many = resolve(&u, "삼성", 10).unwrap_err();
+        assert!(many.len() >= 4, "{}", many.len());
+        assert!(resolve(&u, "zzzz", 10).unwrap_err().is_empty());
+        // A subsequence guess is listed, never taken.
+        assert!(resolve(&u, "ssdi", 10).is_err());
     }
 
     #[test]
