@@ -144,6 +144,7 @@ fn chart_json_sorts_oldest_first_and_minute_bars_carry_time() {
         code("005930"),
         Period::Day,
         &[bar("2025-01-03", None), bar("2025-01-02", None)],
+        &[],
     ))
     .unwrap();
     assert_eq!(v["period"], "D");
@@ -166,6 +167,7 @@ fn chart_json_sorts_oldest_first_and_minute_bars_carry_time() {
             bar("2025-01-02", Some("09:01")),
             bar("2025-01-02", Some("09:00")),
         ],
+        &[],
     ))
     .unwrap();
     assert_eq!(v["bars"][0]["time"], "09:00");
