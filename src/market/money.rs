@@ -18,8 +18,9 @@ impl Krw {
         self.0
     }
 
+    /// The magnitude; `Krw(i64::MIN)` saturates to `Krw(i64::MAX)`.
     pub fn abs(self) -> Krw {
-        Krw(self.0.abs())
+        Krw(self.0.saturating_abs())
     }
 
     /// The amount with thousands separators and no unit: `65,850`, `-1,200`.
@@ -34,24 +35,26 @@ impl fmt::Display for Krw {
     }
 }
 
+// Arithmetic on won saturates at the i64 bounds (±9.2 × 10¹⁸ won, far beyond any real
+// amount): a hostile value from outside stays a huge number, never a wrapped one or a panic.
 impl Add for Krw {
     type Output = Krw;
     fn add(self, rhs: Krw) -> Krw {
-        Krw(self.0 + rhs.0)
+        Krw(self.0.saturating_add(rhs.0))
     }
 }
 
 impl Sub for Krw {
     type Output = Krw;
     fn sub(self, rhs: Krw) -> Krw {
-        Krw(self.0 - rhs.0)
+        Krw(self.0.saturating_sub(rhs.0))
     }
 }
 
 impl Neg for Krw {
     type Output = Krw;
     fn neg(self) -> Krw {
-        Krw(-self.0)
+        Krw(self.0.saturating_neg())
     }
 }
 
@@ -106,7 +109,8 @@ impl Rate {
         } else {
             q
         };
-        Rate(rounded as i32)
+        // Saturates: a rate beyond ±21 million percent is a hostile input, not a rate.
+        Rate(rounded.clamp(i128::from(i32::MIN), i128::from(i32::MAX)) as i32)
     }
 
     /// Parses `"-0.23"`, `"12.5"`, `"3"` into hundredths. Anything else is `None`.
@@ -135,9 +139,9 @@ impl Rate {
         let d1 = frac_digits.next().unwrap_or(0);
         let d2 = frac_digits.next().unwrap_or(0);
         let d3 = frac_digits.next().unwrap_or(0);
-        let mut v = int_v.checked_mul(100)? + d1 * 10 + d2;
+        let mut v = int_v.checked_mul(100)?.checked_add(d1 * 10 + d2)?;
         if d3 >= 5 {
-            v += 1;
+            v = v.checked_add(1)?;
         }
         let v = if neg { -v } else { v };
         i32::try_from(v).ok().map(Rate)

@@ -216,9 +216,15 @@ pub fn int(o: &Obj, key: &str) -> Result<Option<i64>, String> {
     let s = match o.get(key) {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Number(n)) => {
+            // A float is truncated toward zero when it fits; `1e300` is an error, not i64::MAX.
+            const LIMIT: f64 = 9_223_372_036_854_775_807.0;
             return n
                 .as_i64()
-                .or_else(|| n.as_f64().map(|f| f as i64))
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.is_finite() && f.abs() < LIMIT)
+                        .map(|f| f.trunc() as i64)
+                })
                 .map(Some)
                 .ok_or_else(|| format!("`{key}` = {n} is not an integer"));
         }
@@ -298,17 +304,53 @@ pub fn rate(body: &Body, o: &Obj, key: &str) -> Result<Option<Rate>, KisError> {
 }
 
 /// A change with its KIS sign code: the sign code wins over the number's own sign, because
-/// some endpoints (intstock-multprice) send the absolute value.
-pub fn signed(value: i64, sign_code: Option<&str>) -> i64 {
+/// some endpoints (intstock-multprice) send the absolute value. `None` when the magnitude does
+/// not fit (`i64::MIN` has no positive counterpart).
+pub fn signed(value: i64, sign_code: Option<&str>) -> Option<i64> {
     match sign_code.and_then(Direction::from_sign_code) {
-        Some(d) => value.abs() * d.signum(),
-        None => value,
+        Some(d) => value.checked_abs().and_then(|v| v.checked_mul(d.signum())),
+        None => Some(value),
     }
 }
 
-/// A rate with its KIS sign code applied, like [`signed`].
-pub fn signed_rate(r: Rate, sign_code: Option<&str>) -> Rate {
-    Rate(signed(r.0 as i64, sign_code) as i32)
+/// A rate with its KIS sign code applied, like [`signed`]; `None` when it does not fit.
+pub fn signed_rate(r: Rate, sign_code: Option<&str>) -> Option<Rate> {
+    signed(i64::from(r.0), sign_code)
+        .and_then(|v| i32::try_from(v).ok())
+        .map(Rate)
+}
+
+/// A signed change field with its sign code; a hostile magnitude is a typed error.
+pub fn signed_field(
+    body: &Body,
+    o: &Obj,
+    key: &str,
+    sign_code: Option<&str>,
+) -> Result<i64, KisError> {
+    let v = opt_int(body, o, key)?.unwrap_or(0);
+    signed(v, sign_code).ok_or_else(|| body.error(format!("`{key}` = {v} is out of range")))
+}
+
+/// A rate field with its sign code applied; a hostile value is a typed error.
+pub fn signed_rate_field(
+    body: &Body,
+    o: &Obj,
+    key: &str,
+    sign_code: Option<&str>,
+) -> Result<Option<Rate>, KisError> {
+    match rate(body, o, key)? {
+        None => Ok(None),
+        Some(r) => signed_rate(r, sign_code)
+            .map(Some)
+            .ok_or_else(|| body.error(format!("`{key}` is out of range"))),
+    }
+}
+
+/// `price - change`, the previous close when KIS leaves it out; a hostile pair is an error.
+pub fn close_before(body: &Body, price: i64, change: i64) -> Result<i64, KisError> {
+    price
+        .checked_sub(change)
+        .ok_or_else(|| body.error(format!("price {price} and change {change} do not fit")))
 }
 
 /// A display name: trimmed and NFC-normalised.
@@ -363,13 +405,16 @@ mod tests {
 
     #[test]
     fn sign_code_wins() {
-        assert_eq!(signed(150, Some("5")), -150);
-        assert_eq!(signed(-150, Some("5")), -150);
-        assert_eq!(signed(-150, Some("2")), 150);
-        assert_eq!(signed(150, Some("4")), -150);
-        assert_eq!(signed(150, Some("3")), 0);
-        assert_eq!(signed(-150, None), -150);
-        assert_eq!(signed(-150, Some("x")), -150);
+        assert_eq!(signed(150, Some("5")), Some(-150));
+        assert_eq!(signed(-150, Some("5")), Some(-150));
+        assert_eq!(signed(-150, Some("2")), Some(150));
+        assert_eq!(signed(150, Some("4")), Some(-150));
+        assert_eq!(signed(150, Some("3")), Some(0));
+        assert_eq!(signed(-150, None), Some(-150));
+        assert_eq!(signed(-150, Some("x")), Some(-150));
+        assert_eq!(signed(i64::MIN, Some("2")), None);
+        assert_eq!(signed(i64::MIN, None), Some(i64::MIN));
+        assert_eq!(signed_rate(Rate(i32::MIN), Some("2")), None);
     }
 
     #[test]
