@@ -301,7 +301,8 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
         return Err(IngestError::Auth(msg));
     }
     // A stock that answered "no trades that day" was fetched: an empty day is not a failure.
-    let could_have_data = (todo.len() + unknown.len()) as u64 - summary.stocks_empty;
+    let could_have_data =
+        ((todo.len() + unknown.len()) as u64).saturating_sub(summary.stocks_empty);
     summary.finish(could_have_data);
 
     if let Some(store) = &deps.store {
