@@ -20,6 +20,7 @@ pub mod logging;
 pub mod lookup;
 pub mod market;
 pub mod paths;
+pub mod signal;
 pub mod sim;
 pub mod source;
 pub mod store;

@@ -373,6 +373,8 @@ async fn transient_faults_are_retried_and_succeed() {
             code: Some("EGW00002".to_string()),
         },
         FaultKind::Truncate,
+        FaultKind::Html,
+        FaultKind::Malformed,
         FaultKind::Drop,
         FaultKind::RateLimit,
     ];

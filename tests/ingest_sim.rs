@@ -549,3 +549,92 @@ async fn warm_cache_serves_the_monitor_on_the_same_base_url_only() {
     );
     assert!(price_calls(&other) >= 1);
 }
+
+/// KIS down for good: every quotation request fails (after `stored_bars` bars are in). The run
+/// must stop after the breaker has stayed open through two open periods instead of waiting
+/// ~90 s per stock, and leave every stock not stored to the next run.
+async fn ingest_while_kis_goes_down(stored_bars: i64) -> hoga::ingest::Summary {
+    let sim = start(SimConfig::frozen(AFTER_CLOSE).rate(400)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&sim, 400);
+    cfg.breaker.open_secs = 1;
+    cfg.kis.retry_budget_ms = 1_000;
+    let clock = clock();
+    let client = client(&cfg, dir.path(), clock.clone(), None);
+    let store = sqlite(dir.path()).await;
+    let codes: Vec<StockCode> = sim
+        .market()
+        .stocks()
+        .iter()
+        .map(|s| s.code)
+        .take(40)
+        .collect();
+    let mut p = plan(day(2026, 3, 2), day(2026, 3, 6), Via::Chart);
+    p.codes = Some(codes.clone());
+    p.concurrency = if stored_bars > 0 { 1 } else { 8 };
+    p.batch_size = 1;
+    // Down: every REST call answers 500 (the master files still download).
+    let down = FaultRule::always(FaultKind::Transient { code: None }).on("/uapi/");
+    let started;
+    let s = if stored_bars > 0 {
+        let run = spawn_ingest(&p, &client, &store, &clock);
+        wait_for_bars(store.as_ref(), stored_bars).await;
+        sim.add_fault(down);
+        started = std::time::Instant::now();
+        run.await.unwrap()
+    } else {
+        sim.add_fault(down);
+        started = std::time::Instant::now();
+        ingest(
+            &p,
+            &client,
+            Some(store.clone()),
+            clock,
+            CancellationToken::new(),
+        )
+        .await
+    };
+    let took = started.elapsed().as_secs_f64();
+    eprintln!("{}", s.render());
+    // The bound from the config: two open periods, one more wait step and the retry budget of
+    // the calls that open the breaker, times a generous factor for a busy machine. (Before,
+    // each stock waited up to 90 s, twice: minutes for 40 stocks.)
+    let open = cfg.breaker.open_secs as f64;
+    let bound = 4.0 * (3.0 * open + cfg.kis.retry_budget_ms as f64 / 1000.0);
+    assert!(took < bound, "took {took:.1}s, bound {bound:.1}s");
+    assert!(!s.interrupted);
+    assert_eq!(
+        s.failed.len() + s.stocks_stored as usize + s.stocks_empty as usize,
+        codes.len(),
+        "every stock not stored is failed, so the next run fetches it: {}",
+        s.render()
+    );
+    assert!(
+        s.failed
+            .iter()
+            .any(|f| f.error.contains("circuit breaker stayed open")),
+        "{}",
+        s.render()
+    );
+    let marks = store.progress(&p.identity().0).await.unwrap();
+    assert_eq!(
+        marks.len() as u64,
+        s.stocks_stored + s.stocks_empty,
+        "resumable"
+    );
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kis_down_gives_up_within_two_open_periods_with_exit_3() {
+    let s = ingest_while_kis_goes_down(0).await;
+    assert_eq!(s.stocks_stored, 0);
+    assert_eq!(s.exit_code, 3, "{}", s.render());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kis_down_mid_run_gives_up_with_exit_1() {
+    let s = ingest_while_kis_goes_down(8).await;
+    assert!(s.stocks_stored > 0, "{}", s.render());
+    assert_eq!(s.exit_code, 1, "{}", s.render());
+}

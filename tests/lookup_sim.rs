@@ -520,3 +520,108 @@ async fn the_clock_option_is_followed_by_lookups() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("expected real, frozen"));
 }
+
+/// A gateway's HTML 502 page, malformed JSON or a truncated body is a blip: the lookup retries
+/// within its budget and answers, exit 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookups_retry_gateway_garbage() {
+    use hoga::sim::{FaultKind, FaultRule};
+    let env = start(SimConfig::frozen(FROZEN).seed(7)).await;
+    for kind in [FaultKind::Html, FaultKind::Malformed, FaultKind::Truncate] {
+        env.sim
+            .add_fault(FaultRule::always(kind.clone()).on("FHKST01010100").times(1));
+        let out = env.hoga(&["quote", "005930", "--json"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{kind:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["code"], "005930", "{kind:?}");
+        env.sim.clear_faults();
+    }
+}
+
+/// Lookup output says what is wrong instead of printing it silently: bad bars are flagged by the
+/// ingest's rules, an empty range is an error that says why, a bad date is named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chart_flags_bad_bars_and_empty_ranges() {
+    use hoga::sim::{FaultKind, FaultRule};
+    let env = start(SimConfig::frozen(FROZEN).seed(7)).await;
+    let range = ["--from", "2026-11-02", "--to", "2026-11-18"];
+    let mut args = vec!["chart", "005930"];
+    args.extend(range);
+    let clean = env.json(&[&args[..], &["--json"]].concat());
+    assert_eq!(clean["warnings"], serde_json::json!([]), "{clean}");
+    for (kind, what) in [
+        (FaultKind::BadBarHighLow, "< low"),
+        (FaultKind::BadBarOffGrid, "tick grid"),
+    ] {
+        env.sim.add_fault(FaultRule::always(kind.clone()).times(1));
+        let v = env.json(&[&args[..], &["--json"]].concat());
+        let w = v["warnings"].as_array().cloned().unwrap_or_default();
+        assert_eq!(w.len(), 1, "{kind:?}: {v}");
+        assert!(w[0].as_str().unwrap().contains(what), "{kind:?}: {w:?}");
+        env.sim.add_fault(FaultRule::always(kind.clone()).times(1));
+        let out = env.hoga(&args);
+        assert_eq!(out.status.code(), Some(0));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("warning") && err.contains(what),
+            "{kind:?}: {err}"
+        );
+        env.sim.clear_faults();
+    }
+    // A Sunday: no trading day in the range.
+    let out = env.hoga(&[
+        "chart",
+        "005930",
+        "--from",
+        "2026-11-29",
+        "--to",
+        "2026-11-29",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no KRX trading days"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = env.hoga(&["chart", "005930", "--from", "2026-13-01"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2026-13-01") && err.contains("YYYY-MM-DD") && err.contains("--from"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn info_book_and_names_read_as_people_expect() {
+    let env = start(SimConfig::frozen(FROZEN).seed(7)).await;
+    let out = env.hoga(&["info", "005930"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let cap = text
+        .lines()
+        .find(|l| l.contains("market cap"))
+        .unwrap_or_default();
+    assert!(cap.ends_with('조') || cap.ends_with('억'), "{cap}");
+    let out = env.hoga(&["book", "005930"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("spread 1 tick") || text.contains("ticks ("),
+        "{text}"
+    );
+    assert!(text.contains("last "), "{text}");
+    // A name that means one stock is resolved; one that means several is listed, exit 1.
+    let v = env.json(&["quote", "삼성전자", "--json"]);
+    assert_eq!(v["code"], "005930", "{v}");
+    let out = env.hoga(&["quote", "삼성"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("005930 삼성전자") && err.contains("matches"),
+        "{err}"
+    );
+}

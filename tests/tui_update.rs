@@ -857,3 +857,64 @@ fn the_expected_fill_is_dropped_once_the_auction_is_over() {
     assert_eq!(s.book.value.as_ref().and_then(|b| b.expected), None);
     assert_eq!(s.quotes[&c].quote.expected, None);
 }
+
+/// After the close the day's values stay fresh in the cache for hours: with KIS down, the
+/// panes served from the cache asked nobody, so the rows and info that did ask and keep
+/// failing make the bar say STALE.
+#[test]
+fn with_kis_down_after_the_close_cached_panes_do_not_hide_the_outage() {
+    use hoga::market::Env;
+    use hoga::source::SourceKind;
+    let mut s = state();
+    s.source_kind = SourceKind::Kis(Env::Real);
+    let c = s.selected.unwrap();
+    let v = s.version;
+    let q = s.quotes[&c].quote.clone();
+    let t0 = s.now;
+    let cached = Provenance::Cached { fetched_at: t0 };
+    let fail = |at: chrono::DateTime<chrono::Utc>| Failure {
+        message: "connection refused".into(),
+        next_try: Some(at + Duration::seconds(1)),
+    };
+    for n in 0..2 {
+        let at = t0 + Duration::seconds(n);
+        update(
+            &mut s,
+            Msg::Feed(Event::Book {
+                code: c,
+                version: v,
+                at,
+                reply: Ok(Sourced::new(fixtures::book(&q, 1, false), cached)),
+            }),
+        );
+        let candles = s.chart.data.value.clone().unwrap();
+        update(
+            &mut s,
+            Msg::Feed(Event::Chart {
+                code: c,
+                period: Period::Day,
+                version: v,
+                at,
+                reply: Ok(Sourced::new(candles, cached)),
+            }),
+        );
+        update(
+            &mut s,
+            Msg::Feed(Event::Quotes {
+                at,
+                reply: Err(fail(at)),
+            }),
+        );
+        update(
+            &mut s,
+            Msg::Feed(Event::Info {
+                code: c,
+                version: v,
+                at,
+                reply: Err(fail(at)),
+            }),
+        );
+    }
+    let label = hoga::tui::view::status::source_label(&s).0;
+    assert!(label.starts_with("STALE since"), "{label}");
+}

@@ -53,8 +53,17 @@ pub struct IngestArgs {
     pub via: Via,
 
     /// Requests in flight at once (default: `[ingest] concurrency`).
-    #[arg(long, value_name = "N")]
+    /// 1–256, as `[ingest] concurrency` allows.
+    #[arg(long, value_name = "N", value_parser = concurrency_in_range)]
     pub concurrency: Option<usize>,
+}
+
+/// `--concurrency` within the range the config accepts for `[ingest] concurrency`.
+fn concurrency_in_range(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=256).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a number from 1 to 256")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]

@@ -97,37 +97,16 @@ pub fn plan(
 /// Cancels `token` on SIGINT or SIGTERM; a second signal exits at once.
 pub fn cancel_on_signals(token: CancellationToken, reporter: Arc<dyn Reporter>) {
     tokio::spawn(async move {
-        #[cfg(unix)]
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         for round in 0..2 {
-            #[cfg(unix)]
-            {
-                let term_recv = async {
-                    match term.as_mut() {
-                        Some(t) => {
-                            t.recv().await;
-                        }
-                        None => std::future::pending::<()>().await,
-                    }
-                };
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term_recv => {}
-                }
-            }
-            #[cfg(not(unix))]
-            {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            crate::signal::interrupted().await;
             if round == 0 {
                 reporter.note(
-                    "interrupted: finishing the requests in flight and committing them \
-                     (signal again to quit at once)",
+                    "interrupted: committing what has been fetched; waits and requests still \
+                     open are abandoned (signal again to quit at once)",
                 );
                 token.cancel();
             } else {
-                std::process::exit(130);
+                std::process::exit(i32::from(crate::signal::EXIT_INTERRUPTED));
             }
         }
     });

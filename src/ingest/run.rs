@@ -97,8 +97,16 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
 
     // 1. The universe: from the master files, else the last stored copy.
     let universe = load_universe(plan, &deps, &mut summary).await?;
-    let items = select(plan, &universe);
-    summary.stocks_total = items.len() as u64;
+    let (items, unknown) = select(plan, &universe);
+    summary.stocks_total = (items.len() + unknown.len()) as u64;
+    // Codes the universe does not list are not fetched: they are reported, not passed off as
+    // stocks without trades.
+    for code in &unknown {
+        summary.failed.push(super::FailedStock {
+            code: *code,
+            error: format!("unknown stock code {code}: not in the stock universe"),
+        });
+    }
 
     // 2. Resume: skip stocks an interrupted run with the same arguments already finished.
     let done = match &deps.store {
@@ -164,8 +172,10 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
     // Pass 1 fetches everything; pass 2 gives the stocks that failed transiently one more go
     // (after the client's own retries), e.g. those caught by a server restart.
     let mut pass_items = todo.clone();
+    let outage = Outage::default();
+    let mut answered: std::collections::HashSet<StockCode> = std::collections::HashSet::new();
     for pass in 0..2 {
-        if pass_items.is_empty() || deps.cancel.is_cancelled() {
+        if pass_items.is_empty() || deps.cancel.is_cancelled() || outage.gave_up() {
             break;
         }
         if pass > 0 {
@@ -183,7 +193,7 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
             _ => pass_items.iter().map(|i| vec![*i]).collect(),
         };
         let mut stream = futures::stream::iter(units)
-            .map(|unit| fetch_unit(plan, &deps, unit))
+            .map(|unit| fetch_unit(plan, &deps, &outage, unit))
             .buffer_unordered(plan.concurrency.max(1));
         let mut failed_now = Vec::new();
         while let Some(results) = stream.next().await {
@@ -195,7 +205,9 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
                             auth_error = Some(e.to_string());
                             deps.cancel.cancel();
                         }
+                        // A second pass cannot make an unknown code known.
                         if !e.is_auth()
+                            && !matches!(e, SourceError::NotFound(_))
                             && let Some(item) = kinds.get(&code).map(|k| Item { code, kind: *k })
                         {
                             failed_now.push(item);
@@ -206,6 +218,7 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
                         });
                     }
                     Fetched::Bars { candles, base, via } => {
+                        answered.insert(code);
                         let kind = kinds.get(&code).copied().unwrap_or(SecurityKind::Stock);
                         let checked = validate::check(
                             &run_id, code, kind, &candles, base, plan.from, plan.to, rules,
@@ -247,6 +260,23 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
         failed_now.sort_by_key(|i| i.code);
         pass_items = failed_now;
     }
+    if let Some(why) = outage.reason() {
+        // The rest was never asked: failed (so no resume mark), and the next run fetches it.
+        deps.reporter.note(&format!(
+            "{why}: stopped fetching; run the same command again to fetch the rest"
+        ));
+        let failed: std::collections::HashSet<StockCode> =
+            summary.failed.iter().map(|f| f.code).collect();
+        for item in todo
+            .iter()
+            .filter(|i| !answered.contains(&i.code) && !failed.contains(&i.code))
+        {
+            summary.failed.push(super::FailedStock {
+                code: item.code,
+                error: format!("not fetched: {why}"),
+            });
+        }
+    }
     if store_error.is_none()
         && let Err(e) = commit(&deps, &mut pending).await
     {
@@ -270,7 +300,10 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
     if let Some(msg) = auth_error.filter(|_| fetched_ok == 0) {
         return Err(IngestError::Auth(msg));
     }
-    summary.finish(todo.len() as u64);
+    // A stock that answered "no trades that day" was fetched: an empty day is not a failure.
+    let could_have_data =
+        ((todo.len() + unknown.len()) as u64).saturating_sub(summary.stocks_empty);
+    summary.finish(could_have_data);
 
     if let Some(store) = &deps.store {
         record.finished_at = Some(ts(deps.clock.now()));
@@ -373,9 +406,20 @@ async fn load_universe(
     }
 }
 
-/// The stocks this run covers, in code order.
-fn select(plan: &Plan, universe: &[Listing]) -> Vec<Item> {
+/// The stocks this run covers, in code order, and the `--codes` the universe does not list
+/// (none when there is no universe to check against).
+fn select(plan: &Plan, universe: &[Listing]) -> (Vec<Item>, Vec<StockCode>) {
     let by_code: HashMap<StockCode, &Listing> = universe.iter().map(|l| (l.code, l)).collect();
+    let mut unknown: Vec<StockCode> = match &plan.codes {
+        Some(codes) if !universe.is_empty() => codes
+            .iter()
+            .filter(|c| !by_code.contains_key(c))
+            .copied()
+            .collect(),
+        _ => Vec::new(),
+    };
+    unknown.sort();
+    unknown.dedup();
     let mut items: Vec<Item> = match &plan.codes {
         Some(codes) => codes
             .iter()
@@ -386,6 +430,7 @@ fn select(plan: &Plan, universe: &[Listing]) -> Vec<Item> {
                     .map(|l| l.kind)
                     .unwrap_or(SecurityKind::Stock),
             })
+            .filter(|i| !unknown.contains(&i.code))
             .filter(|i| match (plan.market, by_code.get(&i.code)) {
                 (Some(m), Some(l)) => l.market == m,
                 _ => true,
@@ -402,22 +447,48 @@ fn select(plan: &Plan, universe: &[Listing]) -> Vec<Item> {
     };
     items.sort_by_key(|i| i.code);
     items.dedup_by_key(|i| i.code);
-    items
+    (items, unknown)
 }
 
-/// Fetches one unit (30 stocks by multi-quote, or one stock by chart).
-async fn fetch_unit(plan: &Plan, deps: &Deps, unit: Vec<Item>) -> Vec<(StockCode, Fetched)> {
-    if deps.cancel.is_cancelled() {
-        return unit.iter().map(|i| (i.code, Fetched::Skipped)).collect();
+/// Fetches one unit (30 stocks by multi-quote, or one stock by chart). Cancellation ends it at
+/// once, whatever it waits for (the token guard's minute, an open breaker, the limiter, KIS):
+/// the unit is skipped, not stored, and the next run fetches it.
+async fn fetch_unit(
+    plan: &Plan,
+    deps: &Deps,
+    outage: &Outage,
+    unit: Vec<Item>,
+) -> Vec<(StockCode, Fetched)> {
+    let skipped = |unit: &[Item]| unit.iter().map(|i| (i.code, Fetched::Skipped)).collect();
+    if deps.cancel.is_cancelled() || outage.gave_up() {
+        return skipped(&unit);
     }
+    tokio::select! {
+        biased;
+        _ = deps.cancel.cancelled() => skipped(&unit),
+        _ = outage.stop.cancelled() => skipped(&unit),
+        out = fetch_unit_now(plan, deps, outage, &unit) => out,
+    }
+}
+
+async fn fetch_unit_now(
+    plan: &Plan,
+    deps: &Deps,
+    outage: &Outage,
+    unit: &[Item],
+) -> Vec<(StockCode, Fetched)> {
     let cal = Calendar::krx();
     if plan.via == Via::MultiQuote {
         let codes: Vec<StockCode> = unit.iter().map(|i| i.code).collect();
-        match patiently(deps, || source::day_bars(deps.source.as_ref(), &codes)).await {
+        match patiently(deps, outage, || {
+            source::day_bars(deps.source.as_ref(), &codes)
+        })
+        .await
+        {
             Ok(bars) => {
                 let mut out = Vec::with_capacity(unit.len());
                 let by_code: HashMap<StockCode, _> = bars.iter().map(|b| (b.code, b)).collect();
-                for item in &unit {
+                for item in unit {
                     match by_code.get(&item.code).filter(|b| b.candle.date == plan.to) {
                         Some(b) => out.push((
                             item.code,
@@ -432,7 +503,9 @@ async fn fetch_unit(plan: &Plan, deps: &Deps, unit: Vec<Item>) -> Vec<(StockCode
                             },
                         )),
                         // Left out of the answer, or a quote of another day: ask the chart.
-                        None => out.push((item.code, fetch_chart(plan, deps, item.code).await)),
+                        None => {
+                            out.push((item.code, fetch_chart(plan, deps, outage, item.code).await))
+                        }
                     }
                 }
                 out
@@ -444,8 +517,8 @@ async fn fetch_unit(plan: &Plan, deps: &Deps, unit: Vec<Item>) -> Vec<(StockCode
         }
     } else {
         let mut out = Vec::with_capacity(unit.len());
-        for item in &unit {
-            out.push((item.code, fetch_chart(plan, deps, item.code).await));
+        for item in unit {
+            out.push((item.code, fetch_chart(plan, deps, outage, item.code).await));
         }
         out
     }
@@ -453,9 +526,9 @@ async fn fetch_unit(plan: &Plan, deps: &Deps, unit: Vec<Item>) -> Vec<(StockCode
 
 /// Daily bars of one stock from the trading day before `from` (the base for the limit check)
 /// to `to`.
-async fn fetch_chart(plan: &Plan, deps: &Deps, code: StockCode) -> Fetched {
+async fn fetch_chart(plan: &Plan, deps: &Deps, outage: &Outage, code: StockCode) -> Fetched {
     let from = Calendar::krx().prev_trading_day(plan.from);
-    match patiently(deps, || {
+    match patiently(deps, outage, || {
         source::daily_chart(deps.source.as_ref(), code, from, plan.to)
     })
     .await
@@ -465,11 +538,7 @@ async fn fetch_chart(plan: &Plan, deps: &Deps, code: StockCode) -> Fetched {
             base: None,
             via: VIA_CHART,
         },
-        Err(SourceError::NotFound(_)) => Fetched::Bars {
-            candles: Vec::new(),
-            base: None,
-            via: VIA_CHART,
-        },
+        // KIS does not know the code (no universe to check it against): a failure, said so.
         Err(e) => Fetched::Failed(e),
     }
 }
@@ -477,9 +546,64 @@ async fn fetch_chart(plan: &Plan, deps: &Deps, code: StockCode) -> Fetched {
 /// Longest an ingest waits for an open circuit breaker before giving a stock up as failed.
 const MAX_BREAKER_WAIT: Duration = Duration::from_secs(90);
 
+/// How many open periods of the breaker, without one success in between, make the run stop:
+/// KIS is down, and waiting per stock would take hours for the market.
+const OUTAGE_OPEN_PERIODS: u32 = 2;
+
+/// The run's view of a KIS outage: since when every answer has been "breaker open", and the
+/// decision to stop fetching once that lasted [`OUTAGE_OPEN_PERIODS`] open periods.
+#[derive(Default)]
+struct Outage {
+    /// When the breaker was first found open since the last success, and its open period.
+    since: std::sync::Mutex<Option<(Instant, Duration)>>,
+    reason: std::sync::Mutex<Option<String>>,
+    /// Cancelled when the run gives up: ends every unit's waits.
+    stop: CancellationToken,
+}
+
+impl Outage {
+    fn gave_up(&self) -> bool {
+        self.stop.is_cancelled()
+    }
+
+    fn reason(&self) -> Option<String> {
+        self.reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn recovered(&self) {
+        *self.since.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// The breaker refused a call, open for `period` more. Returns false once the outage has
+    /// outlasted its bound: the run stops instead of waiting again.
+    fn still_waiting(&self, period: Duration) -> bool {
+        let mut since = self.since.lock().unwrap_or_else(|e| e.into_inner());
+        let (start, first) = *since.get_or_insert((Instant::now(), period));
+        let bound = first.max(Duration::from_millis(100)) * OUTAGE_OPEN_PERIODS;
+        let waited = start.elapsed();
+        if waited < bound {
+            return true;
+        }
+        drop(since);
+        let mut reason = self.reason.lock().unwrap_or_else(|e| e.into_inner());
+        reason.get_or_insert_with(|| {
+            format!(
+                "KIS unavailable: the circuit breaker stayed open for {}s ({OUTAGE_OPEN_PERIODS} open periods)",
+                waited.as_secs()
+            )
+        });
+        self.stop.cancel();
+        false
+    }
+}
+
 /// Calls `f`, waiting out an open breaker (which answers at once with a retry time) instead of
-/// failing every remaining stock in a burst; the batch has time, the stocks must get in.
-async fn patiently<T, F, Fut>(deps: &Deps, mut f: F) -> Result<T, SourceError>
+/// failing every remaining stock in a burst; the batch has time, the stocks must get in. When
+/// the breaker stays open through the outage bound, the run stops (see [`Outage`]).
+async fn patiently<T, F, Fut>(deps: &Deps, outage: &Outage, mut f: F) -> Result<T, SourceError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, SourceError>>,
@@ -494,13 +618,25 @@ where
                     .to_std()
                     .unwrap_or(Duration::ZERO)
                     .clamp(Duration::from_millis(100), MAX_BREAKER_WAIT);
+                if !outage.still_waiting(d) {
+                    return Err(SourceError::Unavailable {
+                        message: outage.reason().unwrap_or_default(),
+                        retry_at: Some(at),
+                    });
+                }
                 tokio::select! {
                     _ = tokio::time::sleep(d) => {}
                     _ = deps.cancel.cancelled() => {}
+                    _ = outage.stop.cancelled() => {}
                 }
                 waited += d;
             }
-            r => return r,
+            r => {
+                if r.is_ok() {
+                    outage.recovered();
+                }
+                return r;
+            }
         }
     }
 }

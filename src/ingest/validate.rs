@@ -6,49 +6,11 @@
 //! the traded value is consistent with volume × [low, high]; the date is a KRX trading day;
 //! one bar per date.
 
-use crate::market::tick::on_grid;
+pub use crate::market::bar_check::{RejectCategory, check_prices, on_grid_for};
 use crate::market::{Calendar, Candle, Krw, SecurityKind, StockCode, price_limits};
 use crate::store::{Bar, Reject};
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-
-/// Why a bar was rejected. The `as_str` names are stored and appear in summaries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RejectCategory {
-    /// A price is zero or negative.
-    MissingPrice,
-    /// low > open/close, or open/close > high, or high < low.
-    OhlcOrder,
-    /// A price is not on the KRX tick grid.
-    OffGrid,
-    /// A price is outside the day's limits (previous close ± 30 %).
-    OutOfLimits,
-    /// Volume does not fit a signed 64-bit integer.
-    BadVolume,
-    /// Traded value outside volume × [low, high] (with tolerance), or value without volume.
-    ValueMismatch,
-    /// The date is a weekend or a KRX holiday.
-    NotTradingDay,
-    /// A second bar for the same date.
-    Duplicate,
-}
-
-impl RejectCategory {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RejectCategory::MissingPrice => "missing_price",
-            RejectCategory::OhlcOrder => "ohlc_order",
-            RejectCategory::OffGrid => "off_grid",
-            RejectCategory::OutOfLimits => "out_of_limits",
-            RejectCategory::BadVolume => "bad_volume",
-            RejectCategory::ValueMismatch => "value_mismatch",
-            RejectCategory::NotTradingDay => "not_trading_day",
-            RejectCategory::Duplicate => "duplicate",
-        }
-    }
-}
 
 /// Relative slack on the value check: KIS's 거래대금 includes after-hours trades at the close
 /// and rounding; a real mismatch (wrong field, wrong unit) is off by far more.
@@ -67,15 +29,6 @@ pub struct Rules<'a> {
 pub struct Checked {
     pub bars: Vec<Bar>,
     pub rejects: Vec<Reject>,
-}
-
-/// Whether `price` is on the grid for this kind of security. ETFs (and ETNs) trade in 5-won
-/// steps from 2,000 won, 1-won below; everything else uses the unified stock grid.
-pub fn on_grid_for(kind: SecurityKind, price: Krw) -> bool {
-    match kind {
-        SecurityKind::Etf => price.0 > 0 && (price.0 < 2_000 || price.0 % 5 == 0),
-        _ => on_grid(price),
-    }
 }
 
 /// What the limits of the trading day after `prev_day` are judged against.
@@ -189,29 +142,7 @@ fn check_one(
             format!("{} is not a KRX trading day", c.date),
         ));
     }
-    let prices = [
-        ("open", c.open),
-        ("high", c.high),
-        ("low", c.low),
-        ("close", c.close),
-    ];
-    if let Some((name, p)) = prices.iter().find(|(_, p)| p.0 <= 0) {
-        return Err((MissingPrice, format!("{name} is {p}")));
-    }
-    if c.high < c.low {
-        return Err((OhlcOrder, format!("high {} < low {}", c.high, c.low)));
-    }
-    for (name, p) in [("open", c.open), ("close", c.close)] {
-        if p < c.low || p > c.high {
-            return Err((
-                OhlcOrder,
-                format!("{name} {p} outside low {} – high {}", c.low, c.high),
-            ));
-        }
-    }
-    if let Some((name, p)) = prices.iter().find(|(_, p)| !on_grid_for(kind, *p)) {
-        return Err((OffGrid, format!("{name} {p} is not on the tick grid")));
-    }
+    check_prices(c, kind)?;
     if let Some(b) = base
         && let Some((lo, hi)) = b.limits()
         && (c.high > hi || c.low < lo)

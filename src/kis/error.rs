@@ -41,8 +41,9 @@ pub enum KisError {
         msg_cd: String,
         msg1: String,
         detail: String,
-        /// The body ended early (a dropped connection): worth retrying.
-        truncated: bool,
+        /// Garbage a gateway or a dropped connection leaves (a truncated body, an HTML error
+        /// page, malformed JSON): worth retrying. A well-formed body of the wrong shape is not.
+        transient: bool,
     },
     /// KIS answered, but the stock does not exist.
     #[error("{endpoint}: unknown stock code {code}")]
@@ -108,7 +109,7 @@ impl KisError {
     pub fn is_retryable(&self) -> bool {
         match self {
             KisError::Network { .. } => true,
-            KisError::Parse { truncated, .. } => *truncated,
+            KisError::Parse { transient, .. } => *transient,
             KisError::Api { status, msg_cd, .. } => {
                 msg_cd == codes::RATE_LIMITED
                     || (*status >= 500

@@ -36,7 +36,7 @@ pub fn network_error(endpoint: &str, e: &reqwest::Error) -> KisError {
             msg_cd: String::new(),
             msg1: String::new(),
             detail: format!("body cut short: {}", root_cause(e)),
-            truncated: true,
+            transient: true,
         };
     }
     let kind = if timeout {

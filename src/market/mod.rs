@@ -1,10 +1,12 @@
 //! The pure domain: money, codes, quotes, books, candles, tick sizes, limits, the KRX calendar.
 //! No I/O and no tokio here; every other layer speaks these types.
 
+pub mod bar_check;
 pub mod calendar;
 pub mod candle;
 pub mod code;
 pub mod money;
+pub mod search;
 pub mod tick;
 pub mod types;
 

@@ -18,8 +18,9 @@ impl Krw {
         self.0
     }
 
+    /// The magnitude; `Krw(i64::MIN)` saturates to `Krw(i64::MAX)`.
     pub fn abs(self) -> Krw {
-        Krw(self.0.abs())
+        Krw(self.0.saturating_abs())
     }
 
     /// The amount with thousands separators and no unit: `65,850`, `-1,200`.
@@ -34,24 +35,38 @@ impl fmt::Display for Krw {
     }
 }
 
+// Arithmetic on won saturates at the i64 bounds (±9.2 × 10¹⁸ won, far beyond any real
+// amount): a hostile value from outside stays a huge number, never a wrapped one or a panic.
 impl Add for Krw {
     type Output = Krw;
     fn add(self, rhs: Krw) -> Krw {
-        Krw(self.0 + rhs.0)
+        Krw(self.0.saturating_add(rhs.0))
     }
 }
 
 impl Sub for Krw {
     type Output = Krw;
     fn sub(self, rhs: Krw) -> Krw {
-        Krw(self.0 - rhs.0)
+        Krw(self.0.saturating_sub(rhs.0))
     }
 }
 
 impl Neg for Krw {
     type Output = Krw;
     fn neg(self) -> Krw {
-        Krw(-self.0)
+        Krw(self.0.saturating_neg())
+    }
+}
+
+/// Won in 억 (10⁸) or 조 (10¹²) for market caps and traded values.
+pub fn fmt_eok(won: i64) -> String {
+    let eok = won / 100_000_000;
+    if eok >= 10_000 {
+        format!("{}.{}조", eok / 10_000, (eok % 10_000) / 1_000)
+    } else if eok > 0 {
+        format!("{}억", group_thousands(eok))
+    } else {
+        format!("{}만", group_thousands(won / 10_000))
     }
 }
 
@@ -94,7 +109,8 @@ impl Rate {
         } else {
             q
         };
-        Rate(rounded as i32)
+        // Saturates: a rate beyond ±21 million percent is a hostile input, not a rate.
+        Rate(rounded.clamp(i128::from(i32::MIN), i128::from(i32::MAX)) as i32)
     }
 
     /// Parses `"-0.23"`, `"12.5"`, `"3"` into hundredths. Anything else is `None`.
@@ -123,9 +139,9 @@ impl Rate {
         let d1 = frac_digits.next().unwrap_or(0);
         let d2 = frac_digits.next().unwrap_or(0);
         let d3 = frac_digits.next().unwrap_or(0);
-        let mut v = int_v.checked_mul(100)? + d1 * 10 + d2;
+        let mut v = int_v.checked_mul(100)?.checked_add(d1 * 10 + d2)?;
         if d3 >= 5 {
-            v += 1;
+            v = v.checked_add(1)?;
         }
         let v = if neg { -v } else { v };
         i32::try_from(v).ok().map(Rate)

@@ -77,11 +77,14 @@ impl SqliteStore {
             // WAL: readers (the TUI's lookup) never block the ingest's writer and a crash
             // loses at most the open transaction. NORMAL sync is durable at checkpoints and
             // safe against corruption in WAL mode.
-            conn.pragma_update(None, "journal_mode", "WAL")?;
+            when_not_busy(|| {
+                conn.pragma_update(None, "journal_mode", "WAL")
+                    .map_err(Into::into)
+            })?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             conn.pragma_update(None, "foreign_keys", "ON")?;
             conn.set_prepared_statement_cache_capacity(32);
-            migrate(&mut conn)?;
+            when_not_busy(|| migrate(&mut conn))?;
             Ok(conn)
         })
         .await
@@ -141,6 +144,29 @@ fn check_schema(conn: &Connection) -> Result<i64> {
     }
     schema::check_columns(&found, current)?;
     Ok(current)
+}
+
+/// Runs `f` again while SQLite answers "busy" or "locked", for up to 20 s. The busy timeout
+/// covers most waits, but SQLite returns SQLITE_BUSY at once, without calling the busy
+/// handler, where waiting could deadlock: switching to WAL, or taking the write lock while
+/// another connection switches. Several ingests opening one new file meet exactly that.
+fn when_not_busy<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut pause = std::time::Duration::from_millis(5);
+    loop {
+        match f() {
+            Err(StoreError::Sqlite(e))
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(pause + std::time::Duration::from_millis(fastrand::u64(0..5)));
+                pause = (pause * 2).min(std::time::Duration::from_millis(200));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Applies the missing migrations in one `BEGIN IMMEDIATE` transaction: it takes the write

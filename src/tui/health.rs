@@ -3,11 +3,13 @@
 //! LIVE while KIS answers: a fresh cache entry served between two polls is not a degraded
 //! state (the cache shows only in its own figure). One failed poll marks the pane it hit
 //! (each pane shows its own staleness); the whole bar says STALE, or BREAKER OPEN, only when
-//! every kind of data on screen has failed for longer than one poll.
+//! every kind of data on screen that asked KIS has failed for longer than one poll. Data
+//! served from a fresh cache entry asked nobody (after the close the day's final values stay
+//! fresh for hours), so it neither proves KIS answers nor that it fails.
 
 use super::state::{Data, State};
 use super::update::areas;
-use crate::market::Env;
+use crate::market::{Env, Provenance};
 use crate::source::SourceKind;
 use chrono::{DateTime, Utc};
 
@@ -35,14 +37,20 @@ pub enum Health {
 /// One kind of data on screen: whether it has answered at all, whether it is failing for
 /// longer than one poll, and when its shown value was fetched.
 struct Kind {
+    /// Its last answer came from KIS (live, or a failure), not from a fresh cache entry.
     asked: bool,
     failing: bool,
     good_at: Option<DateTime<Utc>>,
 }
 
+fn from_cache(p: Option<Provenance>) -> bool {
+    matches!(p, Some(Provenance::Cached { .. }))
+}
+
 fn kind<T>(d: &Data<T>) -> Kind {
+    let answered = d.received_at.is_some() || d.problem.is_some();
     Kind {
-        asked: d.received_at.is_some() || d.problem.is_some(),
+        asked: answered && (d.problem.is_some() || !from_cache(d.provenance)),
         failing: d.streak >= FAILING_STREAK,
         good_at: d.fetched_at(),
     }
@@ -52,8 +60,16 @@ pub fn health(state: &State) -> Health {
     let a = areas(state);
     let mut kinds = Vec::with_capacity(4);
     if a.watchlist.is_some() {
+        let answered = state.quotes_at.is_some() || state.quotes_problem.is_some();
+        let all_cached = state.quotes_problem.is_none()
+            && !state.quotes.is_empty()
+            && state
+                .rows()
+                .iter()
+                .filter_map(|c| state.quotes.get(c))
+                .all(|q| from_cache(Some(q.provenance)));
         kinds.push(Kind {
-            asked: state.quotes_at.is_some() || state.quotes_problem.is_some(),
+            asked: answered && !all_cached,
             failing: state.quotes_streak >= FAILING_STREAK,
             good_at: state.quotes_at.filter(|_| state.quotes_streak == 0),
         });
@@ -80,9 +96,10 @@ pub fn health(state: &State) -> Health {
         }
         return Health::Stale { since };
     }
+    let answered = kinds.iter().any(|k| k.asked || k.good_at.is_some());
     match state.source_kind {
         SourceKind::Simulated => Health::Simulated,
-        SourceKind::Kis(env) if asked.is_empty() => Health::Connecting(env),
+        SourceKind::Kis(env) if !answered => Health::Connecting(env),
         SourceKind::Kis(env) => Health::Live(env),
     }
 }

@@ -1,6 +1,6 @@
 //! inquire-asking-price-exp-ccn body → `OrderBook` (10 levels each side + expected fill).
 
-use super::{Body, count, field, opt_int, rate, signed, signed_rate, time};
+use super::{Body, count, field, opt_int, signed_field, signed_rate_field, time};
 use crate::kis::error::KisError;
 use crate::market::{ExpectedFill, Krw, Level, OrderBook, Rate, StockCode, kst_date, kst_to_utc};
 use chrono::{DateTime, Utc};
@@ -74,9 +74,9 @@ pub fn order_book(body: &Body, code: StockCode, now: DateTime<Utc>) -> Result<Or
             let price = opt_int(body, e, "antc_cnpr")?.unwrap_or(0);
             let expected = if price > 0 {
                 let sign = field(e, "antc_cntg_vrss_sign");
-                let change = signed(opt_int(body, e, "antc_cntg_vrss")?.unwrap_or(0), sign);
-                let change_rate = match rate(body, e, "antc_cntg_prdy_ctrt")? {
-                    Some(r) => signed_rate(r, sign),
+                let change = signed_field(body, e, "antc_cntg_vrss", sign)?;
+                let change_rate = match signed_rate_field(body, e, "antc_cntg_prdy_ctrt", sign)? {
+                    Some(r) => r,
                     None => prev.map(|p| Rate::of(Krw(change), p)).unwrap_or_default(),
                 };
                 Some(ExpectedFill {

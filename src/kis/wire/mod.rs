@@ -36,7 +36,7 @@ impl Body {
             msg_cd: self.msg_cd.clone(),
             msg1: self.msg1.clone(),
             detail: detail.into(),
-            truncated: false,
+            transient: false,
         }
     }
 
@@ -90,13 +90,14 @@ fn is_blank_row(o: &Obj) -> bool {
 /// Reads a response body: JSON object expected; error envelopes recognised by key.
 /// `status` is the HTTP status. Never panics, whatever the bytes.
 pub fn parse_body(endpoint: &'static str, status: u16, bytes: &[u8]) -> Result<Body, KisError> {
-    let parse_err = |detail: String, truncated: bool| KisError::Parse {
+    // A gateway in front of KIS answers with HTML error pages, cut or mangled JSON: transient.
+    let parse_err = |detail: String, transient: bool| KisError::Parse {
         endpoint: endpoint.to_string(),
         status,
         msg_cd: String::new(),
         msg1: String::new(),
         detail,
-        truncated,
+        transient,
     };
     let trimmed = trim_ascii(bytes);
     if trimmed.is_empty() {
@@ -105,7 +106,7 @@ pub fn parse_body(endpoint: &'static str, status: u16, bytes: &[u8]) -> Result<B
     if trimmed[0] == b'<' {
         return Err(parse_err(
             format!("HTML or XML instead of JSON: {}", snippet(trimmed)),
-            false,
+            true,
         ));
     }
     let value: Value = match serde_json::from_slice(trimmed) {
@@ -116,7 +117,7 @@ pub fn parse_body(endpoint: &'static str, status: u16, bytes: &[u8]) -> Result<B
         Err(e) => {
             return Err(parse_err(
                 format!("malformed JSON ({e}): {}", snippet(trimmed)),
-                false,
+                true,
             ));
         }
     };
@@ -215,9 +216,15 @@ pub fn int(o: &Obj, key: &str) -> Result<Option<i64>, String> {
     let s = match o.get(key) {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Number(n)) => {
+            // A float is truncated toward zero when it fits; `1e300` is an error, not i64::MAX.
+            const LIMIT: f64 = 9_223_372_036_854_775_807.0;
             return n
                 .as_i64()
-                .or_else(|| n.as_f64().map(|f| f as i64))
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.is_finite() && f.abs() < LIMIT)
+                        .map(|f| f.trunc() as i64)
+                })
                 .map(Some)
                 .ok_or_else(|| format!("`{key}` = {n} is not an integer"));
         }
@@ -297,17 +304,53 @@ pub fn rate(body: &Body, o: &Obj, key: &str) -> Result<Option<Rate>, KisError> {
 }
 
 /// A change with its KIS sign code: the sign code wins over the number's own sign, because
-/// some endpoints (intstock-multprice) send the absolute value.
-pub fn signed(value: i64, sign_code: Option<&str>) -> i64 {
+/// some endpoints (intstock-multprice) send the absolute value. `None` when the magnitude does
+/// not fit (`i64::MIN` has no positive counterpart).
+pub fn signed(value: i64, sign_code: Option<&str>) -> Option<i64> {
     match sign_code.and_then(Direction::from_sign_code) {
-        Some(d) => value.abs() * d.signum(),
-        None => value,
+        Some(d) => value.checked_abs().and_then(|v| v.checked_mul(d.signum())),
+        None => Some(value),
     }
 }
 
-/// A rate with its KIS sign code applied, like [`signed`].
-pub fn signed_rate(r: Rate, sign_code: Option<&str>) -> Rate {
-    Rate(signed(r.0 as i64, sign_code) as i32)
+/// A rate with its KIS sign code applied, like [`signed`]; `None` when it does not fit.
+pub fn signed_rate(r: Rate, sign_code: Option<&str>) -> Option<Rate> {
+    signed(i64::from(r.0), sign_code)
+        .and_then(|v| i32::try_from(v).ok())
+        .map(Rate)
+}
+
+/// A signed change field with its sign code; a hostile magnitude is a typed error.
+pub fn signed_field(
+    body: &Body,
+    o: &Obj,
+    key: &str,
+    sign_code: Option<&str>,
+) -> Result<i64, KisError> {
+    let v = opt_int(body, o, key)?.unwrap_or(0);
+    signed(v, sign_code).ok_or_else(|| body.error(format!("`{key}` = {v} is out of range")))
+}
+
+/// A rate field with its sign code applied; a hostile value is a typed error.
+pub fn signed_rate_field(
+    body: &Body,
+    o: &Obj,
+    key: &str,
+    sign_code: Option<&str>,
+) -> Result<Option<Rate>, KisError> {
+    match rate(body, o, key)? {
+        None => Ok(None),
+        Some(r) => signed_rate(r, sign_code)
+            .map(Some)
+            .ok_or_else(|| body.error(format!("`{key}` is out of range"))),
+    }
+}
+
+/// `price - change`, the previous close when KIS leaves it out; a hostile pair is an error.
+pub fn close_before(body: &Body, price: i64, change: i64) -> Result<i64, KisError> {
+    price
+        .checked_sub(change)
+        .ok_or_else(|| body.error(format!("price {price} and change {change} do not fit")))
 }
 
 /// A display name: trimmed and NFC-normalised.
@@ -362,13 +405,16 @@ mod tests {
 
     #[test]
     fn sign_code_wins() {
-        assert_eq!(signed(150, Some("5")), -150);
-        assert_eq!(signed(-150, Some("5")), -150);
-        assert_eq!(signed(-150, Some("2")), 150);
-        assert_eq!(signed(150, Some("4")), -150);
-        assert_eq!(signed(150, Some("3")), 0);
-        assert_eq!(signed(-150, None), -150);
-        assert_eq!(signed(-150, Some("x")), -150);
+        assert_eq!(signed(150, Some("5")), Some(-150));
+        assert_eq!(signed(-150, Some("5")), Some(-150));
+        assert_eq!(signed(-150, Some("2")), Some(150));
+        assert_eq!(signed(150, Some("4")), Some(-150));
+        assert_eq!(signed(150, Some("3")), Some(0));
+        assert_eq!(signed(-150, None), Some(-150));
+        assert_eq!(signed(-150, Some("x")), Some(-150));
+        assert_eq!(signed(i64::MIN, Some("2")), None);
+        assert_eq!(signed(i64::MIN, None), Some(i64::MIN));
+        assert_eq!(signed_rate(Rate(i32::MIN), Some("2")), None);
     }
 
     #[test]
@@ -401,7 +447,7 @@ mod tests {
         assert!(matches!(
             e,
             KisError::Parse {
-                truncated: true,
+                transient: true,
                 ..
             }
         ));
@@ -410,10 +456,11 @@ mod tests {
         assert!(matches!(
             e,
             KisError::Parse {
-                truncated: false,
+                transient: true,
                 ..
             }
         ));
+        assert!(e.is_retryable());
         let e = parse_body("x", 200, b"").unwrap_err();
         assert!(e.is_retryable());
         let e = parse_body("x", 200, b"[1,2]").unwrap_err();
@@ -422,10 +469,11 @@ mod tests {
         assert!(matches!(
             e,
             KisError::Parse {
-                truncated: false,
+                transient: true,
                 ..
             }
         ));
+        assert!(e.is_retryable());
         let e = parse_body("x", 503, b"{}").unwrap_err();
         assert!(matches!(e, KisError::Api { status: 503, .. }));
         let b = parse_body(

@@ -1,6 +1,9 @@
 //! inquire-price and intstock-multprice bodies → `Quote`.
 
-use super::{Body, Obj, count, field, krw, name, opt_int, rate, req_int, signed, signed_rate};
+use super::{
+    Body, Obj, close_before, count, field, krw, name, opt_int, rate, req_int, signed_field,
+    signed_rate_field,
+};
 use crate::kis::error::KisError;
 use crate::market::{Krw, Quote, Rate, StatusFlags, StockCode, Warning};
 use chrono::{DateTime, Utc};
@@ -42,10 +45,14 @@ pub fn price(body: &Body, code: StockCode, now: DateTime<Utc>) -> Result<Quote, 
         return Err(body.error(format!("asked for {code}, got {c}")));
     }
     let sign = field(o, "prdy_vrss_sign");
-    let change = signed(opt_int(body, o, "prdy_vrss")?.unwrap_or(0), sign);
-    let prev_close = if base > 0 { base } else { price - change };
-    let change_rate = match rate(body, o, "prdy_ctrt")? {
-        Some(r) => signed_rate(r, sign),
+    let change = signed_field(body, o, "prdy_vrss", sign)?;
+    let prev_close = if base > 0 {
+        base
+    } else {
+        close_before(body, price, change)?
+    };
+    let change_rate = match signed_rate_field(body, o, "prdy_ctrt", sign)? {
+        Some(r) => r,
         None => Rate::of(Krw(change), Krw(prev_close)),
     };
     Ok(Quote {
@@ -132,10 +139,14 @@ pub fn multi_price(
             continue;
         }
         let sign = field(o, "prdy_vrss_sign");
-        let change = signed(opt_int(body, o, "inter2_prdy_vrss")?.unwrap_or(0), sign);
-        let prev_close = if prev > 0 { prev } else { price - change };
-        let change_rate = match rate(body, o, "prdy_ctrt")? {
-            Some(r) => signed_rate(r, sign),
+        let change = signed_field(body, o, "inter2_prdy_vrss", sign)?;
+        let prev_close = if prev > 0 {
+            prev
+        } else {
+            close_before(body, price, change)?
+        };
+        let change_rate = match signed_rate_field(body, o, "prdy_ctrt", sign)? {
+            Some(r) => r,
             None => Rate::of(Krw(change), Krw(prev_close)),
         };
         out.push(Quote {

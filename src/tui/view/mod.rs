@@ -205,17 +205,7 @@ pub fn fmt_rate(r: Rate) -> String {
     }
 }
 
-/// Won in 억 (10⁸) or 조 (10¹²) for market caps and traded values.
-pub fn fmt_eok(won: i64) -> String {
-    let eok = won / 100_000_000;
-    if eok >= 10_000 {
-        format!("{}.{}조", eok / 10_000, (eok % 10_000) / 1_000)
-    } else if eok > 0 {
-        format!("{}억", crate::market::group_thousands(eok))
-    } else {
-        format!("{}만", crate::market::group_thousands(won / 10_000))
-    }
-}
+pub use crate::market::money::fmt_eok;
 
 /// Clears `area` and draws a bordered box for an overlay; returns the inner area.
 pub fn overlay(area: Rect, title: &str, theme: &Theme, buf: &mut Buffer) -> Rect {
