@@ -63,3 +63,12 @@ pub fn from_mode(mode: &ClockMode) -> SharedClock {
         other => Arc::new(ModeClock::new(other.clone())),
     }
 }
+
+/// The backoff every retry in hoga uses: `first`, doubled `n` times, never above `cap`.
+pub fn doubling(
+    first: std::time::Duration,
+    n: u32,
+    cap: std::time::Duration,
+) -> std::time::Duration {
+    first.saturating_mul(1u32 << n.min(20)).min(cap)
+}

@@ -108,9 +108,13 @@ pub fn pace_for(
     }
 }
 
+/// The wait after `failures` failures in a row: the one backoff rule (`clock::doubling`).
 pub fn backoff(pace: &Pace, failures: u32) -> Duration {
-    let exp = failures.saturating_sub(1).min(16);
-    (pace.backoff_min * 2u32.pow(exp)).min(pace.backoff_max)
+    crate::clock::doubling(
+        pace.backoff_min,
+        failures.saturating_sub(1),
+        pace.backoff_max,
+    )
 }
 
 enum Done {
