@@ -75,18 +75,6 @@ pub struct CacheStats {
     pub redis_up: Option<bool>,
 }
 
-impl CacheStats {
-    /// Hits over lookups, 0 when nothing was looked up.
-    pub fn hit_rate(&self) -> f64 {
-        let total = self.hits + self.misses;
-        if total == 0 {
-            0.0
-        } else {
-            self.hits as f64 / total as f64
-        }
-    }
-}
-
 /// Lock-free counters shared by the implementations.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {

@@ -197,10 +197,6 @@ impl Calendar {
         date >= self.covers.0 && date <= self.covers.1
     }
 
-    pub fn is_holiday(&self, date: NaiveDate) -> bool {
-        self.holidays.contains(&date)
-    }
-
     pub fn is_trading_day(&self, date: NaiveDate) -> bool {
         !matches!(date.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&date)
     }

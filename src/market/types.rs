@@ -116,6 +116,18 @@ pub enum Warning {
     Danger,
 }
 
+impl Warning {
+    /// The KRX name of the level (투자주의, 투자경고, 투자위험); `None` for no warning.
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            Warning::None => None,
+            Warning::Caution => Some("투자주의"),
+            Warning::Warning => Some("투자경고"),
+            Warning::Danger => Some("투자위험"),
+        }
+    }
+}
+
 /// Status flags a trader must see.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusFlags {
@@ -127,6 +139,13 @@ pub struct StatusFlags {
     pub warning: Warning,
     /// VI (volatility interruption) in force
     pub vi: bool,
+}
+
+impl StatusFlags {
+    /// The KRX name of `halted`.
+    pub const HALTED: &'static str = "거래정지";
+    /// The KRX name of `managed`.
+    pub const MANAGED: &'static str = "관리종목";
 }
 
 /// Expected fill during a call auction (예상체결).

@@ -16,7 +16,7 @@ use crate::market::{Krw, Listing, StockCode};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 pub use postgres::PgStore;
@@ -351,15 +351,6 @@ pub fn parse_date(s: &str) -> Result<NaiveDate> {
 
 pub fn parse_code(s: &str) -> Result<StockCode> {
     StockCode::new(s).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-/// Counts rows of a slice of `StoredBar`s by code (tests and summaries).
-pub fn bars_per_code(bars: &[StoredBar]) -> BTreeMap<StockCode, usize> {
-    let mut m = BTreeMap::new();
-    for b in bars {
-        *m.entry(b.bar.code).or_insert(0) += 1;
-    }
-    m
 }
 
 #[cfg(test)]

@@ -99,14 +99,7 @@ async fn migrate(client: &mut Client, schema: Option<&str>) -> Result<()> {
             .try_get(0)?
         }
     };
-    let known = schema::latest(schema::POSTGRES);
-    if current > known {
-        return Err(StoreError::TooNew {
-            found: current,
-            known,
-        });
-    }
-    schema::check_columns(&found, current)?;
+    schema::check_found(schema::POSTGRES, &found, current)?;
     tx.batch_execute(schema::VERSION_TABLE).await?;
     for (version, sql) in schema::POSTGRES.iter().filter(|(v, _)| *v > current) {
         tx.batch_execute(sql).await?;

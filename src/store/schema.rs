@@ -200,6 +200,23 @@ pub fn sqlite_columns(
 /// the columns `found` (owned tables that exist) with what the migrations up to `version`
 /// make of them; a table that exists before the migration creating it must already have the
 /// latest shape, as `CREATE TABLE IF NOT EXISTS` would silently keep it.
+/// Refuses a database at schema `current` that this build cannot use: newer than the newest of
+/// `migrations`, or with tables that do not match what `current` created (`found`).
+pub fn check_found(
+    migrations: &[(i64, &str)],
+    found: &BTreeMap<String, Vec<String>>,
+    current: i64,
+) -> Result<(), StoreError> {
+    let known = latest(migrations);
+    if current > known {
+        return Err(StoreError::TooNew {
+            found: current,
+            known,
+        });
+    }
+    check_columns(found, current)
+}
+
 pub fn check_columns(
     found: &BTreeMap<String, Vec<String>>,
     version: i64,

@@ -135,14 +135,7 @@ fn check_schema(conn: &Connection) -> Result<i64> {
             )?
         }
     };
-    let known = schema::latest(schema::SQLITE);
-    if current > known {
-        return Err(StoreError::TooNew {
-            found: current,
-            known,
-        });
-    }
-    schema::check_columns(&found, current)?;
+    schema::check_found(schema::SQLITE, &found, current)?;
     Ok(current)
 }
 

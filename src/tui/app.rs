@@ -206,8 +206,7 @@ where
         let draw_at = state
             .dirty
             .then(|| last_frame.map_or_else(Instant::now, |t| t + min_frame));
-        if let Some(at) = draw_at.filter(|at| *at <= Instant::now()) {
-            let _ = at;
+        if draw_at.is_some_and(|at| at <= Instant::now()) {
             terminal.backend_mut().begin_frame();
             let drawn = terminal
                 .draw(|f| view::draw(state, f.buffer_mut()))

@@ -4,6 +4,9 @@
 
 pub mod action;
 pub mod app;
+/// Test data for tests and benches only (the `test-fixtures` feature, on through the self
+/// dev-dependency in `Cargo.toml`); never part of a normal build.
+#[cfg(any(test, feature = "test-fixtures"))]
 #[doc(hidden)]
 pub mod fixtures;
 pub mod health;

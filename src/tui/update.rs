@@ -10,7 +10,7 @@ use super::view;
 use super::watchlist::Watchlist;
 use crate::feed::{Event, Failure, Interest};
 use crate::market::candle::{apply_quote, apply_trade as trade_into};
-use crate::market::{Calendar, KST, OrderBook, Provenance, Quote, StockCode, Trade, kst_date};
+use crate::market::{Calendar, KST, OrderBook, Provenance, Quote, StockCode, Trade};
 use chrono::{DateTime, Duration, Timelike, Utc};
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
@@ -927,9 +927,4 @@ fn mouse(state: &mut State, m: crossterm::event::MouseEvent) {
 fn sort_by(state: &mut State, key: SortKey) {
     state.sort.key = key;
     state.sort.descending = !matches!(key, SortKey::Manual | SortKey::Name | SortKey::Code);
-}
-
-/// The date a quote belongs to (KST).
-pub fn quote_day(q: &Quote) -> chrono::NaiveDate {
-    kst_date(q.as_of)
 }

@@ -2,7 +2,7 @@
 //! since the previous snapshot and a depth bar; the last price marked; spread in ticks; the
 //! 총잔량 imbalance gauge; limit prices; the expected fill (예상체결) during auctions.
 
-use super::{data_label, dir_style, fmt_change, fmt_rate, frame};
+use super::{data_label, dir_style, draw_missing, fmt_change, fmt_rate, frame};
 use crate::market::{Level, OrderBook, group_thousands};
 use crate::tui::state::{Pane, State};
 use crate::tui::widgets::depth;
@@ -77,19 +77,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         return;
     }
     let Some(book) = state.book.value.as_ref() else {
-        let msg = match &state.book.problem {
-            Some(p) => format!("{}: {}", p.what, p.message),
-            None if state.selected.is_none() => String::new(),
-            None => "loading order book…".to_string(),
-        };
-        text::put_center(
-            buf,
-            inner.x,
-            inner.y + inner.height / 2,
-            inner.width,
-            &msg,
-            Style::default().fg(theme.dim),
-        );
+        draw_missing(state, &state.book, "", "loading order book…", inner, buf);
         return;
     };
     let quote = state.selected_quote().map(|c| &c.quote);

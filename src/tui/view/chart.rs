@@ -1,7 +1,7 @@
 //! The chart pane: header with interval and MA toggles, the cursor candle's OHLCV, candles,
 //! volume bars and a date axis. The scale comes from the visible candles only.
 
-use super::{data_label, frame};
+use super::{data_label, draw_missing, frame};
 use crate::market::{Candle, Period, group_thousands};
 use crate::tui::state::{MA_PERIODS, PERIODS, Pane, State};
 use crate::tui::widgets::candles::{
@@ -113,21 +113,10 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         ..inner
     };
     let Some(candles) = ch.data.value.as_ref().filter(|c| !c.is_empty()) else {
-        let msg = match &ch.data.problem {
-            Some(p) => format!("{}: {}", p.what, p.message),
-            None if state.selected.is_none() => "no stock open: / to search".to_string(),
-            None => format!("loading {} chart…", ch.period.code()),
-        };
         if body.height > 0 {
-            let y = body.y + body.height / 2;
-            text::put_center(
-                buf,
-                body.x,
-                y,
-                body.width,
-                &msg,
-                Style::default().fg(theme.dim),
-            );
+            let loading = format!("loading {} chart…", ch.period.code());
+            let idle = "no stock open: / to search";
+            draw_missing(state, &ch.data, idle, &loading, body, buf);
         }
         return;
     };

@@ -1,8 +1,8 @@
 //! The info pane: name, market, sector, market cap, listed shares, PER/PBR/EPS/BPS, 52-week
 //! range, limit prices and the status flags a trader must not miss.
 
-use super::{data_label, fmt_eok, frame};
-use crate::market::{Rate, SecurityKind, Warning, group_thousands};
+use super::{data_label, draw_missing, fmt_eok, frame};
+use crate::market::{Rate, SecurityKind, StatusFlags, Warning, group_thousands};
 use crate::tui::state::{Pane, State};
 use crate::tui::widgets::text;
 use ratatui::buffer::Buffer;
@@ -26,19 +26,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         return;
     }
     let Some(info) = state.info.value.as_ref() else {
-        let msg = match &state.info.problem {
-            Some(p) => format!("{}: {}", p.what, p.message),
-            None if state.selected.is_none() => String::new(),
-            None => "loading…".to_string(),
-        };
-        text::put_center(
-            buf,
-            inner.x,
-            inner.y + inner.height / 2,
-            inner.width,
-            &msg,
-            Style::default().fg(theme.dim),
-        );
+        draw_missing(state, &state.info, "", "loading…", inner, buf);
         return;
     };
     let quote = state.quotes.get(&info.code).map(|c| &c.quote);
@@ -83,29 +71,23 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     let mut badges: Vec<(&str, Style)> = Vec::new();
     if flags.halted {
         badges.push((
-            "거래정지",
+            StatusFlags::HALTED,
             Style::default().fg(Color::Black).bg(Color::Yellow),
         ));
     }
     if flags.managed {
         badges.push((
-            "관리종목",
+            StatusFlags::MANAGED,
             Style::default().fg(Color::Black).bg(Color::Gray),
         ));
     }
-    match flags.warning {
-        Warning::Caution => badges.push((
-            "투자주의",
-            Style::default().fg(Color::Black).bg(Color::LightYellow),
-        )),
-        Warning::Warning => badges.push((
-            "투자경고",
-            Style::default().fg(Color::Black).bg(Color::LightRed),
-        )),
-        Warning::Danger => {
-            badges.push(("투자위험", Style::default().fg(Color::White).bg(Color::Red)))
-        }
-        Warning::None => {}
+    if let Some(label) = flags.warning.label() {
+        let style = match flags.warning {
+            Warning::Danger => Style::default().fg(Color::White).bg(Color::Red),
+            Warning::Warning => Style::default().fg(Color::Black).bg(Color::LightRed),
+            _ => Style::default().fg(Color::Black).bg(Color::LightYellow),
+        };
+        badges.push((label, style));
     }
     if flags.vi {
         badges.push((

@@ -127,6 +127,31 @@ pub fn frame(
     }
 }
 
+/// Centres in `area` why a pane has nothing to draw: the data's problem, `idle` while no stock
+/// is open, else `loading`.
+pub fn draw_missing<T>(
+    state: &State,
+    d: &Data<T>,
+    idle: &str,
+    loading: &str,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let msg = match &d.problem {
+        Some(p) => format!("{}: {}", p.what, p.message),
+        None if state.selected.is_none() => idle.to_string(),
+        None => loading.to_string(),
+    };
+    text::put_center(
+        buf,
+        area.x,
+        area.y + area.height / 2,
+        area.width,
+        &msg,
+        Style::default().fg(state.settings.theme.dim),
+    );
+}
+
 /// The age/stale label of a pane's data for its title.
 pub fn data_label<T>(state: &State, d: &Data<T>) -> Vec<(String, Style)> {
     let theme = &state.settings.theme;
