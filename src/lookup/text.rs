@@ -64,7 +64,7 @@ pub(super) fn quote_table(quotes: &[&crate::source::Sourced<Quote>], now: DateTi
         let q = &s.value;
         let mut name = q.name.clone().unwrap_or_else(|| "-".to_string());
         if q.flags.halted {
-            name.push_str(" [거래정지]");
+            name.push_str(&format!(" [{}]", crate::market::StatusFlags::HALTED));
         }
         t.row(vec![
             name,
@@ -202,17 +202,12 @@ pub(super) fn info_table(i: &StockInfo, p: &Provenance, now: DateTime<Utc>) -> S
     };
     let mut flags = Vec::new();
     if i.flags.halted {
-        flags.push("거래정지");
+        flags.push(crate::market::StatusFlags::HALTED);
     }
     if i.flags.managed {
-        flags.push("관리종목");
+        flags.push(crate::market::StatusFlags::MANAGED);
     }
-    match i.flags.warning {
-        crate::market::Warning::None => {}
-        crate::market::Warning::Caution => flags.push("투자주의"),
-        crate::market::Warning::Warning => flags.push("투자경고"),
-        crate::market::Warning::Danger => flags.push("투자위험"),
-    }
+    flags.extend(i.flags.warning.label());
     if i.flags.vi {
         flags.push("VI");
     }
