@@ -549,3 +549,36 @@ async fn before_the_pre_open_the_minute_chart_is_the_last_sessions() {
         assert_eq!(mins.last().map(|b| b.close), truth.last().map(|b| b.close));
     }
 }
+
+/// The one-a-minute rule is about tokens KIS issued: a tokenP that failed in passing (a 500)
+/// issued nothing, so the client asks again within seconds instead of blanking every pane for
+/// a minute, and KIS never answers EGW00133.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_token_request_is_retried_within_seconds() {
+    let sim = start(SimConfig::frozen("2026-11-25 10:30")).await;
+    sim.add_fault(
+        FaultRule::always(FaultKind::Transient { code: None })
+            .on("tokenP")
+            .times(1),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&sim, 20);
+    let c = client(&cfg, options(dir.path(), None));
+    let first = c.quote(code("005930"), P).await;
+    assert!(first.is_err(), "the only tokenP failed: {first:?}");
+    let started = std::time::Instant::now();
+    let mut got = None;
+    while started.elapsed() < Duration::from_secs(30) {
+        if let Ok(q) = c.quote(code("005930"), P).await {
+            got = Some(q);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(got.is_some(), "no token within 30 s of a passing failure");
+    // Well inside the 61 s guard: a second or so of back-off (generous for a loaded machine).
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(token_requests(&sim), 2, "one failed, one issued");
+    assert_eq!(sim.stats().token_refusals, 0, "EGW00133 served");
+    assert_eq!(c.metrics().tokens_issued, 1);
+}

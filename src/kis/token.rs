@@ -52,6 +52,10 @@ struct State {
     token: Option<Token>,
     last_attempt: Option<DateTime<Utc>>,
     loaded: bool,
+    /// After tokenP failed in passing (network, 5xx): not before this instant, and how many
+    /// such failures in a row. The one-a-minute rule is about tokens KIS issued; a failed
+    /// request is tried again within seconds.
+    retry: Option<(DateTime<Utc>, u32)>,
 }
 
 pub struct TokenSettings {
@@ -152,8 +156,13 @@ impl TokenManager {
             if let Some(t) = self.shared_token(now).await {
                 return Ok(t);
             }
-            // Inside the minimum interval: keep using a still-valid token, or wait.
-            let next_allowed = last_attempt.map(|a| a + self.s.min_interval);
+            // Inside the minimum interval (or a short back-off after a failed request): keep
+            // using a still-valid token, or wait.
+            let retry_at = self.lock().retry.map(|(at, _)| at);
+            let next_allowed = match (last_attempt.map(|a| a + self.s.min_interval), retry_at) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
             if let Some(at) = next_allowed
                 && now < at
             {
@@ -267,7 +276,41 @@ impl TokenManager {
         Some(t)
     }
 
+    /// One tokenP request. It counts as this minute's issuance from the moment it is sent
+    /// (another process must not ask meanwhile); if it failed in passing (no answer, a 5xx),
+    /// KIS issued nothing, so the minute is given back and the next try comes after a short,
+    /// doubling back-off instead.
     async fn issue(&self, now: DateTime<Utc>) -> Result<Token, KisError> {
+        let previous = self.lock().last_attempt;
+        let r = self.request_token(now).await;
+        match &r {
+            Ok(_) => self.lock().retry = None,
+            Err(e) if e.is_transient() && e.msg_cd() != Some(codes::TOKEN_TOO_SOON) => {
+                let held = {
+                    let mut g = self.lock();
+                    let failures = g.retry.map_or(0, |(_, n)| n).saturating_add(1);
+                    let wait = crate::clock::doubling(
+                        std::time::Duration::from_secs(1),
+                        failures - 1,
+                        std::time::Duration::from_secs(30),
+                    );
+                    let at = now + chrono::Duration::from_std(wait).unwrap_or_default();
+                    g.retry = Some((at, failures));
+                    g.last_attempt = previous;
+                    g.token.clone()
+                };
+                self.save_file(held.as_ref(), previous);
+                if let Some(redis) = &self.redis {
+                    let _ = redis.unlock("token-lock").await;
+                }
+                tracing::warn!(error = %e, "tokenP failed in passing; trying again shortly");
+            }
+            Err(_) => {}
+        }
+        r
+    }
+
+    async fn request_token(&self, now: DateTime<Utc>) -> Result<Token, KisError> {
         self.lock().last_attempt = Some(now);
         let held = self.lock().token.clone();
         self.save_file(held.as_ref(), Some(now));
