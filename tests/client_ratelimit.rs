@@ -4,6 +4,14 @@
 
 mod client_support;
 
+/// Each test here asserts zero EGW00201 against kis-sim's real-time one-second window, so they
+/// run one at a time: two hammering at once would share two cores and measure each other.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn alone() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().await
+}
+
 use client_support::*;
 use hoga::kis::{KisClient, Priority};
 use hoga::market::{Period, StockCode};
@@ -55,6 +63,7 @@ fn all_codes(sim: &SimHandle) -> Vec<StockCode> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_thousand_mixed_requests_cause_no_rate_limit() {
+    let _alone = alone().await;
     let rate = 200;
     let sim = start(SimConfig::frozen(SESSION).rate(rate)).await;
     let dir = tempfile::tempdir().unwrap();
@@ -79,6 +88,7 @@ async fn two_thousand_mixed_requests_cause_no_rate_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_clients_sharing_a_key_through_redis_stay_under_the_limit() {
+    let _alone = alone().await;
     let rate = 100;
     let sim = start(SimConfig::frozen(SESSION).rate(rate)).await;
     let prefix = format!("hoga-test-{}-{}", std::process::id(), fastrand::u64(..));
@@ -112,6 +122,7 @@ async fn two_clients_sharing_a_key_through_redis_stay_under_the_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_redis_the_configured_share_keeps_two_clients_under_the_limit() {
+    let _alone = alone().await;
     let rate = 100;
     let sim = start(SimConfig::frozen(SESSION).rate(rate)).await;
     let mut cfg = config(&sim, rate);
@@ -134,6 +145,7 @@ async fn without_redis_the_configured_share_keeps_two_clients_under_the_limit() 
 /// jobs back to back) counts the other's last second: no opening burst into a full window.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_next_process_on_a_key_inherits_the_last_second() {
+    let _alone = alone().await;
     let rate = 20;
     let sim = start(SimConfig::frozen(SESSION).rate(rate)).await;
     let mut cfg = config(&sim, rate);
@@ -158,6 +170,7 @@ async fn the_next_process_on_a_key_inherits_the_last_second() {
 
 #[tokio::test]
 async fn chart_paging_respects_the_limit_too() {
+    let _alone = alone().await;
     let rate = 20;
     let sim = start(SimConfig::frozen(SESSION).rate(rate)).await;
     let dir = tempfile::tempdir().unwrap();

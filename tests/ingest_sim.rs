@@ -27,6 +27,7 @@ fn clock() -> SharedClock {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_market_today_matches_the_sim_field_by_field() {
+    let _exclusive = shared().await;
     let sim = start(SimConfig::frozen(AFTER_CLOSE).rate(400)).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&sim, 400);
@@ -93,6 +94,7 @@ async fn full_market_today_matches_the_sim_field_by_field() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_year_backfill_of_50_stocks_pages_without_gaps() {
+    let _exclusive = shared().await;
     let sim = start(SimConfig::frozen(AFTER_CLOSE).rate(400)).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&sim, 400);
@@ -132,19 +134,29 @@ async fn two_year_backfill_of_50_stocks_pages_without_gaps() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_bars_from_the_sim_are_rejected_not_stored() {
+    let _exclusive = shared().await;
     let sim = start(SimConfig::frozen(AFTER_CLOSE).rate(400)).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&sim, 400);
     let clock = clock();
     let client = client(&cfg, dir.path(), clock.clone(), None);
     let store = sqlite(dir.path()).await;
+    // Stocks well above 2,000 won: below it the tick is 1 won, so kis-sim's off-grid fault
+    // (close + 1) cannot corrupt a bar there, and whichever chart request came first decided
+    // whether the test saw its reject.
     let all: Vec<StockCode> = sim
         .market()
         .stocks()
         .iter()
         .map(|s| s.code)
+        .filter(|c| {
+            sim.market()
+                .quote_at(*c, sim.market().now())
+                .is_some_and(|q| q.price.0 >= 10_000)
+        })
         .take(20)
         .collect();
+    assert_eq!(all.len(), 20);
     let mut p = plan(day(2026, 2, 2), day(2026, 3, 6), Via::Chart);
     let days = hoga::market::Calendar::krx()
         .trading_days(p.from, p.to)
@@ -212,6 +224,7 @@ fn missing_volume(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_percent_transient_500s_lose_nothing() {
+    let _exclusive = shared().await;
     let sim = start(
         SimConfig::frozen(AFTER_CLOSE)
             .rate(400)
@@ -249,6 +262,7 @@ async fn ten_percent_transient_500s_lose_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sim_restart_mid_run_loses_nothing() {
+    let _exclusive = shared().await;
     let mut sim = start(SimConfig::frozen(AFTER_CLOSE).rate(100)).await;
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(&sim, 100);
@@ -282,6 +296,7 @@ async fn sim_restart_mid_run_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stores_the_same_rows_as_sqlite() {
+    let _exclusive = shared().await;
     let sim = start(SimConfig::frozen(AFTER_CLOSE).rate(400)).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&sim, 400);
@@ -333,6 +348,7 @@ async fn postgres_stores_the_same_rows_as_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_writes_nothing() {
+    let _exclusive = shared().await;
     let sim = start(SimConfig::frozen(AFTER_CLOSE).rate(400)).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&sim, 400);
@@ -366,6 +382,7 @@ async fn dry_run_writes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_killed_mid_run_loses_nothing() {
+    let _exclusive = shared().await;
     let mut redis = PrivateRedis::start();
     let sim = start(SimConfig::frozen(AFTER_CLOSE).rate(100)).await;
     let dir = tempfile::tempdir().unwrap();
@@ -411,6 +428,7 @@ async fn redis_killed_mid_run_loses_nothing() {
 /// only one tokenP is made.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn poller_and_ingest_on_one_appkey_never_trip_the_limit() {
+    let _exclusive = alone().await;
     let redis = PrivateRedis::start();
     let sim = start(SimConfig::frozen(AFTER_CLOSE).rate(18)).await;
     let dir = tempfile::tempdir().unwrap();
@@ -487,6 +505,7 @@ async fn poller_and_ingest_on_one_appkey_never_trip_the_limit() {
 /// asking KIS, and a source on another base URL (another kis-sim) never sees them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn warm_cache_serves_the_monitor_on_the_same_base_url_only() {
+    let _exclusive = shared().await;
     use hoga::market::Provenance;
     use hoga::source::{DataSource, Req, factory};
     let redis = PrivateRedis::start();
@@ -627,6 +646,7 @@ async fn ingest_while_kis_goes_down(stored_bars: i64) -> hoga::ingest::Summary {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kis_down_gives_up_within_two_open_periods_with_exit_3() {
+    let _exclusive = shared().await;
     let s = ingest_while_kis_goes_down(0).await;
     assert_eq!(s.stocks_stored, 0);
     assert_eq!(s.exit_code, 3, "{}", s.render());
@@ -634,6 +654,7 @@ async fn kis_down_gives_up_within_two_open_periods_with_exit_3() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kis_down_mid_run_gives_up_with_exit_1() {
+    let _exclusive = shared().await;
     let s = ingest_while_kis_goes_down(8).await;
     assert!(s.stocks_stored > 0, "{}", s.render());
     assert_eq!(s.exit_code, 1, "{}", s.render());

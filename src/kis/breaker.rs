@@ -35,6 +35,10 @@ struct Inner {
     failures: u32,
     probe_in_flight: bool,
     transitions: u64,
+    /// Openings since it was last closed (each failed probe re-opens it).
+    opens: u32,
+    /// The last failure's cause, in words.
+    cause: &'static str,
 }
 
 /// Admission result.
@@ -57,6 +61,11 @@ pub struct Breaker {
     tx: watch::Sender<BreakerState>,
 }
 
+/// During market hours the first open window is this short (or the configured one, if
+/// shorter), doubling with each failed probe up to the configured window: when KIS comes back,
+/// data returns within seconds, not a minute later.
+const FIRST_WINDOW_LIVE: Duration = Duration::seconds(5);
+
 impl Breaker {
     pub fn new(clock: SharedClock, threshold: u32, open_for: Duration) -> Breaker {
         let (tx, _rx) = watch::channel(BreakerState::Closed);
@@ -69,6 +78,8 @@ impl Breaker {
                 failures: 0,
                 probe_in_flight: false,
                 transitions: 0,
+                opens: 0,
+                cause: "",
             }),
             tx,
         }
@@ -143,22 +154,43 @@ impl Breaker {
         let mut g = self.lock();
         g.failures = 0;
         g.probe_in_flight = false;
+        g.opens = 0;
         if g.state != BreakerState::Closed {
             self.set(&mut g, BreakerState::Closed);
         }
     }
 
-    /// The call failed in a way that says KIS is unhealthy.
-    pub fn on_failure(&self) {
+    /// The call failed in a way that says KIS is unhealthy; `cause` says how, in words.
+    pub fn on_failure(&self, cause: &'static str) {
         let mut g = self.lock();
         g.failures = g.failures.saturating_add(1);
+        g.cause = cause;
         let reopen = matches!(g.state, BreakerState::HalfOpen)
             || (g.state == BreakerState::Closed && g.failures >= self.threshold);
         if reopen {
             g.probe_in_flight = false;
-            let until = self.clock.now() + self.open_for;
+            let now = self.clock.now();
+            let window = self.window(now, g.opens);
+            g.opens = g.opens.saturating_add(1);
+            let until = now.checked_add_signed(window).unwrap_or(now);
             self.set(&mut g, BreakerState::Open { until });
         }
+    }
+
+    /// How long it stays open after its `opens`-th opening in a row: the configured window,
+    /// or during market hours a short first window doubling up to it.
+    fn window(&self, now: chrono::DateTime<chrono::Utc>, opens: u32) -> Duration {
+        if !crate::market::Calendar::krx().session_at(now).is_live() {
+            return self.open_for;
+        }
+        let cap = self.open_for.to_std().unwrap_or_default();
+        let first = FIRST_WINDOW_LIVE.to_std().unwrap_or_default().min(cap);
+        Duration::from_std(crate::clock::doubling(first, opens, cap)).unwrap_or(self.open_for)
+    }
+
+    /// What the failures that opened it were, in words (empty before any failure).
+    pub fn cause(&self) -> &'static str {
+        self.lock().cause
     }
 
     /// The call ended without saying anything about KIS's health (rate limit, bad request,
@@ -175,10 +207,45 @@ mod tests {
     use crate::clock::ManualClock;
     use std::sync::Arc;
 
+    /// A Sunday: outside every session, the configured window applies as it is.
+    fn sunday() -> chrono::DateTime<chrono::Utc> {
+        crate::clock::parse_instant("2026-11-29 12:00").unwrap()
+    }
+
     fn setup() -> (ManualClock, Breaker) {
-        let clock = ManualClock::new(chrono::Utc::now());
+        let clock = ManualClock::new(sunday());
         let b = Breaker::new(Arc::new(clock.clone()), 5, Duration::seconds(60));
         (clock, b)
+    }
+
+    #[test]
+    fn during_market_hours_the_first_window_is_short_and_doubles_to_the_configured_one() {
+        let clock = ManualClock::new(crate::clock::parse_instant("2026-11-26 10:30").unwrap());
+        let b = Breaker::new(Arc::new(clock.clone()), 2, Duration::seconds(60));
+        b.on_failure("연결 거부 (connection refused)");
+        b.on_failure("연결 거부 (connection refused)");
+        let mut windows = Vec::new();
+        for _ in 0..6 {
+            let BreakerState::Open { until } = b.state() else {
+                panic!("{:?}", b.state())
+            };
+            windows.push((until - clock.now()).num_seconds());
+            clock.set(until);
+            assert_eq!(b.admit(), Admit::Probe);
+            b.on_failure("연결 거부 (connection refused)");
+        }
+        assert_eq!(windows, [5, 10, 20, 40, 60, 60]);
+        assert_eq!(b.cause(), "연결 거부 (connection refused)");
+        // A good probe closes it and the next outage starts short again.
+        clock.advance(Duration::seconds(60));
+        assert_eq!(b.admit(), Admit::Probe);
+        b.on_success();
+        b.on_failure("x");
+        b.on_failure("x");
+        let BreakerState::Open { until } = b.state() else {
+            panic!()
+        };
+        assert_eq!((until - clock.now()).num_seconds(), 5);
     }
 
     #[test]
@@ -186,10 +253,10 @@ mod tests {
         let (_c, b) = setup();
         for _ in 0..4 {
             assert_eq!(b.admit(), Admit::Yes);
-            b.on_failure();
+            b.on_failure("test");
         }
         assert_eq!(b.state(), BreakerState::Closed);
-        b.on_failure();
+        b.on_failure("test");
         assert!(matches!(b.state(), BreakerState::Open { .. }));
         assert!(matches!(b.admit(), Admit::No { .. }));
     }
@@ -198,11 +265,11 @@ mod tests {
     fn success_resets_the_count() {
         let (_c, b) = setup();
         for _ in 0..4 {
-            b.on_failure();
+            b.on_failure("test");
         }
         b.on_success();
         for _ in 0..4 {
-            b.on_failure();
+            b.on_failure("test");
         }
         assert_eq!(b.state(), BreakerState::Closed);
     }
@@ -221,7 +288,7 @@ mod tests {
         let (c, b) = setup();
         let mut rx = b.subscribe();
         for _ in 0..5 {
-            b.on_failure();
+            b.on_failure("test");
         }
         assert!(rx.has_changed().unwrap());
         assert!(matches!(*rx.borrow_and_update(), BreakerState::Open { .. }));
@@ -241,11 +308,11 @@ mod tests {
     fn failed_probe_reopens_for_another_period() {
         let (c, b) = setup();
         for _ in 0..5 {
-            b.on_failure();
+            b.on_failure("test");
         }
         c.advance(Duration::seconds(60));
         assert_eq!(b.admit(), Admit::Probe);
-        b.on_failure();
+        b.on_failure("test");
         let BreakerState::Open { until } = b.state() else {
             panic!("expected open");
         };
@@ -256,7 +323,7 @@ mod tests {
     fn neutral_probe_frees_the_slot() {
         let (c, b) = setup();
         for _ in 0..5 {
-            b.on_failure();
+            b.on_failure("test");
         }
         c.advance(Duration::seconds(61));
         assert_eq!(b.admit(), Admit::Probe);

@@ -49,8 +49,15 @@ pub enum KisError {
     #[error("{endpoint}: unknown stock code {code}")]
     NotFound { endpoint: String, code: String },
     /// The circuit breaker is open: KIS failed repeatedly and is left alone for a while.
-    #[error("KIS unavailable (circuit breaker open) until {until}")]
-    BreakerOpen { until: DateTime<Utc> },
+    #[error(
+        "KIS unavailable ({cause}; circuit breaker open) until {} KST",
+        until.with_timezone(&crate::market::KST).format("%H:%M:%S")
+    )]
+    BreakerOpen {
+        until: DateTime<Utc>,
+        /// What the failures that opened it were, in words.
+        cause: &'static str,
+    },
     /// No appkey/appsecret configured.
     #[error("no KIS credentials configured (set KIS_APP_KEY and KIS_APP_SECRET)")]
     NoCredentials,
@@ -66,6 +73,20 @@ pub enum KisError {
 }
 
 impl KisError {
+    /// What went wrong, in words a trader reads in the status bar.
+    pub fn cause(&self) -> &'static str {
+        match self.root() {
+            KisError::Network { timeout: true, .. } => "시간 초과 (timed out)",
+            KisError::Network { message, .. } if message.starts_with("could not connect") => {
+                "연결 거부 (connection refused)"
+            }
+            KisError::Network { .. } => "연결 끊김 (connection lost)",
+            KisError::Api { .. } | KisError::Parse { .. } => "응답 오류 (bad answer)",
+            KisError::BreakerOpen { cause, .. } => cause,
+            _ => "오류 (error)",
+        }
+    }
+
     pub(crate) fn api(endpoint: &str, status: u16, msg_cd: &str, msg1: &str) -> KisError {
         KisError::Api {
             endpoint: endpoint.to_string(),

@@ -35,7 +35,7 @@ impl From<KisError> for SourceError {
         }
         if e.is_transient() {
             let retry_at = match e.root() {
-                KisError::BreakerOpen { until } => Some(*until),
+                KisError::BreakerOpen { until, .. } => Some(*until),
                 _ => None,
             };
             return SourceError::Unavailable {

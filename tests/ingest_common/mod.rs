@@ -219,3 +219,18 @@ fn batch_source(client: &KisClient, clock: SharedClock) -> hoga::source::kis::Ki
     let policy = hoga::cache::CachePolicy::new(&hoga::config::CacheConfig::default());
     hoga::source::kis::KisSource::new(client.clone(), cache, policy, "ingest-test", clock)
 }
+
+/// Tests that measure KIS's per-second limit against a real-time window run alone in their
+/// binary (`alone`); every other test holds `shared`, so none of them steals the two cores
+/// from the measured one. What they assert is unchanged.
+static EXCLUSIVE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+#[allow(dead_code)] // not every test crate that shares this module runs such tests
+pub async fn shared() -> tokio::sync::RwLockReadGuard<'static, ()> {
+    EXCLUSIVE.read().await
+}
+
+#[allow(dead_code)]
+pub async fn alone() -> tokio::sync::RwLockWriteGuard<'static, ()> {
+    EXCLUSIVE.write().await
+}

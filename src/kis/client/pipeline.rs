@@ -99,7 +99,10 @@ impl KisClient {
         let result = loop {
             let admit = i.breaker.admit();
             if let Admit::No { until } = admit {
-                break Err(KisError::BreakerOpen { until });
+                break Err(KisError::BreakerOpen {
+                    until,
+                    cause: i.breaker.cause(),
+                });
             }
             // The token first: a tokenP wait must not happen while holding a send slot.
             let token = match tm.get().await {
@@ -147,7 +150,7 @@ impl KisClient {
                 i.limiter.on_rate_limited();
                 i.breaker.on_neutral();
             } else if e.counts_against_breaker() {
-                i.breaker.on_failure();
+                i.breaker.on_failure(e.cause());
             } else {
                 i.breaker.on_neutral();
             }
