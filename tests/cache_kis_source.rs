@@ -45,6 +45,15 @@ fn config(sim: &SimHandle, redis: &PrivateRedis) -> Config {
     c
 }
 
+/// inquire-price requests kis-sim has answered.
+fn price_calls(sim: &SimHandle) -> u64 {
+    sim.stats()
+        .requests_by_tr_id
+        .get("FHKST01010100")
+        .copied()
+        .unwrap_or(0)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn breaker_open_serves_cached_values_stale_then_recovers() {
     let sim = SimServer::start(SimConfig::frozen(SESSION)).await.unwrap();
@@ -55,13 +64,7 @@ async fn breaker_open_serves_cached_values_stale_then_recovers() {
     let clock: SharedClock = Arc::new(manual.clone());
     let src = kis_source(&cfg, &Paths::under(dir.path()), clock).unwrap();
     let c = code("005930");
-    let price_calls = || {
-        sim.stats()
-            .requests_by_tr_id
-            .get("FHKST01010100")
-            .copied()
-            .unwrap_or(0)
-    };
+    let price_calls = || price_calls(&sim);
 
     // Live, then served from the cache while fresh without asking KIS.
     assert_eq!(src.status().cache_hit_rate, None, "nothing looked up yet");
@@ -136,13 +139,7 @@ async fn freshness_is_chosen_per_request() {
     let manual = ManualClock::new(session_instant());
     let clock: SharedClock = Arc::new(manual.clone());
     let src = kis_source(&cfg, &Paths::under(dir.path()), clock).unwrap();
-    let price_calls = || {
-        sim.stats()
-            .requests_by_tr_id
-            .get("FHKST01010100")
-            .copied()
-            .unwrap_or(0)
-    };
+    let price_calls = || price_calls(&sim);
     let (a, b) = (code("005930"), code("000660"));
     let cached = Req::INTERACTIVE;
     let refresh = Req::INTERACTIVE.refresh();

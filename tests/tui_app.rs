@@ -2,6 +2,8 @@
 //! `TestBackend`, scripted key events, a static source, tokio's paused clock. Each step runs the
 //! loop for a while of virtual time, then the whole screen is compared with a snapshot.
 
+mod common;
+use common::screen_text;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::StreamExt;
 use hoga::clock::{ManualClock, SharedClock};
@@ -15,27 +17,8 @@ use hoga::tui::state::{Mode, Settings, State};
 use hoga::tui::watchlist::Watchlists;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use std::sync::Arc;
 use std::time::Duration;
-use unicode_width::UnicodeWidthStr;
-
-/// The screen as text: one line per row, wide characters once (their spacer cell skipped).
-fn screen_text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut x = 0;
-        let mut line = String::new();
-        while x < buf.area.width {
-            let sym = buf[(x, y)].symbol();
-            line.push_str(sym);
-            x += UnicodeWidthStr::width(sym).max(1) as u16;
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
 
 fn key(c: char) -> std::io::Result<Event> {
     Ok(Event::Key(KeyEvent::new(

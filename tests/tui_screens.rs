@@ -2,30 +2,13 @@
 //! Hangul names, a halted stock, an open breaker and an auction; plus the candlestick widget on
 //! known data and a property test that drawing never panics at any size.
 
+mod common;
+use common::screen_text;
 use hoga::tui::fixtures::{self, Scenario};
 use hoga::tui::state::State;
 use hoga::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use unicode_width::UnicodeWidthStr;
-
-/// The screen as text: one line per row, wide characters once (their spacer cell skipped).
-fn screen_text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut x = 0;
-        let mut line = String::new();
-        while x < buf.area.width {
-            let sym = buf[(x, y)].symbol();
-            line.push_str(sym);
-            x += UnicodeWidthStr::width(sym).max(1) as u16;
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
 
 fn render(state: &State) -> String {
     let (w, h) = state.size;

@@ -185,3 +185,22 @@ impl Drop for PrivateRedis {
         self.kill();
     }
 }
+
+/// A ratatui screen as text: one line per row, wide characters once (their spacer cell
+/// skipped), trailing blanks trimmed.
+pub fn screen_text(buf: &ratatui::buffer::Buffer) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut x = 0;
+        let mut line = String::new();
+        while x < buf.area.width {
+            let sym = buf[(x, y)].symbol();
+            line.push_str(sym);
+            x += UnicodeWidthStr::width(sym).max(1) as u16;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
