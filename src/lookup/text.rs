@@ -237,7 +237,7 @@ pub(super) fn info_table(i: &StockInfo, p: &Provenance, now: DateTime<Utc>) -> S
                 .map(|k| crate::market::money::fmt_eok(k.0))
                 .unwrap_or_else(|| "-".into()),
         ),
-        ("PER", opt_rate(i.per)),
+        ("PER", crate::market::money::fmt_per(i.per)),
         ("PBR", opt_rate(i.pbr)),
         ("EPS", opt_krw(i.eps)),
         ("BPS", opt_krw(i.bps)),

@@ -58,6 +58,16 @@ impl Neg for Krw {
     }
 }
 
+/// A PER as a trader reads it: `13.42`, `적자` (a loss: KIS sends the negative ratio of a
+/// negative EPS, which means nothing as a multiple), `-` when unknown.
+pub fn fmt_per(per: Option<Rate>) -> String {
+    match per {
+        Some(r) if r.0 < 0 => "적자".to_string(),
+        Some(r) => r.to_string(),
+        None => "-".to_string(),
+    }
+}
+
 /// Won in 억 (10⁸) or 조 (10¹²) for market caps and traded values.
 pub fn fmt_eok(won: i64) -> String {
     let eok = won / 100_000_000;
@@ -164,6 +174,14 @@ impl fmt::Display for Rate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_negative_per_is_a_loss() {
+        assert_eq!(fmt_per(Some(Rate(-3057))), "적자");
+        assert_eq!(fmt_per(Some(Rate(1342))), "13.42");
+        assert_eq!(fmt_per(Some(Rate(0))), "0.00");
+        assert_eq!(fmt_per(None), "-");
+    }
 
     #[test]
     fn groups_thousands() {

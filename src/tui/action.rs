@@ -56,7 +56,10 @@ actions! {
     Watchlist3 => "watchlist_3", ["3"], "switch to watchlist 3";
     Watchlist4 => "watchlist_4", ["4"], "switch to watchlist 4";
     Watchlist5 => "watchlist_5", ["5"], "switch to watchlist 5";
-    NewWatchlist => "new_watchlist", ["N"], "create a new empty watchlist";
+    NewWatchlist => "new_watchlist", ["N"], "create a new empty watchlist (asks its name)";
+    RenameWatchlist => "rename_watchlist", ["R"], "rename the current watchlist";
+    DeleteWatchlist => "delete_watchlist", ["X"], "delete the current watchlist (asks first)";
+    Undo => "undo", ["u"], "put back the row removed last";
     SortNext => "sort_next", ["s"], "sort the watchlist by the next column";
     SortReverse => "sort_reverse", ["S"], "reverse the sort order";
     PrevInterval => "prev_interval", ["["], "chart interval: shorter (M → W → D → 1m)";

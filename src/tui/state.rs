@@ -29,6 +29,34 @@ pub enum Mode {
     Normal,
     Search,
     Help,
+    /// A one-line question in an overlay: [`State::prompt`] holds what is asked and typed.
+    Prompt,
+}
+
+/// What a [`Mode::Prompt`] asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    /// The name of a new watchlist.
+    NewList,
+    /// A new name for the current watchlist.
+    RenameList,
+    /// `y` to delete the current watchlist.
+    DeleteList,
+}
+
+/// The prompt on screen and its input so far.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub input: String,
+}
+
+/// A watchlist row removed with `d`, kept so that `u` can put it back where it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Removed {
+    pub list: usize,
+    pub index: usize,
+    pub code: StockCode,
 }
 
 /// A failure the UI reports: what failed, in words, and when the next try is.
@@ -293,6 +321,10 @@ pub struct State {
     pub dirty: bool,
     /// Fingerprint of the time-dependent text on screen; a tick redraws only when it changes.
     pub time_sig: u64,
+    /// The question on screen in [`Mode::Prompt`].
+    pub prompt: Option<Prompt>,
+    /// The last row removed from a watchlist, for undo.
+    pub removed: Option<Removed>,
 }
 
 impl State {
@@ -350,6 +382,8 @@ impl State {
             last_interest: None,
             dirty: true,
             time_sig: 0,
+            prompt: None,
+            removed: None,
         }
     }
 

@@ -5,7 +5,10 @@ use super::action::Action;
 use super::layout::{self, Areas};
 use super::msg::{Command, Msg};
 use super::search::Index;
-use super::state::{Data, MA_PERIODS, Mode, PERIODS, Pane, Problem, QuoteCell, SortKey, State};
+use super::state::{
+    Data, MA_PERIODS, Mode, PERIODS, Pane, Problem, Prompt, PromptKind, QuoteCell, Removed,
+    SortKey, State,
+};
 use super::view;
 use super::watchlist::Watchlist;
 use crate::feed::{Event, Failure, Interest};
@@ -519,7 +522,18 @@ fn move_wl_cursor(state: &mut State, delta: isize) {
 }
 
 fn switch_list(state: &mut State, idx: usize, cmds: &mut Vec<Command>) {
-    if idx >= state.watchlists.lists.len() || idx == state.watchlists.active {
+    let n = state.watchlists.lists.len();
+    if idx >= n {
+        notice(
+            state,
+            format!(
+                "there is no watchlist {} ({n} lists; N creates one)",
+                idx + 1
+            ),
+        );
+        return;
+    }
+    if idx == state.watchlists.active {
         return;
     }
     state.watchlists.active = idx;
@@ -589,24 +603,37 @@ fn key(state: &mut State, k: KeyEvent, cmds: &mut Vec<Command>) {
     let action = state.settings.keymap.action(&k);
     match state.mode {
         Mode::Search => search_key(state, k, action, cmds),
-        Mode::Help => match action {
-            Some(Action::Quit) if k.modifiers.contains(KeyModifiers::CONTROL) => {
-                cmds.push(Command::Quit)
-            }
-            Some(Action::Help | Action::Cancel | Action::Quit) => state.mode = Mode::Normal,
-            Some(Action::Down) => state.help_scroll = state.help_scroll.saturating_add(1),
-            Some(Action::Up) => state.help_scroll = state.help_scroll.saturating_sub(1),
-            Some(Action::PageDown) => state.help_scroll = state.help_scroll.saturating_add(10),
-            Some(Action::PageUp) => state.help_scroll = state.help_scroll.saturating_sub(10),
-            Some(Action::Top) => state.help_scroll = 0,
-            _ => {}
-        },
+        Mode::Help => help_key(state, &k, action, cmds),
+        Mode::Prompt => prompt_key(state, k, action, cmds),
         Mode::Normal => {
             if let Some(a) = action {
                 apply(state, a, cmds);
             }
         }
     }
+}
+
+/// Keys over the help overlay: scrolling, bounded by what the box leaves out.
+fn help_key(state: &mut State, k: &KeyEvent, action: Option<Action>, cmds: &mut Vec<Command>) {
+    match action {
+        Some(Action::Quit) if k.modifiers.contains(KeyModifiers::CONTROL) => {
+            cmds.push(Command::Quit)
+        }
+        Some(Action::Help | Action::Cancel | Action::Quit) => state.mode = Mode::Normal,
+        Some(Action::Down) => state.help_scroll = state.help_scroll.saturating_add(1),
+        Some(Action::Up) => state.help_scroll = state.help_scroll.saturating_sub(1),
+        Some(Action::PageDown) => state.help_scroll = state.help_scroll.saturating_add(10),
+        Some(Action::PageUp) => state.help_scroll = state.help_scroll.saturating_sub(10),
+        Some(Action::Top) => state.help_scroll = 0,
+        Some(Action::Bottom) => state.help_scroll = u16::MAX,
+        _ => {}
+    }
+    clamp_help(state);
+}
+
+fn clamp_help(state: &mut State) {
+    let screen = Rect::new(0, 0, state.size.0, state.size.1);
+    state.help_scroll = state.help_scroll.min(view::help::max_scroll(state, screen));
 }
 
 fn search_key(state: &mut State, k: KeyEvent, action: Option<Action>, cmds: &mut Vec<Command>) {
@@ -652,6 +679,106 @@ fn search_key(state: &mut State, k: KeyEvent, action: Option<Action>, cmds: &mut
             run_search(state);
         }
         _ => {}
+    }
+}
+
+/// Typing into the prompt overlay: Enter answers, Esc cancels, Backspace and Ctrl-U edit.
+fn prompt_key(state: &mut State, k: KeyEvent, action: Option<Action>, cmds: &mut Vec<Command>) {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let Some(p) = state.prompt.as_mut() else {
+        state.mode = Mode::Normal;
+        return;
+    };
+    match k.code {
+        KeyCode::Esc => {
+            state.prompt = None;
+            state.mode = Mode::Normal;
+        }
+        KeyCode::Enter => {
+            if let Some(p) = state.prompt.take() {
+                state.mode = Mode::Normal;
+                answer(state, p, cmds);
+            }
+        }
+        KeyCode::Backspace => {
+            p.input.pop();
+        }
+        KeyCode::Char('u') if ctrl => p.input.clear(),
+        KeyCode::Char(_) if ctrl && action == Some(Action::Quit) => cmds.push(Command::Quit),
+        KeyCode::Char(_) if ctrl => {}
+        // A list name is one line of a modest length; y/n needs one letter.
+        KeyCode::Char(c) if !c.is_control() && p.input.chars().count() < PROMPT_MAX => {
+            p.input.push(c)
+        }
+        _ => {}
+    }
+}
+
+/// Longest answer a prompt takes, in characters.
+const PROMPT_MAX: usize = 24;
+
+fn ask(state: &mut State, kind: PromptKind, input: String) {
+    state.prompt = Some(Prompt { kind, input });
+    state.mode = Mode::Prompt;
+}
+
+/// Acts on a prompt's answer.
+fn answer(state: &mut State, p: Prompt, cmds: &mut Vec<Command>) {
+    let name = p.input.trim().to_string();
+    match p.kind {
+        PromptKind::NewList => {
+            let name = if name.is_empty() {
+                state.watchlists.fresh_name()
+            } else {
+                name
+            };
+            if state.watchlists.lists.iter().any(|l| l.name == name) {
+                notice(state, format!("a list named {name} exists already"));
+                return;
+            }
+            state.watchlists.lists.push(Watchlist {
+                name: name.clone(),
+                codes: Vec::new(),
+            });
+            let n = state.watchlists.lists.len();
+            switch_list(state, n - 1, cmds);
+            notice(state, format!("created {name}: / to search, a to add"));
+        }
+        PromptKind::RenameList => {
+            let old = state.watchlists.current().name.clone();
+            if name.is_empty() || name == old {
+                return;
+            }
+            if state.watchlists.lists.iter().any(|l| l.name == name) {
+                notice(state, format!("a list named {name} exists already"));
+                return;
+            }
+            state.watchlists.current_mut().name = name.clone();
+            cmds.push(Command::SaveWatchlists);
+            notice(state, format!("renamed {old} to {name}"));
+        }
+        PromptKind::DeleteList => {
+            if !matches!(name.as_str(), "y" | "Y" | "ㅛ") {
+                notice(state, "kept the list".into());
+                return;
+            }
+            let Some(gone) = state.watchlists.delete_current() else {
+                notice(state, "the last watchlist cannot be deleted".into());
+                return;
+            };
+            // An undo entry for a row of a list that moved or went would restore it elsewhere.
+            state.removed = None;
+            state.wl_scroll = 0;
+            state.wl_selected = state.rows().first().copied();
+            if let Some(c) = state.wl_selected {
+                open(state, c);
+            }
+            cmds.push(Command::SaveWatchlists);
+            notice(
+                state,
+                format!("deleted {} ({} stocks)", gone.name, gone.codes.len()),
+            );
+        }
     }
 }
 
@@ -745,7 +872,12 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
             let rows = state.rows();
             if let Some(code) = state.wl_selected {
                 let cur = state.wl_cursor(&rows);
-                if state.watchlists.remove(code) {
+                if let Some(index) = state.watchlists.remove(code) {
+                    state.removed = Some(Removed {
+                        list: state.watchlists.active,
+                        index,
+                        code,
+                    });
                     let rows = state.rows();
                     state.wl_selected = rows.get(cur.min(rows.len().saturating_sub(1))).copied();
                     if let Some(c) = state.wl_selected {
@@ -753,16 +885,36 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
                     }
                     keep_cursor_visible(state);
                     let name = state.name_of(code).unwrap_or(code.as_str()).to_string();
-                    notice(state, format!("removed {name}"));
+                    let undo = state.settings.keymap.first_key(Action::Undo);
+                    notice(state, format!("removed {name} · {undo} to undo"));
                     cmds.push(Command::SaveWatchlists);
                 }
+            }
+        }
+        Undo => {
+            let Some(r) = state.removed.take() else {
+                notice(state, "nothing to undo".into());
+                return;
+            };
+            if state.watchlists.restore(r.list, r.index, r.code) {
+                switch_list(state, r.list, cmds);
+                state.wl_selected = Some(r.code);
+                open(state, r.code);
+                keep_cursor_visible(state);
+                let name = state.name_of(r.code).unwrap_or(r.code.as_str()).to_string();
+                notice(state, format!("put {name} back"));
+                cmds.push(Command::SaveWatchlists);
             }
         }
         MoveRowUp | MoveRowDown => {
             if let Some(code) = state.wl_selected {
                 if state.sort.key != SortKey::Manual {
-                    // Reordering works on the saved order; show it.
+                    // Reordering works on the saved order: show it, and say so, since the
+                    // rows jump back to where they were saved.
                     state.sort.key = SortKey::Manual;
+                    state.sort.descending = false;
+                    let s = state.settings.keymap.first_key(Action::SortNext);
+                    notice(state, format!("manual order restored ({s} sorts again)"));
                 }
                 let d = if a == MoveRowUp { -1 } else { 1 };
                 if state.watchlists.shift(code, d).is_some() {
@@ -786,13 +938,17 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
         Watchlist3 => switch_list(state, 2, cmds),
         Watchlist4 => switch_list(state, 3, cmds),
         Watchlist5 => switch_list(state, 4, cmds),
-        NewWatchlist => {
-            let n = state.watchlists.lists.len() + 1;
-            state.watchlists.lists.push(Watchlist {
-                name: format!("목록{n}"),
-                codes: Vec::new(),
-            });
-            switch_list(state, n - 1, cmds);
+        NewWatchlist => ask(state, PromptKind::NewList, String::new()),
+        RenameWatchlist => {
+            let name = state.watchlists.current().name.clone();
+            ask(state, PromptKind::RenameList, name)
+        }
+        DeleteWatchlist => {
+            if state.watchlists.lists.len() < 2 {
+                notice(state, "the last watchlist cannot be deleted".into());
+            } else {
+                ask(state, PromptKind::DeleteList, String::new())
+            }
         }
         SortNext => {
             let i = SortKey::CYCLE
@@ -863,6 +1019,7 @@ fn mouse(state: &mut State, m: crossterm::event::MouseEvent) {
                 MouseEventKind::Down(_) => state.mode = Mode::Normal,
                 _ => return,
             }
+            clamp_help(state);
             state.dirty = true;
             return;
         }
@@ -880,6 +1037,8 @@ fn mouse(state: &mut State, m: crossterm::event::MouseEvent) {
             state.dirty = true;
             return;
         }
+        // A click elsewhere leaves the question on screen: it is answered by keys.
+        Mode::Prompt => return,
         Mode::Normal => {}
     }
     let a = areas(state);

@@ -118,11 +118,44 @@ impl Watchlists {
         true
     }
 
-    pub fn remove(&mut self, code: StockCode) -> bool {
+    /// Removes `code` from the current list; its index there, if it was in it.
+    pub fn remove(&mut self, code: StockCode) -> Option<usize> {
         let l = self.current_mut();
-        let before = l.codes.len();
-        l.codes.retain(|c| *c != code);
-        l.codes.len() != before
+        let i = l.codes.iter().position(|c| *c == code)?;
+        l.codes.remove(i);
+        Some(i)
+    }
+
+    /// Puts `code` back into list `list` at `index` (or at its end); false if the list is gone
+    /// or already holds the code.
+    pub fn restore(&mut self, list: usize, index: usize, code: StockCode) -> bool {
+        let Some(l) = self.lists.get_mut(list) else {
+            return false;
+        };
+        if l.codes.contains(&code) {
+            return false;
+        }
+        l.codes.insert(index.min(l.codes.len()), code);
+        true
+    }
+
+    /// A name for a new list that no list has yet: `목록N`.
+    pub fn fresh_name(&self) -> String {
+        (self.lists.len() + 1..)
+            .map(|n| format!("목록{n}"))
+            .find(|n| !self.lists.iter().any(|l| &l.name == n))
+            .unwrap_or_default()
+    }
+
+    /// Deletes the current list unless it is the only one; the deleted list.
+    pub fn delete_current(&mut self) -> Option<Watchlist> {
+        if self.lists.len() < 2 {
+            return None;
+        }
+        let i = self.active.min(self.lists.len() - 1);
+        let gone = self.lists.remove(i);
+        self.active = i.min(self.lists.len() - 1);
+        Some(gone)
     }
 
     /// Moves `code` by `delta` places within the current list. Returns its new index.
@@ -189,7 +222,27 @@ mod tests {
         assert_eq!(w.shift(first, -1), Some(0));
         assert_eq!(w.shift(first, 2), Some(2));
         assert_eq!(w.current().codes[2], first);
-        assert!(w.remove(first));
+        assert_eq!(w.remove(first), Some(2));
         assert!(!w.current().codes.contains(&first));
+        assert!(w.restore(0, 2, first));
+        assert_eq!(w.current().codes[2], first);
+        assert!(!w.restore(0, 0, first), "already there");
+        assert!(!w.restore(9, 0, first), "no such list");
+    }
+
+    #[test]
+    fn fresh_names_and_deletion_keep_one_list() {
+        let mut w = Watchlists::from_config(&WatchlistConfig::default());
+        w.lists.push(Watchlist {
+            name: "목록3".into(),
+            codes: Vec::new(),
+        });
+        assert_eq!(w.fresh_name(), "목록4", "목록3 is taken");
+        w.active = 2;
+        assert_eq!(w.delete_current().map(|l| l.name), Some("목록3".into()));
+        assert_eq!(w.active, 1);
+        assert!(w.delete_current().is_some());
+        assert!(w.delete_current().is_none(), "the last list stays");
+        assert_eq!(w.lists.len(), 1);
     }
 }

@@ -256,15 +256,17 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
                 }
                 l
             };
-            // Most to least: everything with the long spread, the short spread, no spread,
-            // then without the rate, the change, and the 현재 label.
+            // Most to least: everything with the spread (named: a bare `1틱` reads as
+            // nothing), the spread without the 현재 label, then without the spread, the rate,
+            // the change and the label.
             let mut candidates = Vec::new();
+            if let Some(t) = spread {
+                for label in [true, false] {
+                    candidates.push(line(&pieces, label, Some(format!("  스프레드 {t}틱"))));
+                }
+            }
             for n in (1..=pieces.len()).rev() {
                 for label in [true, false] {
-                    if let (Some(t), true) = (spread, n == pieces.len()) {
-                        candidates.push(line(&pieces, label, Some(format!("  스프레드 {t}틱"))));
-                        candidates.push(line(&pieces, label, Some(format!(" {t}틱"))));
-                    }
                     candidates.push(line(&pieces[..n], label, None));
                 }
             }

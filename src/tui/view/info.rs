@@ -143,7 +143,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         ),
         (
             "PER/PBR",
-            pair(opt_rate(info.per), opt_rate(info.pbr)),
+            pair(crate::market::money::fmt_per(info.per), opt_rate(info.pbr)),
             Style::default(),
         ),
         (

@@ -4,6 +4,7 @@ pub mod book;
 pub mod chart;
 pub mod help;
 pub mod info;
+pub mod prompt;
 pub mod search;
 pub mod status;
 pub mod watchlist;
@@ -43,6 +44,7 @@ pub fn draw(state: &State, buf: &mut Buffer) {
     match state.mode {
         Mode::Search => search::draw(state, size, buf),
         Mode::Help => help::draw(state, size, buf),
+        Mode::Prompt => prompt::draw(state, size, buf),
         Mode::Normal => {}
     }
 }
@@ -163,8 +165,7 @@ pub fn data_label<T>(state: &State, d: &Data<T>) -> Vec<(String, Style)> {
             .unwrap_or_else(|| "NO DATA".to_string());
         out.push((age, Style::default().fg(Color::Black).bg(theme.stale)));
         if let Some(n) = p.next_try {
-            let s = (n - state.now).num_seconds().max(0);
-            out.push((format!("retry {s}s"), Style::default().fg(theme.stale)));
+            out.push((retry_label(state, n), Style::default().fg(theme.stale)));
         }
     } else if let Some(crate::market::Provenance::Stale { since }) = d.provenance {
         out.push((
@@ -175,7 +176,7 @@ pub fn data_label<T>(state: &State, d: &Data<T>) -> Vec<(String, Style)> {
         out.push((
             format!(
                 "cached {}",
-                coarse_age((state.now - fetched_at).num_seconds())
+                short_age((state.now - fetched_at).num_seconds())
             ),
             Style::default().fg(theme.dim),
         ));
@@ -193,11 +194,23 @@ pub fn age(secs: i64) -> String {
     }
 }
 
-/// Minute-resolution age for labels that must not change every second on an idle screen.
-pub fn coarse_age(secs: i64) -> String {
+/// The countdown to the next try, and `retrying…` once it is due: the try may then wait for
+/// its turn in the rate budget, and a countdown stuck at `0s` would say nothing true.
+pub fn retry_label(state: &State, next_try: chrono::DateTime<chrono::Utc>) -> String {
+    let s = (next_try - state.now).num_seconds();
+    if s > 0 {
+        format!("retry {s}s")
+    } else {
+        "retrying…".to_string()
+    }
+}
+
+/// An age in one short unit: `3s`, `59s`, `4m`, `2h`. Seconds while they matter, so a
+/// label of data polled every few seconds counts them, and whole minutes after that.
+pub fn short_age(secs: i64) -> String {
     let s = secs.max(0);
     match s {
-        0..=59 => "<1m".to_string(),
+        0..=59 => format!("{s}s"),
         60..=3599 => format!("{}m", s / 60),
         _ => format!("{}h", s / 3600),
     }

@@ -1,6 +1,7 @@
 //! The lookup overlay: the query as typed and the ranked results under it.
 
 use super::{centered, overlay};
+use crate::market::group_thousands;
 use crate::tui::state::State;
 use crate::tui::widgets::text;
 use ratatui::buffer::Buffer;
@@ -12,7 +13,15 @@ pub fn draw(state: &State, screen: Rect, buf: &mut Buffer) {
     let w = screen.width.saturating_sub(4).min(70);
     let h = screen.height.saturating_sub(2).min(20);
     let area = centered(screen, w, h);
-    let inner = overlay(area, "종목 검색 (코드 · 이름 · English · 초성)", theme, buf);
+    // English is offered only when the loaded universe has English names (the master files
+    // carry none; they come from the stock-info endpoint as stocks are looked at).
+    let english = state.universe.iter().any(|l| l.name_en.is_some());
+    let title = if english {
+        "종목 검색 (코드 · 이름 · English · 초성)"
+    } else {
+        "종목 검색 (코드 · 이름 · 초성)"
+    };
+    let inner = overlay(area, title, theme, buf);
     if inner.height == 0 || inner.width < 3 {
         return;
     }
@@ -35,10 +44,12 @@ pub fn draw(state: &State, screen: Rect, buf: &mut Buffer) {
                 None => "loading the stock list…".to_string(),
             }
         } else if q.is_empty() {
-            format!(
-                "{} stocks: type a code, 삼성, samsung or ㅅㅅㅈㅈ",
-                state.universe.len()
-            )
+            let example = if english {
+                "삼성, samsung or ㅅㅅㅈㅈ"
+            } else {
+                "삼성 or ㅅㅅㅈㅈ"
+            };
+            format!("{} stocks: type a code, {example}", state.universe.len())
         } else {
             "no match".to_string()
         };
@@ -68,6 +79,22 @@ pub fn draw(state: &State, screen: Rect, buf: &mut Buffer) {
                     .add_modifier(Modifier::BOLD),
             );
         }
+        // The price where a quote is known, right-aligned and never cut.
+        let mut right = inner.right();
+        if let Some(q) = state.quotes.get(&l.code).map(|c| &c.quote) {
+            let p = format!(
+                "{} {}",
+                group_thousands(q.price.0),
+                super::fmt_rate(q.change_rate)
+            );
+            let w = text::width(&p) as u16;
+            if w + 12 <= inner.width {
+                right = right.saturating_sub(w);
+                let st = super::dir_style(theme, q.change.0);
+                text::put_whole(buf, right, y, &p, w, st);
+                right = right.saturating_sub(1);
+            }
+        }
         let mut x = inner.x;
         x += text::put(
             buf,
@@ -77,7 +104,7 @@ pub fn draw(state: &State, screen: Rect, buf: &mut Buffer) {
             7,
             Style::default().fg(theme.accent),
         ) + 1;
-        let name_w = 20u16.min(inner.right().saturating_sub(x));
+        let name_w = 20u16.min(right.saturating_sub(x));
         text::put(buf, x, y, &l.name, name_w, Style::default());
         x += name_w + 1;
         x += text::put(
@@ -85,7 +112,7 @@ pub fn draw(state: &State, screen: Rect, buf: &mut Buffer) {
             x,
             y,
             l.market.tag(),
-            inner.right().saturating_sub(x),
+            right.saturating_sub(x),
             Style::default().fg(theme.dim),
         ) + 1;
         if let Some(en) = &l.name_en {
@@ -94,7 +121,7 @@ pub fn draw(state: &State, screen: Rect, buf: &mut Buffer) {
                 x,
                 y,
                 en,
-                inner.right().saturating_sub(x),
+                right.saturating_sub(x),
                 Style::default().fg(theme.dim),
             );
         }

@@ -1,7 +1,7 @@
 //! The status bar: source and provenance (LIVE/SIMULATED/CACHED/STALE/BREAKER OPEN), rate
 //! budget, token expiry, Redis, KST clock and session, data ages, and the last error in words.
 
-use super::{coarse_age, data_label};
+use super::{data_label, short_age};
 use crate::market::{Calendar, KST, Provenance};
 use crate::tui::action::Action;
 use crate::tui::health::{Health, health};
@@ -26,8 +26,9 @@ pub fn source_label(state: &State) -> (String, Style) {
     };
     match health(state) {
         Health::BreakerOpen { retry_at, .. } => {
-            let text = match retry_at.map(|t| (t - state.now).num_seconds().max(0)) {
-                Some(n) => format!("BREAKER OPEN retry in {n}s"),
+            let text = match retry_at.map(|t| (t - state.now).num_seconds()) {
+                Some(n) if n > 0 => format!("BREAKER OPEN retry in {n}s"),
+                Some(_) => "BREAKER OPEN probing…".to_string(),
                 None => "BREAKER OPEN".to_string(),
             };
             (text, badge(Color::White, Color::Red))
@@ -62,10 +63,8 @@ pub fn current_problem(state: &State) -> Option<&Problem> {
 fn problem_text(state: &State, p: &Problem) -> String {
     let mut s = format!("⚠ {} failed at {}: {}", p.what, hms(p.at), p.message);
     if let Some(n) = p.next_try {
-        s.push_str(&format!(
-            " · next try in {}s",
-            (n - state.now).num_seconds().max(0)
-        ));
+        s.push_str(" · ");
+        s.push_str(&super::retry_label(state, n));
     }
     s
 }
@@ -104,7 +103,7 @@ fn ages(state: &State) -> String {
         if let Some(t) = t {
             parts.push(format!(
                 "{name} {}",
-                coarse_age((state.now - t).num_seconds())
+                short_age((state.now - t).num_seconds())
             ));
         }
     };
@@ -124,6 +123,12 @@ pub fn time_text(state: &State) -> String {
         s.push_str(&problem_text(state, p));
     }
     s.push_str(Calendar::krx().session_at(state.now).label());
+    // The watchlist's title age and its rows' ages.
+    for c in &state.watchlists.current().codes {
+        if let Some(q) = state.quotes.get(c) {
+            s.push_str(&short_age((state.now - q.received_at).num_seconds()));
+        }
+    }
     for l in [
         data_label(state, &state.book),
         data_label(state, &state.chart.data),
@@ -232,11 +237,19 @@ pub fn draw(state: &State, area: Rect, panes: &Areas, buf: &mut Buffer) {
     };
     x += text::put_whole(buf, x, y, &clock, room(x), session_style);
     let s = &state.status;
+    // The data's ages first: they say how fresh the screen is, which matters more than how
+    // the figures behind it are kept.
+    // A Redis outage is the one figure that outranks them.
     let mut details = Vec::new();
-    match s.redis_up {
-        Some(true) => details.push("redis up".to_string()),
-        Some(false) => details.push("redis DOWN (memory cache)".to_string()),
-        None => {}
+    if s.redis_up == Some(false) {
+        details.push("redis DOWN (memory cache)".to_string());
+    }
+    let a = ages(state);
+    if !a.is_empty() {
+        details.push(a);
+    }
+    if s.redis_up == Some(true) {
+        details.push("redis up".to_string());
     }
     if let Some(r) = s.cache_hit_rate {
         details.push(format!("cache {:.0}%", r * 100.0));
@@ -258,10 +271,6 @@ pub fn draw(state: &State, area: Rect, panes: &Areas, buf: &mut Buffer) {
             "token →{}",
             t.with_timezone(&KST).format("%m-%d %H:%M")
         ));
-    }
-    let a = ages(state);
-    if !a.is_empty() {
-        details.push(a);
     }
 
     // The last error or notice comes right after the clock; details fill what is left.

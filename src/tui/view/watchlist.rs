@@ -24,7 +24,13 @@ enum Col {
     Rate,
     Volume,
     Value,
+    /// How old the row's quote is, shown while some row on screen is older than
+    /// [`AGE_SHOWN_SECS`] (rows polled one at a time, as on the virtual server).
+    Age,
 }
+
+/// A row older than this makes the age column appear.
+const AGE_SHOWN_SECS: i64 = 10;
 
 /// Cells the number columns take: the widest value on screen (or the header). Numbers are
 /// never cut; when the pane is too narrow, whole columns drop out and the name shrinks.
@@ -35,6 +41,8 @@ struct Widths {
     rate: u16,
     volume: u16,
     value: u16,
+    /// 0 when no row on screen is old enough to show its age.
+    age: u16,
 }
 
 impl Default for Widths {
@@ -47,12 +55,13 @@ impl Default for Widths {
             rate: 6,
             volume: 6,
             value: 7,
+            age: 0,
         }
     }
 }
 
 impl Col {
-    const ALL: [Col; 8] = [
+    const ALL: [Col; 9] = [
         Col::Name,
         Col::Code,
         Col::Tag,
@@ -61,6 +70,7 @@ impl Col {
         Col::Rate,
         Col::Volume,
         Col::Value,
+        Col::Age,
     ];
 
     fn width(self, w: &Widths) -> u16 {
@@ -73,6 +83,7 @@ impl Col {
             Col::Rate => w.rate,
             Col::Volume => w.volume,
             Col::Value => w.value,
+            Col::Age => w.age,
         }
     }
 
@@ -86,6 +97,7 @@ impl Col {
             Col::Rate => "등락률",
             Col::Volume => "거래량",
             Col::Value => "대금",
+            Col::Age => "갱신",
         }
     }
 
@@ -93,7 +105,7 @@ impl Col {
         match self {
             Col::Name => SortKey::Name,
             Col::Code => SortKey::Code,
-            Col::Tag => SortKey::Manual,
+            Col::Tag | Col::Age => SortKey::Manual,
             Col::Price | Col::Change => SortKey::Price,
             Col::Rate => SortKey::ChangeRate,
             Col::Volume => SortKey::Volume,
@@ -121,11 +133,15 @@ struct Cells {
     rate: String,
     volume: String,
     value: String,
+    /// Seconds since the row's quote arrived (`None` without one).
+    age: Option<i64>,
 }
 
 fn cells(state: &State, code: StockCode) -> Cells {
-    let q = state.quotes.get(&code).map(|c| &c.quote);
+    let cell = state.quotes.get(&code);
+    let q = cell.map(|c| &c.quote);
     Cells {
+        age: cell.map(|c| (state.now - c.received_at).num_seconds().max(0)),
         price: q
             .map(|q| group_thousands(q.price.0))
             .unwrap_or_else(|| "-".into()),
@@ -146,7 +162,12 @@ fn widths(state: &State, shown: &[Cells]) -> Widths {
             .max()
             .unwrap_or(0) as u16
     };
+    let old = shown
+        .iter()
+        .any(|r| r.age.is_none_or(|a| a >= AGE_SHOWN_SECS))
+        && shown.iter().any(|r| r.age.is_some());
     Widths {
+        age: if old { 4 } else { 0 },
         price: col(Col::Price, |r| &r.price),
         change: col(Col::Change, |r| &r.change),
         rate: col(Col::Rate, |r| &r.rate),
@@ -170,7 +191,7 @@ fn shown_rows(state: &State, rows: &[StockCode], area: Rect) -> Vec<StockCode> {
 /// widths depend on the rows on screen, so this is exact only with the state: prefer
 /// [`header_sort_key_in`]; without it typical widths are assumed.
 pub fn header_sort_key(area: Rect, x: u16) -> Option<SortKey> {
-    sort_key_at(area, x, &Widths::default())
+    sort_key_at(area, x, &Widths::default(), SortKey::Manual)
 }
 
 /// [`header_sort_key`] with the column widths as drawn for `state`.
@@ -180,12 +201,12 @@ pub fn header_sort_key_in(state: &State, area: Rect, x: u16) -> Option<SortKey> 
         .into_iter()
         .map(|c| cells(state, c))
         .collect();
-    sort_key_at(area, x, &widths(state, &shown))
+    sort_key_at(area, x, &widths(state, &shown), state.sort.key)
 }
 
-fn sort_key_at(area: Rect, x: u16, w: &Widths) -> Option<SortKey> {
+fn sort_key_at(area: Rect, x: u16, w: &Widths, sort: SortKey) -> Option<SortKey> {
     let mut left = area.x + 1;
-    for (c, cw) in columns(area.width.saturating_sub(2), w) {
+    for (c, cw) in columns(area.width.saturating_sub(2), w, sort) {
         if x >= left && x < left + cw {
             return Some(c.sort_key());
         }
@@ -194,20 +215,32 @@ fn sort_key_at(area: Rect, x: u16, w: &Widths) -> Option<SortKey> {
     None
 }
 
-/// Columns that fit in `width`, in screen order, with their widths (one space between).
-fn columns(width: u16, w: &Widths) -> Vec<(Col, u16)> {
+/// Columns that fit in `width`, in screen order, with their widths (one space between). The
+/// column the list is sorted by stays while others drop.
+fn columns(width: u16, w: &Widths, sorted_by: SortKey) -> Vec<(Col, u16)> {
     const NAME_MIN: u16 = 8;
     // Dropped first → last as the pane narrows; then the name shrinks; then the rate goes.
     // The price goes only when even it alone does not fit.
-    let optional = [Col::Value, Col::Volume, Col::Tag, Col::Code, Col::Change];
-    let mut cols = Col::ALL.to_vec();
+    let optional = [
+        Col::Value,
+        Col::Volume,
+        Col::Tag,
+        Col::Code,
+        Col::Age,
+        Col::Change,
+    ];
+    let keep = |c: Col| sorted_by != SortKey::Manual && c.sort_key() == sorted_by;
+    let mut cols: Vec<Col> = Col::ALL
+        .into_iter()
+        .filter(|c| *c != Col::Age || w.age > 0)
+        .collect();
     let fixed = |cols: &[Col]| -> u16 {
         cols.iter()
             .filter(|c| **c != Col::Name)
             .map(|c| c.width(w) + 1)
             .sum()
     };
-    for drop in optional {
+    for drop in optional.into_iter().filter(|c| !keep(*c)) {
         if fixed(&cols) + NAME_MIN <= width {
             break;
         }
@@ -245,16 +278,29 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         ));
         if let Some(n) = p.next_try {
             right.push((
-                format!("retry {}s", (n - state.now).num_seconds().max(0)),
+                super::retry_label(state, n),
                 Style::default().fg(theme.stale),
             ));
         }
-    } else if state.sort.key != SortKey::Manual {
-        let arrow = if state.sort.descending { "▼" } else { "▲" };
-        right.push((
-            format!("{} {arrow}", state.sort.key.label()),
-            Style::default().fg(theme.dim),
-        ));
+    } else {
+        if state.sort.key != SortKey::Manual {
+            let arrow = if state.sort.descending { "▼" } else { "▲" };
+            right.push((
+                format!("{} {arrow}", state.sort.key.label()),
+                Style::default().fg(theme.dim),
+            ));
+        }
+        // The age of the oldest quote in the list: how fresh the whole pane is.
+        let oldest = wl
+            .current()
+            .codes
+            .iter()
+            .filter_map(|c| state.quotes.get(c))
+            .map(|c| (state.now - c.received_at).num_seconds())
+            .max();
+        if let Some(a) = oldest {
+            right.push((super::short_age(a), Style::default().fg(theme.dim)));
+        }
     }
     let inner = frame(state, Pane::Watchlist, area, &title, &right, buf);
     if inner.height == 0 || inner.width < 4 {
@@ -263,7 +309,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     let rows = state.rows();
     let shown = shown_rows(state, &rows, area);
     let shown_cells: Vec<Cells> = shown.iter().map(|c| cells(state, *c)).collect();
-    let cols = columns(inner.width, &widths(state, &shown_cells));
+    let cols = columns(inner.width, &widths(state, &shown_cells), state.sort.key);
     let header_style = Style::default().fg(theme.dim).add_modifier(Modifier::BOLD);
 
     // Header.
@@ -383,6 +429,16 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
                 Col::Value => {
                     let dim = Style::default().fg(theme.dim);
                     text::put_right_whole(buf, x + w, y, &nums.value, w, dim);
+                }
+                Col::Age => {
+                    let (a, ast) = match nums.age {
+                        Some(a) if a >= AGE_SHOWN_SECS => {
+                            (super::short_age(a), Style::default().fg(theme.stale))
+                        }
+                        Some(a) => (super::short_age(a), Style::default().fg(theme.dim)),
+                        None => ("-".to_string(), Style::default().fg(theme.dim)),
+                    };
+                    text::put_right_whole(buf, x + w, y, &a, w, ast);
                 }
             }
             x += w + 1;

@@ -43,6 +43,42 @@ pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` broken into lines of at most `max` cells, at spaces where it can be and inside a word
+/// only when the word alone is wider than `max`. Never an empty list for a non-empty `s`.
+pub fn wrap(s: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in s.split(' ').filter(|w| !w.is_empty()) {
+        let ww = width(word);
+        if used > 0 && used + 1 + ww <= max {
+            line.push(' ');
+            line.push_str(word);
+            used += 1 + ww;
+            continue;
+        }
+        if used > 0 {
+            lines.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        // A word wider than a line is split by cells.
+        for ch in word.chars() {
+            let cw = ch.width().unwrap_or(0);
+            if used + cw > max && used > 0 {
+                lines.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            line.push(ch);
+            used += cw;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Writes `s` at (x, y) truncated to `max` cells, left-aligned. Returns the cells used.
 pub fn put(buf: &mut Buffer, x: u16, y: u16, s: &str, max: u16, style: Style) -> u16 {
     if max == 0 || !in_buf(buf, x, y) {
@@ -127,6 +163,20 @@ fn in_buf(buf: &Buffer, x: u16, y: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wraps_at_spaces_and_splits_only_long_words() {
+        assert_eq!(
+            wrap("move the selected row up", 10),
+            ["move the", "selected", "row up"]
+        );
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("삼성전자 주가", 4), ["삼성", "전자", "주가"]);
+        assert!(wrap("", 5).is_empty());
+        for l in wrap("a fairly long description of an action in hoga", 7) {
+            assert!(width(&l) <= 7, "{l}");
+        }
+    }
 
     #[test]
     fn truncates_by_display_width_never_mid_syllable() {
