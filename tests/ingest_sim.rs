@@ -427,8 +427,6 @@ async fn redis_killed_mid_run_loses_nothing() {
 /// counts arrivals; the shared window is kept on each request's latest possible arrival) and
 /// only one tokenP is made.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "flaky: about 1 run in 5 kis-sim counts a few EGW00201 when two clients share 18/s \
-            through Redis (a race in the shared budget, open); run with --include-ignored"]
 async fn poller_and_ingest_on_one_appkey_never_trip_the_limit() {
     let _exclusive = alone().await;
     let redis = PrivateRedis::start();

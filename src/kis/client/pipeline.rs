@@ -73,8 +73,18 @@ impl KisClient {
                     shared = Some(slot);
                 }
                 // Redis is gone: the configured share, split among the processes last seen
-                // on the key, so that together they still stay under the limit.
-                Err(_) => i.limiter.set_per_sec((i.local_share / c.peers()).max(1)),
+                // on the key, so that together they still stay under the limit. On the way
+                // from the shared budget to the local share, the last window may hold the
+                // other processes' requests that this one never saw: let it pass first.
+                Err(_) => {
+                    let local = (i.local_share / c.peers()).max(1);
+                    if i.limiter.usage().1 > local {
+                        i.limiter.set_per_sec(local);
+                        tokio::time::sleep(Duration::from_secs(1) + i.limiter_margin).await;
+                    } else {
+                        i.limiter.set_per_sec(local);
+                    }
+                }
             }
         }
         Ok(SendSlot {
