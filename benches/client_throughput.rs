@@ -65,6 +65,15 @@ fn config(sim: &SimHandle, rate: u32) -> Config {
     c
 }
 
+/// Every layer's settings from `c`, built as the loader builds them (directories named only).
+fn settings(c: &Config) -> hoga::config::Settings {
+    hoga::config::Settings::build(
+        c,
+        &hoga::paths::Paths::under(std::path::Path::new("/nonexistent/hoga-bench")),
+    )
+    .unwrap_or_else(|problems| panic!("invalid bench config: {problems:?}"))
+}
+
 fn codes(sim: &SimHandle) -> Vec<StockCode> {
     sim.market()
         .stocks()
@@ -114,7 +123,7 @@ async fn capacity(secs: u64) {
     let sim = start_sim(SimConfig::default().rate(limit)).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let c = KisClient::new(
-        &config(&sim, limit),
+        &settings(&config(&sim, limit)).source.kis,
         ClientOptions::in_dirs(dir.path().join("s"), dir.path().join("d")),
     )
     .expect("client");
@@ -135,7 +144,7 @@ async fn throughput(secs: u64) {
     let sim = start_sim(SimConfig::default().rate(limit)).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let c = KisClient::new(
-        &config(&sim, limit),
+        &settings(&config(&sim, limit)).source.kis,
         ClientOptions::in_dirs(dir.path().join("s"), dir.path().join("d")),
     )
     .expect("client");
@@ -163,7 +172,7 @@ async fn soak(secs: u64) {
     let sim = start_sim(SimConfig::default().rate(limit)).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let c = KisClient::new(
-        &config(&sim, limit),
+        &settings(&config(&sim, limit)).source.kis,
         ClientOptions::in_dirs(dir.path().join("s"), dir.path().join("d")),
     )
     .expect("client");
@@ -197,7 +206,7 @@ async fn shared(secs: u64, limit: u32) {
         let mut o = ClientOptions::in_dirs(dir.path().join(name), dir.path().join("d"));
         o.redis_url = Some(url.to_string());
         o.redis_prefix = prefix.clone();
-        KisClient::new(&config(&sim, limit), o).expect("client")
+        KisClient::new(&settings(&config(&sim, limit)).source.kis, o).expect("client")
     };
     let (a, b) = (client("a"), client("b"));
     let codes = codes(&sim);
@@ -236,7 +245,7 @@ async fn latency(n: usize) {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("s");
     let c = KisClient::new(
-        &config(&sim, limit),
+        &settings(&config(&sim, limit)).source.kis,
         ClientOptions::in_dirs(state.clone(), dir.path().join("d")),
     )
     .expect("client");
