@@ -598,10 +598,21 @@ mod tests {
             l.settings.ingest.store,
             StoreSpec::Postgres { .. }
         ));
-        assert!(
-            !format!("{:?}", l.settings).contains(":pw@"),
-            "Debug hides passwords"
-        );
+        // A bare database path is a store for `--store`, so it is one in the file too.
+        let l = load_str("[ingest]\nstore = \"bars.db\"\n", &[]).expect("loads");
+        assert_eq!(l.settings.ingest.store, StoreSpec::Sqlite("bars.db".into()));
+        // Debug never shows a password of any URL the settings hold.
+        let l = load_str(
+            "[ingest]\nstore = \"postgres://u:pw@db/hoga\"\n[redis]\nurl = \"redis://:pw@r:6379/\"\n",
+            &[
+                ("HOGA_KIS_BASE_URL", "http://k:pw@127.0.0.1:9"),
+                ("HOGA_KIS_WS_URL", "ws://k:pw@127.0.0.1:9"),
+                ("HOGA_KIS_MASTER_URL", "https://k:pw@files.example/master"),
+            ],
+        )
+        .expect("loads");
+        let debug = format!("{:?}", l.settings);
+        assert!(!debug.contains(":pw@"), "{debug}");
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub struct BreakerSettings {
 }
 
 /// The client's configuration.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Settings {
     pub env: Env,
     /// REST base URL without a trailing `/`.
@@ -113,6 +113,19 @@ pub struct Settings {
     /// Refresh the token this long before it expires.
     pub token_refresh_margin: Duration,
     pub breaker: BreakerSettings,
+}
+
+// The URLs may carry a password (`http://user:pw@proxy`): only the budget and the server kind.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("env", &self.env)
+            .field("kis_host", &self.is_kis_host())
+            .field("credentials", &self.credentials)
+            .field("requests_per_sec", &self.requests_per_sec)
+            .field("breaker", &self.breaker)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Settings {
