@@ -5,8 +5,9 @@
 //! the number of samples (default 20000).
 
 use chrono::Utc;
-use hoga::cache::{Cache, CacheEntry, CachePolicy, MemoryCache, RedisCache, TieredCache};
-use hoga::config::{CacheConfig, RedisConfig};
+use hoga::cache::{
+    Cache, CacheEntry, CachePolicy, MemoryCache, RedisCache, RedisSettings, TieredCache,
+};
 use hoga::market::*;
 use hoga::source::kis::KisSource;
 use hoga::source::{DataSource, Req};
@@ -22,7 +23,17 @@ fn unreachable_client(dir: &std::path::Path) -> hoga::kis::KisClient {
     cfg.kis.base_url = Some("http://127.0.0.1:1".to_string());
     cfg.redis.enabled = false;
     let opts = hoga::kis::ClientOptions::in_dirs(dir.join("state"), dir.join("data"));
-    hoga::kis::KisClient::new(&cfg, opts).expect("the client builds without a network")
+    hoga::kis::KisClient::new(&settings(&cfg).source.kis, opts)
+        .expect("the client builds without a network")
+}
+
+/// Every layer's settings from `c`, built as the loader builds them (directories named only).
+fn settings(c: &hoga::config::Config) -> hoga::config::Settings {
+    hoga::config::Settings::build(
+        c,
+        &hoga::paths::Paths::under(std::path::Path::new("/nonexistent/hoga-bench")),
+    )
+    .unwrap_or_else(|problems| panic!("invalid bench config: {problems:?}"))
 }
 
 fn free_port() -> Option<u16> {
@@ -115,12 +126,10 @@ async fn main() {
         ),
     };
     println!("cache_redis bench against {url} ({n} samples each)");
-    let cfg = RedisConfig {
-        enabled: true,
+    let cfg = RedisSettings {
         url,
-        key_prefix: prefix.clone(),
-        timeout_ms: 100,
-        retry_after_ms: 1_000,
+        timeout: Duration::from_millis(100),
+        retry_after: Duration::from_secs(1),
     };
     let redis = match RedisCache::new(&cfg) {
         Ok(r) => Arc::new(r),
@@ -165,15 +174,16 @@ async fn main() {
     }
     report("TieredCache::get (Redis hit)", s);
 
-    let cache_cfg = CacheConfig {
-        price_fresh_ms: 3_600_000,
-        ..CacheConfig::default()
-    };
+    let mut lifetimes = settings(&hoga::config::Config::default())
+        .source
+        .cache
+        .lifetimes;
+    lifetimes.price.fresh = Duration::from_secs(3_600);
     let dir = tempfile::tempdir().expect("a temporary dir");
     let source = KisSource::new(
         unreachable_client(dir.path()),
         tiered,
-        CachePolicy::new(&cache_cfg),
+        CachePolicy::new(lifetimes),
         &prefix,
         hoga::clock::system(),
     );

@@ -54,15 +54,23 @@ fn env_secs(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn config(sim: &SimHandle, rate: u32) -> Config {
+/// The client's settings for `sim` at `rate` requests/s, built as the loader builds them. The
+/// rate is set afterwards: the throughput runs go beyond what a config may ask (1 to 1000) to
+/// measure the client itself rather than the limiter.
+fn kis_settings(sim: &SimHandle, rate: u32) -> hoga::kis::Settings {
     let mut c = Config::default();
     c.kis.app_key = Some(SecretString::from(TEST_APP_KEY.to_string()));
     c.kis.app_secret = Some(SecretString::from(TEST_APP_SECRET.to_string()));
     c.kis.base_url = Some(sim.base_url());
     c.kis.master_url = sim.master_url();
-    c.kis.requests_per_sec = Some(rate);
     c.redis.enabled = false;
-    c
+    let paths = hoga::paths::Paths::under(std::path::Path::new("/nonexistent/hoga-bench"));
+    let mut kis = hoga::config::Settings::build(&c, &paths)
+        .unwrap_or_else(|problems| panic!("invalid bench config: {problems:?}"))
+        .source
+        .kis;
+    kis.requests_per_sec = rate;
+    kis
 }
 
 fn codes(sim: &SimHandle) -> Vec<StockCode> {
@@ -114,7 +122,7 @@ async fn capacity(secs: u64) {
     let sim = start_sim(SimConfig::default().rate(limit)).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let c = KisClient::new(
-        &config(&sim, limit),
+        &kis_settings(&sim, limit),
         ClientOptions::in_dirs(dir.path().join("s"), dir.path().join("d")),
     )
     .expect("client");
@@ -135,7 +143,7 @@ async fn throughput(secs: u64) {
     let sim = start_sim(SimConfig::default().rate(limit)).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let c = KisClient::new(
-        &config(&sim, limit),
+        &kis_settings(&sim, limit),
         ClientOptions::in_dirs(dir.path().join("s"), dir.path().join("d")),
     )
     .expect("client");
@@ -163,7 +171,7 @@ async fn soak(secs: u64) {
     let sim = start_sim(SimConfig::default().rate(limit)).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let c = KisClient::new(
-        &config(&sim, limit),
+        &kis_settings(&sim, limit),
         ClientOptions::in_dirs(dir.path().join("s"), dir.path().join("d")),
     )
     .expect("client");
@@ -197,7 +205,7 @@ async fn shared(secs: u64, limit: u32) {
         let mut o = ClientOptions::in_dirs(dir.path().join(name), dir.path().join("d"));
         o.redis_url = Some(url.to_string());
         o.redis_prefix = prefix.clone();
-        KisClient::new(&config(&sim, limit), o).expect("client")
+        KisClient::new(&kis_settings(&sim, limit), o).expect("client")
     };
     let (a, b) = (client("a"), client("b"));
     let codes = codes(&sim);
@@ -236,7 +244,7 @@ async fn latency(n: usize) {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("s");
     let c = KisClient::new(
-        &config(&sim, limit),
+        &kis_settings(&sim, limit),
         ClientOptions::in_dirs(state.clone(), dir.path().join("d")),
     )
     .expect("client");

@@ -113,7 +113,16 @@ fn client(
     c.redis.enabled = false;
     let mut o = ClientOptions::in_dirs(dir.join("state"), dir.join("data"));
     o.clock = clock;
-    Ok(KisClient::new(&c, o)?)
+    Ok(KisClient::new(&settings(&c).source.kis, o)?)
+}
+
+/// Every layer's settings from `c`, built as the loader builds them (directories named only).
+fn settings(c: &Config) -> hoga::config::Settings {
+    hoga::config::Settings::build(
+        c,
+        &hoga::paths::Paths::under(std::path::Path::new("/nonexistent/hoga-bench")),
+    )
+    .unwrap_or_else(|problems| panic!("invalid bench config: {problems:?}"))
 }
 
 fn plan(from: NaiveDate, to: NaiveDate, via: Via, codes: Option<Vec<StockCode>>) -> Plan {
@@ -156,6 +165,6 @@ fn verdict(full: bool, met: bool) -> &'static str {
 /// The ingest's source over `client`: `KisSource`, whose batch requests never touch the cache.
 fn batch_source(client: &KisClient, clock: SharedClock) -> hoga::source::kis::KisSource {
     let cache = Arc::new(hoga::cache::MemoryCache::new(16, clock.clone()));
-    let policy = hoga::cache::CachePolicy::new(&hoga::config::CacheConfig::default());
+    let policy = hoga::cache::CachePolicy::new(settings(&Config::default()).source.cache.lifetimes);
     hoga::source::kis::KisSource::new(client.clone(), cache, policy, "ingest-test", clock)
 }

@@ -130,7 +130,12 @@ fn main() {
             t0: Instant::now(),
         });
         let source = Arc::new(StaticSource::new(2_500));
-        let mut wl = Watchlists::from_config(&hoga::config::WatchlistConfig::default());
+        let defaults = hoga::config::Settings::build(
+            &hoga::config::Config::default(),
+            &hoga::paths::Paths::under(std::path::Path::new("/nonexistent/hoga-bench")),
+        )
+        .unwrap_or_else(|p| panic!("the default config is invalid: {p:?}"));
+        let mut wl = Watchlists::new(&defaults.ui.watchlists);
         // 40 rows on screen.
         wl.lists[0].codes = source.universe.iter().take(40).map(|l| l.code).collect();
         let mut state = State::new(

@@ -2,21 +2,29 @@
 //! or the seed names `KIS_APP_KEY`, `KIS_APP_SECRET`, `KIS_USE_VIRTUAL_SERVER`; the `HOGA_` name
 //! wins when both are set). Secrets are `secrecy` types: `Debug` and `Serialize` redact them.
 //!
-//! The struct definitions live here. Loading is split by idea: `config/load.rs` puts the steps
-//! together, `config/file.rs` reads the file, `config/env.rs` applies the environment,
-//! `config/origin.rs` says where a bad value came from, `config/validate.rs` checks values.
+//! The file's shape lives here; no layer below the entry reads it. Loading is split by idea:
+//! `config/load.rs` puts the steps together, `config/file.rs` reads the file, `config/env.rs`
+//! applies the environment, `config/origin.rs` says where a bad value came from,
+//! `config/ranges.rs` bounds every number, and `config/settings.rs` builds each layer's typed
+//! settings (`kis::Settings`, `cache::Settings`, `source::factory::Settings`,
+//! `ingest::Settings`, `tui::UiSettings`), which checks every other value by parsing it.
 //! Adding a key: add the field and its default; if it is an `Option`, also list it in
-//! `env::OPTIONAL_KEYS`; document it in `config.example.toml` (a test checks that).
+//! `env::OPTIONAL_KEYS`; give it to its layer in `settings.rs`; document it in
+//! `config.example.toml` (a test checks that).
 
 mod env;
 mod file;
 mod load;
 mod origin;
-mod validate;
+mod ranges;
+mod settings;
 
 pub use env::EnvVars;
 pub use load::{EXAMPLE_CONFIG, LoadedConfig};
 pub use origin::{ConfigError, Origin};
+pub use settings::{Problem, Settings};
+
+use crate::kis::{MASTER_BASE_URL, REAL_BASE_URL, REAL_WS_URL, VIRTUAL_BASE_URL, VIRTUAL_WS_URL};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
@@ -46,12 +54,6 @@ fn redact_opt_url<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::E
         None => s.serialize_none(),
     }
 }
-
-pub const REAL_BASE_URL: &str = "https://openapi.koreainvestment.com:9443";
-pub const VIRTUAL_BASE_URL: &str = "https://openapivts.koreainvestment.com:29443";
-pub const REAL_WS_URL: &str = "ws://ops.koreainvestment.com:21000";
-pub const VIRTUAL_WS_URL: &str = "ws://ops.koreainvestment.com:31000";
-pub const MASTER_BASE_URL: &str = "https://new.real.download.dws.co.kr/common/master";
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -138,11 +140,6 @@ impl Default for KisConfig {
 }
 
 impl KisConfig {
-    pub fn has_credentials(&self) -> bool {
-        matches!((&self.app_key, &self.app_secret), (Some(k), Some(s))
-            if !k.expose_secret().trim().is_empty() && !s.expose_secret().trim().is_empty())
-    }
-
     /// Which half of the credentials is missing when only one is set: hoga then shows the
     /// simulated market (and `--source kis` fails), so the loader warns naming it.
     pub fn missing_credential(&self) -> Option<&'static str> {
@@ -165,6 +162,8 @@ impl KisConfig {
         }
     }
 
+    /// `[kis] ws_url` (or `HOGA_KIS_WS_URL`), else KIS's WebSocket server for the real or
+    /// virtual environment (KIS_API.md §6/§13).
     pub fn effective_ws_url(&self) -> String {
         match &self.ws_url {
             Some(u) => u.clone(),

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use hoga::cli::Cli;
-use hoga::config::{Config, LoadedConfig};
+use hoga::config::{Config, LoadedConfig, Settings};
 use hoga::exit::Exit;
 use hoga::logging::{self, LogMode};
 use hoga::paths::Paths;
@@ -66,14 +66,14 @@ fn run(mut cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
     // `hoga --ingest …` and `hoga ingest …`: one path.
     if let Some(args) = cli.ingest_args() {
         let rt = tokio::runtime::Runtime::new()?;
-        let code = rt.block_on(hoga::ingest::cmd::main(args, &loaded.config, &paths, clock));
+        let s = &loaded.settings;
+        let code = rt.block_on(hoga::ingest::cmd::main(args, &s.source, &s.ingest, clock));
         return Ok(ExitCode::from(code.clamp(0, 255) as u8));
     }
     match cli.command.take().and_then(|c| c.into_lookup()) {
         Some(lookup) => Ok(ExitCode::from(hoga::lookup::execute(
             lookup,
-            &loaded.config,
-            &paths,
+            &loaded.settings.source,
             cli.source.into(),
             clock,
         ))),
@@ -93,25 +93,21 @@ fn run(mut cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
                     Err(e) => tracing::warn!("cannot write a default config file: {e}"),
                 }
             }
-            run_tui(&cli, &loaded.config, &paths, clock)
+            run_tui(&cli, &loaded.settings, clock)
         }
     }
 }
 
 /// The full-screen monitor on its own tokio runtime.
-fn run_tui(
-    cli: &Cli,
-    config: &Config,
-    paths: &Paths,
-    clock: hoga::clock::SharedClock,
-) -> Result<ExitCode> {
+fn run_tui(cli: &Cli, settings: &Settings, clock: hoga::clock::SharedClock) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let source = hoga::tui::source_for(cli.source.into(), config, paths, clock.clone()).await?;
-        hoga::tui::run(config, paths, source, clock).await
+        let source =
+            hoga::tui::source_for(cli.source.into(), &settings.source, clock.clone()).await?;
+        hoga::tui::run(&settings.ui, source, clock).await
     })?;
     Ok(Exit::Ok.into())
 }
@@ -132,16 +128,12 @@ fn check_config_report(loaded: &LoadedConfig) -> String {
     for w in &loaded.warnings {
         out.push_str(&format!("# warning: {w}\n"));
     }
-    let kis = &loaded.config.kis;
+    let kis = &loaded.settings.source.kis;
     out.push_str(&format!(
         "# KIS: {} server {}, {} requests/s, credentials {}\n\n",
-        if kis.virtual_server {
-            "virtual"
-        } else {
-            "real"
-        },
-        hoga::store::redact_url(&kis.effective_base_url()),
-        kis.effective_rate(),
+        kis.env.label(),
+        hoga::store::redact_url(&kis.base_url),
+        kis.requests_per_sec,
         if kis.has_credentials() {
             "set"
         } else {

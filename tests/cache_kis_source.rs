@@ -4,13 +4,13 @@
 
 use chrono::{DateTime, Duration as CDur, Utc};
 use hoga::clock::{Clock, ManualClock, SharedClock};
-use hoga::config::Config;
+use hoga::config::{Config, Settings};
 use hoga::market::{Env, Provenance, StockCode};
 use hoga::paths::Paths;
 use hoga::sim::{
     FaultKind, FaultRule, SimConfig, SimHandle, SimServer, TEST_APP_KEY, TEST_APP_SECRET,
 };
-use hoga::source::factory::kis_source;
+use hoga::source::factory;
 use hoga::source::{DataSource, Req, SourceError};
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -45,6 +45,17 @@ fn config(sim: &SimHandle, redis: &PrivateRedis) -> Config {
     c
 }
 
+/// A KIS source built from `cfg` as the loader would, with its dirs under `dir`.
+fn kis_source(
+    cfg: &Config,
+    dir: &std::path::Path,
+    clock: SharedClock,
+) -> Result<hoga::source::kis::KisSource, SourceError> {
+    let settings = Settings::build(cfg, &Paths::under(dir))
+        .unwrap_or_else(|problems| panic!("invalid test config: {problems:?}"));
+    factory::kis_source(&settings.source, clock)
+}
+
 /// inquire-price requests kis-sim has answered.
 fn price_calls(sim: &SimHandle) -> u64 {
     sim.stats()
@@ -62,7 +73,7 @@ async fn breaker_open_serves_cached_values_stale_then_recovers() {
     let dir = tempfile::tempdir().unwrap();
     let manual = ManualClock::new(session_instant());
     let clock: SharedClock = Arc::new(manual.clone());
-    let src = kis_source(&cfg, &Paths::under(dir.path()), clock).unwrap();
+    let src = kis_source(&cfg, dir.path(), clock).unwrap();
     let c = code("005930");
     let price_calls = || price_calls(&sim);
 
@@ -138,7 +149,7 @@ async fn freshness_is_chosen_per_request() {
     let dir = tempfile::tempdir().unwrap();
     let manual = ManualClock::new(session_instant());
     let clock: SharedClock = Arc::new(manual.clone());
-    let src = kis_source(&cfg, &Paths::under(dir.path()), clock).unwrap();
+    let src = kis_source(&cfg, dir.path(), clock).unwrap();
     let price_calls = || price_calls(&sim);
     let (a, b) = (code("005930"), code("000660"));
     let cached = Req::INTERACTIVE;
@@ -208,12 +219,7 @@ async fn freshness_is_chosen_per_request() {
     let mut bad = cfg.clone();
     bad.kis.app_secret = Some(SecretString::from("wrong".to_string()));
     let dir2 = tempfile::tempdir().unwrap();
-    let wrong = kis_source(
-        &bad,
-        &Paths::under(dir2.path()),
-        Arc::new(ManualClock::new(manual.now())),
-    )
-    .unwrap();
+    let wrong = kis_source(&bad, dir2.path(), Arc::new(ManualClock::new(manual.now()))).unwrap();
     assert!(matches!(
         wrong.quote(a, Req::INTERACTIVE.refresh()).await,
         Err(SourceError::Auth(_))

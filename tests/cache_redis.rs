@@ -2,22 +2,19 @@
 //! memory without waiting on it; restarted, it is used again by itself. Never touches :6379.
 
 use chrono::Utc;
-use hoga::cache::{Cache, CacheEntry, MemoryCache, RedisCache, TieredCache};
-use hoga::config::RedisConfig;
+use hoga::cache::{Cache, CacheEntry, MemoryCache, RedisCache, RedisSettings, TieredCache};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
 use common::{PrivateRedis, free_port};
 
-fn config(port: u16) -> RedisConfig {
-    RedisConfig {
-        enabled: true,
+fn config(port: u16) -> RedisSettings {
+    RedisSettings {
         url: format!("redis://127.0.0.1:{port}/"),
-        key_prefix: "kis".to_string(),
         // Generous for two loaded cores; the point is that it is bounded.
-        timeout_ms: 1_000,
-        retry_after_ms: 300,
+        timeout: Duration::from_millis(1_000),
+        retry_after: Duration::from_millis(300),
     }
 }
 
@@ -55,7 +52,7 @@ async fn redis_killed_mid_run_then_restarted_is_used_again() {
     // a call that actually tried Redis (an error counted) may wait, and never past the
     // configured timeout (with slack for a loaded machine).
     server.kill();
-    let timeout = Duration::from_millis(config(port).timeout_ms);
+    let timeout = config(port).timeout;
     let mut slow = 0;
     for i in 0..50 {
         let started = Instant::now();

@@ -7,7 +7,7 @@
 //! Run: KIS_APP_KEY=... KIS_APP_SECRET=... cargo test --test client_real -- --nocapture
 
 use chrono::Duration;
-use hoga::config::Config;
+use hoga::config::{Config, Settings};
 use hoga::kis::{ClientOptions, KisClient, Priority};
 use hoga::market::{Env, Period, StockCode, kst_date};
 use hoga::paths::Paths;
@@ -37,7 +37,9 @@ async fn real_virtual_server() {
     cfg.kis.app_secret = Some(SecretString::from(secret));
     cfg.kis.virtual_server = true;
     let paths = Paths::discover();
-    let client = KisClient::new(&cfg, ClientOptions::new(&paths)).expect("client");
+    let settings = Settings::build(&cfg, &paths).expect("a valid config");
+    let opts = ClientOptions::in_dirs(paths.state_dir.clone(), paths.data_dir.clone());
+    let client = KisClient::new(&settings.source.kis, opts).expect("client");
     assert_eq!(client.env(), Env::Virtual);
     let p = Priority::Interactive;
     let samsung = StockCode::new("005930").unwrap();

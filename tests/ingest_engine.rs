@@ -381,7 +381,7 @@ async fn today_by_multi_quote_then_idempotent_rerun() {
     assert_eq!(s.stocks_total, 95);
     assert_eq!(s.stocks_stored, 95);
     // 1 universe call + ceil(95/30) = 4 multi-quote calls.
-    assert_eq!(s.api_calls, 5);
+    assert_eq!(s.metrics.api_calls, 5);
     assert_eq!(s.universe, "master files");
     assert_exact(store.as_ref(), &src, day(3, 6), day(3, 6)).await;
     let first = store.bars(None, day(3, 6), day(3, 6)).await.unwrap();

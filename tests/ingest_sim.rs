@@ -50,7 +50,7 @@ async fn full_market_today_matches_the_sim_field_by_field() {
     let n = assert_matches_truth(store.as_ref(), &sim, &codes, p.from, p.to).await;
     assert!(n >= codes.len() - 5, "{n} bars");
     assert_eq!(s.failed, vec![]);
-    assert_eq!(s.rate_limited, 0);
+    assert_eq!(s.metrics.rate_limited, 0);
     assert_eq!(sim.stats().rate_limited, 0);
     // ceil(N/30) multi-quote calls (+ token, masters): about 85, not 2,500.
     let multi = sim
@@ -62,15 +62,16 @@ async fn full_market_today_matches_the_sim_field_by_field() {
     assert_eq!(multi as usize, codes.len().div_ceil(30));
     assert_eq!(s.exit_code, 0, "{}", s.render());
     // The client's metrics reach the summary: one token, latency of the multi-quote calls.
-    assert_eq!(s.tokens_issued, 1);
-    assert_eq!(s.breaker_transitions, 0);
+    assert_eq!(s.metrics.tokens_issued, 1);
+    assert_eq!(s.metrics.breaker_transitions, 0);
     let lat = s
+        .metrics
         .latency
         .values()
         .map(|l| l.count)
         .max()
         .unwrap_or_default();
-    assert!(lat >= codes.len().div_ceil(30), "{:?}", s.latency);
+    assert!(lat >= codes.len().div_ceil(30), "{:?}", s.metrics.latency);
     assert!(s.render().contains("latency"), "{}", s.render());
     assert_eq!(store.load_stocks().await.unwrap().len(), codes.len());
 
@@ -254,7 +255,7 @@ async fn ten_percent_transient_500s_lose_nothing() {
     )
     .await;
     eprintln!("{}", s.render());
-    assert!(s.retries > 0, "the faults fired and were retried");
+    assert!(s.metrics.retries > 0, "the faults fired and were retried");
     assert_eq!(s.failed, vec![]);
     assert_eq!(s.exit_code, 0);
     assert_matches_truth(store.as_ref(), &sim, &codes, p.from, p.to).await;
@@ -288,7 +289,7 @@ async fn sim_restart_mid_run_loses_nothing() {
     sim.restart().await.unwrap();
     let s = job.await.unwrap();
     eprintln!("{}", s.render());
-    assert!(s.retries > 0, "the restart was felt");
+    assert!(s.metrics.retries > 0, "the restart was felt");
     assert_eq!(s.failed, vec![], "{}", s.render());
     assert_eq!(s.exit_code, 0);
     assert_matches_truth(store.as_ref(), &sim, &codes, p.from, p.to).await;
@@ -494,7 +495,7 @@ async fn poller_and_ingest_on_one_appkey_never_trip_the_limit() {
     assert_eq!(err, 0);
     let st = sim.stats();
     assert_eq!(st.rate_limited, 0, "EGW00201 served");
-    assert_eq!(s.rate_limited, 0);
+    assert_eq!(s.metrics.rate_limited, 0);
     assert_eq!(st.tokens_issued, 1, "one token for both clients");
     assert_eq!(st.token_refusals, 0, "EGW00133 served");
     assert_matches_truth(store.as_ref(), &sim, &codes, p.from, p.to).await;
@@ -512,21 +513,20 @@ async fn warm_cache_serves_the_monitor_on_the_same_base_url_only() {
     let sim = start(SimConfig::frozen("2026-03-06 08:20").rate(400)).await;
     let other = start(SimConfig::frozen("2026-03-06 08:20").rate(400)).await;
     let dir = tempfile::tempdir().unwrap();
-    let paths = hoga::paths::Paths::under(dir.path());
     let with_redis = |sim: &SimHandle| {
         let mut cfg = config(sim, 400);
         cfg.redis.enabled = true;
         cfg.redis.url = redis.url();
         cfg.redis.key_prefix = format!("warm{}", std::process::id());
-        cfg
+        settings(&cfg, dir.path())
     };
-    let cfg = with_redis(&sim);
+    let warmed = with_redis(&sim);
     let clock: SharedClock = Arc::new(ManualClock::new(at("2026-03-06 08:20")));
-    let codes = hoga::ingest::warm::watchlist_codes(&cfg);
+    let codes = warmed.ingest.watchlist_codes.clone();
     assert!(codes.len() >= 10);
 
     // The ingest's source warms the cache.
-    let ingest = factory::kis_source(&cfg, &paths, clock.clone()).unwrap();
+    let ingest = factory::kis_source(&warmed.source, clock.clone()).unwrap();
     assert_eq!(hoga::ingest::warm::warm(&ingest, &codes).await, codes.len());
     drop(ingest);
     let price_calls = |s: &SimHandle| {
@@ -545,7 +545,7 @@ async fn warm_cache_serves_the_monitor_on_the_same_base_url_only() {
     assert!(warmed_calls >= 1);
 
     // The monitor, started afterwards on the same base URL: every row from the cache.
-    let monitor = factory::kis_source(&cfg, &paths, clock.clone()).unwrap();
+    let monitor = factory::kis_source(&warmed.source, clock.clone()).unwrap();
     let rows = monitor.quotes(&codes, Req::BACKGROUND).await.unwrap();
     assert_eq!(rows.len(), codes.len());
     for q in &rows {
@@ -559,7 +559,7 @@ async fn warm_cache_serves_the_monitor_on_the_same_base_url_only() {
     assert_eq!(price_calls(&sim), warmed_calls, "the monitor asked KIS");
 
     // A monitor on another base URL shares the Redis but not the keys: it asks its own KIS.
-    let elsewhere = factory::kis_source(&with_redis(&other), &paths, clock).unwrap();
+    let elsewhere = factory::kis_source(&with_redis(&other).source, clock).unwrap();
     let rows = elsewhere.quotes(&codes, Req::BACKGROUND).await.unwrap();
     assert!(
         rows.iter()

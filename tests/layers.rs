@@ -44,20 +44,6 @@ fn allowed(from: &str, to: &str) -> bool {
     }
 }
 
-/// Upward imports that remain: each layer's own typed settings (issue 9 §2) will remove
-/// them. Listed so that no new one can appear unnoticed; the count may only go down.
-const PENDING: &[(&str, &str, usize)] = &[
-    ("cache", "config", 3),
-    ("ingest", "config", 2),
-    ("ingest", "paths", 1),
-    ("kis", "config", 1),
-    ("kis", "paths", 1),
-    ("source", "config", 3),
-    ("source", "paths", 1),
-    ("tui", "config", 5),
-    ("tui", "paths", 2),
-];
-
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -139,22 +125,10 @@ fn no_import_points_up_the_layer_list() {
             }
         }
     }
-    let mut report = Vec::new();
-    for ((from, to), places) in &violations {
-        let pending = PENDING
-            .iter()
-            .find(|(f, t, _)| f == from && t == to)
-            .map(|p| p.2);
-        match pending {
-            Some(n) if places.len() <= n => {}
-            _ => report.push(format!(
-                "{from} → {to} ({} imports; allowed {}): {}",
-                places.len(),
-                pending.unwrap_or(0),
-                places.join(", ")
-            )),
-        }
-    }
+    let report: Vec<String> = violations
+        .iter()
+        .map(|((from, to), places)| format!("{from} → {to}: {}", places.join(", ")))
+        .collect();
     assert!(
         report.is_empty(),
         "imports that point up the layer list:\n{}",
@@ -173,4 +147,11 @@ fn the_checker_sees_what_it_checks() {
     assert!(allowed("tui", "feed") && allowed("feed", "source") && allowed("kis", "market"));
     assert!(!allowed("feed", "tui") && !allowed("kis", "source") && !allowed("market", "kis"));
     assert!(!allowed("sim", "kis") && allowed("sim", "market") && allowed("source", "sim"));
+    // Each layer owns its settings: none below the entry reads the config or the dirs.
+    for layer in ["tui", "feed", "ingest", "source", "cache", "kis", "market"] {
+        assert!(
+            !allowed(layer, "config") && !allowed(layer, "paths"),
+            "{layer}"
+        );
+    }
 }

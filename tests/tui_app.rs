@@ -7,7 +7,6 @@ use common::screen_text;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::StreamExt;
 use hoga::clock::{ManualClock, SharedClock};
-use hoga::config::WatchlistConfig;
 use hoga::feed::{Feed, Pace};
 use hoga::market::Period;
 use hoga::source::{DataSource, SourceKind};
@@ -41,7 +40,13 @@ struct App {
 impl App {
     fn new(w: u16, h: u16) -> App {
         let static_source = StaticSource::new(60);
-        let mut wl = Watchlists::from_config(&WatchlistConfig::default());
+        // The default config's lists (two of them), the first holding the static stocks.
+        let defaults = hoga::config::Settings::build(
+            &hoga::config::Config::default(),
+            &hoga::paths::Paths::under(std::path::Path::new("/nonexistent/hoga-test")),
+        )
+        .expect("the default config is valid");
+        let mut wl = Watchlists::new(&defaults.ui.watchlists);
         wl.lists[0].codes = static_source
             .universe
             .iter()

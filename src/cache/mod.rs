@@ -9,7 +9,7 @@ mod tiered;
 
 pub use self::keys::Keys;
 pub use self::memory::MemoryCache;
-pub use self::policy::{CacheKind, CachePolicy};
+pub use self::policy::{CacheKind, CachePolicy, Lifetime, Lifetimes};
 pub use self::redis::RedisCache;
 pub use self::tiered::TieredCache;
 
@@ -126,20 +126,49 @@ pub trait Cache: Send + Sync {
     fn stats(&self) -> CacheStats;
 }
 
-/// The cache hoga uses: Redis (when enabled) in front of a bounded memory cache.
-pub fn from_config(cfg: &crate::config::Config, clock: crate::clock::SharedClock) -> TieredCache {
-    let memory = std::sync::Arc::new(MemoryCache::new(cfg.cache.memory_capacity, clock));
-    let redis = if cfg.redis.enabled {
-        match RedisCache::new(&cfg.redis) {
+/// Where Redis is and how patient to be with it.
+#[derive(Clone)]
+pub struct RedisSettings {
+    /// May carry a password: never shown (see the `Debug` below).
+    pub url: String,
+    /// Per-command timeout; Redis never holds up a request longer than this.
+    pub timeout: Duration,
+    /// After a failure, Redis is left alone this long.
+    pub retry_after: Duration,
+}
+
+impl std::fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("timeout", &self.timeout)
+            .field("retry_after", &self.retry_after)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The cache's configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub lifetimes: Lifetimes,
+    /// Entries kept by the in-memory cache.
+    pub memory_capacity: usize,
+    /// `None`: the in-memory cache only.
+    pub redis: Option<RedisSettings>,
+}
+
+/// The cache hoga uses: Redis (when configured) in front of a bounded memory cache.
+pub fn tiered(settings: &Settings, clock: crate::clock::SharedClock) -> TieredCache {
+    let memory = std::sync::Arc::new(MemoryCache::new(settings.memory_capacity, clock));
+    let redis = settings
+        .redis
+        .as_ref()
+        .and_then(|r| match RedisCache::new(r) {
             Ok(r) => Some(std::sync::Arc::new(r)),
             Err(e) => {
                 tracing::warn!(error = %e, "redis disabled; using the in-memory cache");
                 None
             }
-        }
-    } else {
-        None
-    };
+        });
     TieredCache::new(redis, memory)
 }
 

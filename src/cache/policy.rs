@@ -2,7 +2,6 @@
 //! it can serve as a fallback), aware of the market: after the close the day's final values stay
 //! fresh until the next session opens; once a session opens, older entries are not fresh.
 
-use crate::config::CacheConfig;
 use crate::market::{Calendar, kst_date, kst_to_utc};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -38,50 +37,60 @@ impl CacheKind {
     }
 }
 
+/// How long one kind of value is fresh (served without calling KIS) and retained (its TTL:
+/// how long it can stand in when KIS fails).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lifetime {
+    pub fresh: Duration,
+    pub ttl: Duration,
+}
+
+/// The lifetime of each kind (the listed universe lives as long as info).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lifetimes {
+    pub price: Lifetime,
+    pub order_book: Lifetime,
+    pub chart: Lifetime,
+    pub info: Lifetime,
+}
+
 #[derive(Clone, Debug)]
 pub struct CachePolicy {
-    price: (Duration, Duration),
-    order_book: (Duration, Duration),
-    chart: (Duration, Duration),
-    info: (Duration, Duration),
+    lifetimes: Lifetimes,
     calendar: &'static Calendar,
 }
 
 impl CachePolicy {
-    pub fn new(cfg: &CacheConfig) -> CachePolicy {
-        CachePolicy::with_calendar(cfg, Calendar::krx())
+    pub fn new(lifetimes: Lifetimes) -> CachePolicy {
+        CachePolicy::with_calendar(lifetimes, Calendar::krx())
     }
 
-    pub fn with_calendar(cfg: &CacheConfig, calendar: &'static Calendar) -> CachePolicy {
-        let ms = Duration::from_millis;
-        let s = Duration::from_secs;
+    pub fn with_calendar(lifetimes: Lifetimes, calendar: &'static Calendar) -> CachePolicy {
         CachePolicy {
-            price: (ms(cfg.price_fresh_ms), s(cfg.price_ttl_secs)),
-            order_book: (ms(cfg.orderbook_fresh_ms), s(cfg.orderbook_ttl_secs)),
-            chart: (s(cfg.chart_fresh_secs), s(cfg.chart_ttl_secs)),
-            info: (s(cfg.info_fresh_secs), s(cfg.info_ttl_secs)),
+            lifetimes,
             calendar,
         }
     }
 
-    fn pair(&self, kind: CacheKind) -> (Duration, Duration) {
+    fn lifetime(&self, kind: CacheKind) -> Lifetime {
+        let l = &self.lifetimes;
         match kind {
-            CacheKind::Price => self.price,
-            CacheKind::OrderBook => self.order_book,
-            CacheKind::Chart => self.chart,
-            CacheKind::Info | CacheKind::Universe => self.info,
+            CacheKind::Price => l.price,
+            CacheKind::OrderBook => l.order_book,
+            CacheKind::Chart => l.chart,
+            CacheKind::Info | CacheKind::Universe => l.info,
         }
     }
 
     /// Configured freshness of a kind.
     pub fn freshness(&self, kind: CacheKind) -> Duration {
-        self.pair(kind).0
+        self.lifetime(kind).fresh
     }
 
     /// Retention of an entry written at `now`. Market data written while the market is shut is
     /// kept at least until the next session starts, so the day's final values survive the night.
     pub fn ttl(&self, kind: CacheKind, now: DateTime<Utc>) -> Duration {
-        let base = self.pair(kind).1.max(self.freshness(kind));
+        let base = self.lifetime(kind).ttl.max(self.freshness(kind));
         if kind.follows_market() && !self.calendar.session_at(now).is_live() {
             let until_open = (self.next_live_start(now) - now)
                 .to_std()
@@ -138,6 +147,20 @@ mod tests {
         kst_to_utc(d.and_time(t))
     }
 
+    /// `config.example.toml`'s lifetimes.
+    fn policy() -> CachePolicy {
+        let l = |fresh_ms, ttl_secs| Lifetime {
+            fresh: Duration::from_millis(fresh_ms),
+            ttl: Duration::from_secs(ttl_secs),
+        };
+        CachePolicy::new(Lifetimes {
+            price: l(1_000, 30 * 60),
+            order_book: l(1_000, 10),
+            chart: l(60_000, 60 * 60),
+            info: l(3_600_000, 24 * 60 * 60),
+        })
+    }
+
     fn trading_days() -> (String, String) {
         // Two consecutive trading days from the calendar data, so the test follows the assets.
         let cal = Calendar::krx();
@@ -151,7 +174,7 @@ mod tests {
 
     #[test]
     fn during_trading_freshness_is_the_configured_age() {
-        let p = CachePolicy::new(&CacheConfig::default());
+        let p = policy();
         let (day, _) = trading_days();
         let f = kst(&day, "10:00:00");
         assert!(p.is_fresh(CacheKind::Price, f, f + chrono::Duration::milliseconds(900)));
@@ -167,7 +190,7 @@ mod tests {
 
     #[test]
     fn after_the_close_the_final_quote_stays_fresh_until_the_next_open() {
-        let p = CachePolicy::new(&CacheConfig::default());
+        let p = policy();
         let (day, next) = trading_days();
         let f = kst(&day, "18:30:00");
         assert!(p.is_fresh(CacheKind::Price, f, kst(&next, "08:29:59")));
@@ -180,7 +203,7 @@ mod tests {
 
     #[test]
     fn at_the_open_older_entries_are_not_fresh() {
-        let p = CachePolicy::new(&CacheConfig::default());
+        let p = policy();
         let (day, _) = trading_days();
         // Info is fresh for an hour, but not across the opening auction.
         let f = kst(&day, "08:10:00");

@@ -2,8 +2,7 @@
 //! a failure Redis is left alone until a "down until" instant, so no call ever waits on a dead
 //! Redis, and the next call after that builds a fresh connection (reconnecting by itself).
 
-use super::{Cache, CacheEntry, CacheStats, Counters};
-use crate::config::RedisConfig;
+use super::{Cache, CacheEntry, CacheStats, Counters, RedisSettings};
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use async_trait::async_trait;
 use std::sync::Mutex;
@@ -45,14 +44,14 @@ pub struct InvalidRedisUrl(String);
 
 impl RedisCache {
     /// No connection is made here; the first call connects lazily.
-    pub fn new(cfg: &RedisConfig) -> Result<RedisCache, InvalidRedisUrl> {
+    pub fn new(cfg: &RedisSettings) -> Result<RedisCache, InvalidRedisUrl> {
         let client = ::redis::Client::open(cfg.url.as_str())
             // The error text of the redis crate does not echo the URL, so no password leaks.
             .map_err(|e| InvalidRedisUrl(e.to_string()))?;
         Ok(RedisCache {
             client,
-            timeout: Duration::from_millis(cfg.timeout_ms.max(1)),
-            retry_after: Duration::from_millis(cfg.retry_after_ms),
+            timeout: cfg.timeout.max(Duration::from_millis(1)),
+            retry_after: cfg.retry_after,
             conn: Mutex::new(Conn {
                 manager: None,
                 down_until: None,

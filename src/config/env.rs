@@ -3,7 +3,7 @@
 
 use super::Config;
 use super::origin::{ConfigError, Origin};
-use super::validate::int_range;
+use super::ranges::int_range;
 use std::collections::BTreeMap;
 use std::fmt;
 use toml::{Table, Value};
@@ -302,9 +302,10 @@ mod tests {
                 .as_deref(),
             Some("seedkey")
         );
-        assert!(k.has_credentials());
         assert!(k.virtual_server);
-        assert_eq!(k.effective_rate(), 1);
+        let kis = &l.settings.source.kis;
+        assert!(kis.has_credentials());
+        assert_eq!(kis.requests_per_sec, 1);
 
         let l = load_str(
             "",

@@ -6,7 +6,8 @@ use super::Config;
 use super::env::{EnvVars, apply_env};
 use super::file::{create_default_file, holds_secret, mode_warning, read_config_file};
 use super::origin::{ConfigError, KeySpans, humanize, path_string, refine_unknown_field};
-use super::validate::{self, int_range, validate};
+use super::ranges::int_range;
+use super::settings::{self, Settings};
 use crate::paths::Paths;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
@@ -17,10 +18,13 @@ pub const EXAMPLE_CONFIG: &str = include_str!("../../config.example.toml");
 /// Keys holding secrets: their values never appear in messages.
 pub(super) const SECRET_KEYS: &[&str] = &["kis.app_key", "kis.app_secret"];
 
-/// A loaded config and what went into it.
+/// A loaded config, each layer's settings built from it, and what went into it.
 #[derive(Debug, Clone)]
 pub struct LoadedConfig {
+    /// As written (and overridden): what `--check-config` prints.
     pub config: Config,
+    /// What each layer runs with.
+    pub settings: Settings,
     /// The file that was read; `None` when the default file does not exist (defaults only).
     pub file: Option<PathBuf>,
     /// Environment variables that overrode a key, in the order applied.
@@ -44,8 +48,8 @@ impl Config {
     ) -> Result<LoadedConfig, ConfigError> {
         let (file, text) = read_config_file(path, paths)?;
         let mut loaded = match &text {
-            Some(t) => Config::from_toml_with_env(t, &file, env)?,
-            None => Config::from_toml_with_env("", &file, env)?,
+            Some(t) => Config::from_toml_with_env(t, &file, env, paths)?,
+            None => Config::from_toml_with_env("", &file, env, paths)?,
         };
         if let Some(t) = &text {
             loaded.file = Some(file.clone());
@@ -62,11 +66,13 @@ impl Config {
     }
 
     /// Parses config text as if read from `file` (used for messages only), applies `env`, and
-    /// validates. Does not touch the file system.
+    /// builds each layer's settings (with the directories of `paths`), which validates every
+    /// value. Does not touch the file system.
     pub fn from_toml_with_env(
         text: &str,
         file: &Path,
         env: &EnvVars,
+        paths: &Paths,
     ) -> Result<LoadedConfig, ConfigError> {
         let spans = KeySpans::parse(text, file)?;
         let mut table: Table = toml::from_str(text).map_err(|e| spans.syntax_error(&e))?;
@@ -92,18 +98,20 @@ impl Config {
                 };
                 spans.key_error(&overrides, key, message)
             })?;
-        let mut problems: Vec<ConfigError> = validate(&config)
-            .into_iter()
-            .map(|(key, message)| spans.key_error(&overrides, key, message))
-            .collect();
-        match problems.len() {
-            0 => {}
-            1 => return Err(problems.remove(0)),
-            _ => return Err(ConfigError::Several(problems)),
-        }
-        warnings.extend(validate::warnings(&config));
+        let settings = Settings::build(&config, paths).map_err(|problems| {
+            let mut errors: Vec<ConfigError> = problems
+                .into_iter()
+                .map(|(key, message)| spans.key_error(&overrides, key, message))
+                .collect();
+            match errors.len() {
+                1 => errors.remove(0),
+                _ => ConfigError::Several(errors),
+            }
+        })?;
+        warnings.extend(settings::warnings(&config));
         Ok(LoadedConfig {
             config,
+            settings,
             file: None,
             env_overrides: overrides.into_values().collect(),
             warnings,
@@ -136,6 +144,8 @@ pub(super) mod tests {
             text,
             Path::new("test.toml"),
             &EnvVars::from_pairs(env.iter().copied()),
+            // Nothing is created there: loading only names the directories.
+            &Paths::under(Path::new("/nonexistent/hoga-test-home")),
         )
     }
 

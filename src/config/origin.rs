@@ -2,7 +2,7 @@
 //! text) or the environment variable, and the error type that carries it. serde's messages are
 //! reworded here into what to write instead.
 
-use super::validate::int_range;
+use super::ranges::int_range;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::ops::Range;

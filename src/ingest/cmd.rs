@@ -5,12 +5,10 @@
 
 use super::args::IngestArgs;
 use super::report::{Bar, Lines, Reporter};
-use super::{Deps, IngestError, Plan, Summary, Via, run};
+use super::{Deps, IngestError, Plan, Settings, Summary, Via, run};
 use crate::clock::SharedClock;
-use crate::config::Config;
 use crate::exit::Exit;
 use crate::market::{Calendar, StockCode, kst_date};
-use crate::paths::Paths;
 use crate::store::{Store, StoreSpec};
 use chrono::{DateTime, Datelike, Utc};
 use std::io::IsTerminal;
@@ -21,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 /// Turns the options into a plan, or says what is wrong with them.
 pub fn plan(
     args: &IngestArgs,
-    config: &Config,
+    settings: &Settings,
     now: DateTime<Utc>,
     multi_quote_available: bool,
 ) -> Result<Plan, String> {
@@ -89,8 +87,8 @@ pub fn plan(
         via,
         dry_run: args.dry_run,
         force: args.force,
-        concurrency: args.concurrency.unwrap_or(config.ingest.concurrency).max(1),
-        batch_size: config.ingest.batch_size.max(1),
+        concurrency: args.concurrency.unwrap_or(settings.concurrency).max(1),
+        batch_size: settings.batch_size.max(1),
     })
 }
 
@@ -115,13 +113,12 @@ pub fn cancel_on_signals(token: CancellationToken, reporter: Arc<dyn Reporter>) 
 /// Runs the command with an already-built source. Prints the summary; returns the exit code.
 pub async fn execute(
     args: &IngestArgs,
-    config: &Config,
-    paths: &Paths,
+    settings: &Settings,
     source: Arc<dyn crate::source::DataSource>,
     clock: SharedClock,
     cancel: CancellationToken,
 ) -> i32 {
-    let plan = match plan(args, config, clock.now(), source.batches_quotes()) {
+    let plan = match plan(args, settings, clock.now(), source.batches_quotes()) {
         Ok(p) => p,
         Err(msg) => {
             eprintln!("hoga --ingest: {msg}");
@@ -131,16 +128,15 @@ pub async fn execute(
     let store: Option<Arc<dyn Store>> = if plan.dry_run {
         None
     } else {
-        let text = args
-            .store
-            .clone()
-            .unwrap_or_else(|| config.ingest.store.clone());
-        let spec = match StoreSpec::parse(&text, &paths.data_dir) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("hoga --ingest: {e}");
-                return Exit::Config.code();
-            }
+        let spec = match &args.store {
+            Some(text) => match StoreSpec::parse(text, &settings.data_dir) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("hoga --ingest: {e}");
+                    return Exit::Config.code();
+                }
+            },
+            None => settings.store.clone(),
         };
         match spec.open().await {
             Ok(s) => Some(Arc::from(s)),
@@ -195,15 +191,20 @@ pub fn print_summary(summary: &Summary, json: bool) {
 
 /// `hoga --ingest` against KIS (or kis-sim via `[kis] base_url`), on `clock` (`--clock`),
 /// through the same source the monitor reads (so `--warm-cache` fills the keys it reads).
-pub async fn main(args: &IngestArgs, config: &Config, paths: &Paths, clock: SharedClock) -> i32 {
-    if !config.kis.has_credentials() {
+pub async fn main(
+    args: &IngestArgs,
+    source: &crate::source::factory::Settings,
+    settings: &Settings,
+    clock: SharedClock,
+) -> i32 {
+    if !source.kis.has_credentials() {
         eprintln!(
             "hoga --ingest: no KIS credentials: set KIS_APP_KEY and KIS_APP_SECRET, or \
              app_key/app_secret under [kis] in the config file"
         );
         return Exit::Config.code();
     }
-    let source = match crate::source::factory::kis_source(config, paths, clock.clone()) {
+    let source = match crate::source::factory::kis_source(source, clock.clone()) {
         Ok(s) => Arc::new(s),
         Err(e) => {
             eprintln!("hoga --ingest: {e}");
@@ -211,9 +212,9 @@ pub async fn main(args: &IngestArgs, config: &Config, paths: &Paths, clock: Shar
         }
     };
     if args.warm_cache {
-        super::warm::warm(source.as_ref(), &super::warm::watchlist_codes(config)).await;
+        super::warm::warm(source.as_ref(), &settings.watchlist_codes).await;
     }
-    execute(args, config, paths, source, clock, CancellationToken::new()).await
+    execute(args, settings, source, clock, CancellationToken::new()).await
 }
 
 #[cfg(test)]
@@ -229,6 +230,16 @@ mod tests {
         IngestArgs::default()
     }
 
+    fn settings() -> Settings {
+        Settings {
+            store: StoreSpec::Sqlite("hoga.db".into()),
+            data_dir: ".".into(),
+            batch_size: 2_000,
+            concurrency: 8,
+            watchlist_codes: Vec::new(),
+        }
+    }
+
     /// 2026-03-06 (Fri) at `h:m` KST.
     fn fri(h: u32, m: u32) -> DateTime<Utc> {
         crate::market::KST
@@ -239,7 +250,7 @@ mod tests {
 
     #[test]
     fn default_date_is_the_last_closed_trading_day() {
-        let c = Config::default();
+        let c = settings();
         let p = plan(&args(), &c, fri(16, 0), true).unwrap();
         assert_eq!(
             (p.from, p.to, p.via),
@@ -251,12 +262,12 @@ mod tests {
         // The virtual server has no multi-quote.
         let p = plan(&args(), &c, fri(16, 0), false).unwrap();
         assert_eq!(p.via, Via::Chart);
-        assert_eq!(p.concurrency, c.ingest.concurrency);
+        assert_eq!(p.concurrency, c.concurrency);
     }
 
     #[test]
     fn non_trading_and_future_dates_are_refused() {
-        let c = Config::default();
+        let c = settings();
         let mut a = args();
         a.date = Some(d(2026, 3, 1));
         let e = plan(&a, &c, fri(16, 0), true).unwrap_err();
@@ -278,7 +289,7 @@ mod tests {
 
     #[test]
     fn ranges_codes_and_via() {
-        let c = Config::default();
+        let c = settings();
         let mut a = args();
         a.from = Some(d(2024, 3, 6));
         let p = plan(&a, &c, fri(16, 0), true).unwrap();
@@ -315,7 +326,7 @@ mod tests {
 
     #[test]
     fn identity_ignores_code_order_but_not_dates() {
-        let c = Config::default();
+        let c = settings();
         let mut a = args();
         a.codes = vec!["005930".into(), "000660".into()];
         let p1 = plan(&a, &c, fri(16, 0), true).unwrap();

@@ -18,10 +18,28 @@ pub use run::{Deps, IngestError, run};
 
 use crate::exit::Exit;
 use crate::market::{Market, StockCode};
+use crate::source::SourceMetrics;
+use crate::store::StoreSpec;
 use chrono::NaiveDate;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The ingest's configuration (`[ingest]`, and the watchlists `--warm-cache` warms).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `[ingest] store`, an empty one resolved to SQLite in the data dir (`--store` wins).
+    pub store: StoreSpec,
+    /// Where `--store sqlite:` without a path puts the database.
+    pub data_dir: PathBuf,
+    /// Bars written per transaction.
+    pub batch_size: usize,
+    /// Stock requests in flight at once (the rate limiter still paces them).
+    pub concurrency: usize,
+    /// The stocks of every configured watchlist, sorted, once each.
+    pub watchlist_codes: Vec<StockCode>,
+}
 
 /// How today's or past bars are fetched.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -127,15 +145,10 @@ pub struct Summary {
     pub rejected_rows: u64,
     pub rejects_by_category: BTreeMap<String, u64>,
     pub failed: Vec<FailedStock>,
-    pub api_calls: u64,
-    /// EGW00201 (rate limit) answers seen.
-    pub rate_limited: u64,
-    pub retries: u64,
-    pub cache_hits: u64,
-    pub tokens_issued: u64,
-    pub breaker_transitions: u64,
-    /// Per endpoint, over the client's recent requests (µs).
-    pub latency: BTreeMap<String, crate::source::LatencySummary>,
+    /// What the source counted during the run (API calls, EGW00201, retries, cache hits,
+    /// tokens, breaker changes, latency per endpoint); flat in the JSON.
+    #[serde(flatten)]
+    pub metrics: SourceMetrics,
     pub duration_secs: f64,
     pub stocks_per_sec: f64,
     pub interrupted: bool,
@@ -227,14 +240,14 @@ impl Summary {
         let _ = writeln!(
             s,
             "  requests      {} API calls, {} EGW00201, {} retries, {} cache hits, {} tokens issued, {} breaker changes",
-            self.api_calls,
-            self.rate_limited,
-            self.retries,
-            self.cache_hits,
-            self.tokens_issued,
-            self.breaker_transitions
+            self.metrics.api_calls,
+            self.metrics.rate_limited,
+            self.metrics.retries,
+            self.metrics.cache_hits,
+            self.metrics.tokens_issued,
+            self.metrics.breaker_transitions
         );
-        for (ep, l) in &self.latency {
+        for (ep, l) in &self.metrics.latency {
             let ms = |us: u32| us as f64 / 1000.0;
             let _ = writeln!(
                 s,

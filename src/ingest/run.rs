@@ -13,7 +13,7 @@ use super::validate::{self, Rules};
 use super::{Plan, Summary, Via};
 use crate::clock::SharedClock;
 use crate::market::{Calendar, Candle, Listing, SecurityKind, StockCode};
-use crate::source::{DataSource, SourceError, SourceMetrics};
+use crate::source::{DataSource, SourceError};
 use crate::store::{Progress, RunRecord, Store, WriteBatch, ts};
 use futures::StreamExt;
 use std::collections::{BTreeMap, HashMap};
@@ -285,7 +285,7 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
     deps.reporter.end();
 
     // 4. Summary and the run record.
-    fill_counters(&mut summary, deps.source.metrics().since(&before));
+    summary.metrics = deps.source.metrics().since(&before);
     summary.rejects_by_category = categories;
     summary.duration_secs = started.elapsed().as_secs_f64();
     summary.stocks_per_sec = if summary.duration_secs > 0.0 {
@@ -311,7 +311,7 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
         record.bars_stored = summary.bars_stored as i64;
         record.rejected = summary.rejected_rows as i64;
         record.failed = summary.failed.len() as i64;
-        record.api_calls = summary.api_calls as i64;
+        record.api_calls = summary.metrics.api_calls as i64;
         record.status = summary.status.clone();
         // A failed bookkeeping write must not hide the summary of what was stored.
         if let Err(e) = store.save_run(&record).await {
@@ -328,16 +328,6 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
         }
     }
     Ok(summary)
-}
-
-fn fill_counters(summary: &mut Summary, c: SourceMetrics) {
-    summary.api_calls = c.api_calls;
-    summary.rate_limited = c.rate_limited;
-    summary.retries = c.retries;
-    summary.cache_hits = c.cache_hits;
-    summary.tokens_issued = c.tokens_issued;
-    summary.breaker_transitions = c.breaker_transitions;
-    summary.latency = c.latency;
 }
 
 /// Writes and empties `pending`, one transaction per source label (a dry run only empties it).

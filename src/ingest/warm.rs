@@ -2,24 +2,8 @@
 //! configured) so the first TUI screens of the day are served without waiting on KIS. It asks
 //! through the monitor's own source, so the entries land under exactly the keys it reads.
 
-use crate::config::Config;
-
 use crate::market::{Provenance, StockCode};
 use crate::source::{DataSource, Req};
-
-/// The stocks of every configured watchlist, sorted, once each.
-pub fn watchlist_codes(config: &Config) -> Vec<StockCode> {
-    let mut codes: Vec<StockCode> = config
-        .watchlist
-        .lists
-        .iter()
-        .flat_map(|l| l.codes.iter())
-        .filter_map(|c| StockCode::new(c).ok())
-        .collect();
-    codes.sort();
-    codes.dedup();
-    codes
-}
 
 /// Asks KIS for one quote per stock (30 per call where the server allows) at batch priority,
 /// which caches them. Returns how many were cached; failures are reported and never fail the

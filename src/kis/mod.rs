@@ -10,6 +10,7 @@ pub mod limiter;
 pub mod master;
 pub mod metrics;
 mod recent;
+mod settings;
 pub mod token;
 pub mod wire;
 
@@ -20,4 +21,8 @@ pub use client::{ClientOptions, KisClient};
 pub use error::KisError;
 pub use limiter::{LimiterConfig, Priority, RateLimiter};
 pub use metrics::{LatencySummary, MetricsSnapshot};
+pub use settings::{
+    BreakerSettings, Credentials, CustType, MASTER_BASE_URL, REAL_BASE_URL, REAL_WS_URL, Settings,
+    VIRTUAL_BASE_URL, VIRTUAL_WS_URL,
+};
 pub use wire::info::DayStatus;

@@ -3,11 +3,9 @@
 use super::json::{BookJson, ChartJson, InfoJson, QuoteJson, SearchJson, to_json};
 use super::text::{book_table, chart_table, info_table, quote_table, search_table};
 use super::{BookArgs, ChartArgs, InfoArgs, Lookup, LookupError, QuoteArgs, SearchArgs};
-use crate::config::Config;
 use crate::exit::Exit;
 use crate::market::bar_check::{RejectCategory, check_prices};
 use crate::market::{Calendar, Candle, Period, Quote, SecurityKind, StockCode, kst_date};
-use crate::paths::Paths;
 use crate::source::factory::{self, SourceChoice};
 use crate::source::{DataSource, Req};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
@@ -289,12 +287,11 @@ async fn search(
     }
 }
 
-/// Runs a lookup command for the `hoga` binary: builds the source from the config, runs the
+/// Runs a lookup command for the `hoga` binary: builds the source from its settings, runs the
 /// lookup, writes the answer to stdout and any error to stderr. Returns the exit code.
 pub fn execute(
     cmd: Lookup,
-    cfg: &Config,
-    paths: &Paths,
+    settings: &factory::Settings,
     choice: SourceChoice,
     clock: crate::clock::SharedClock,
 ) -> u8 {
@@ -310,7 +307,7 @@ pub fn execute(
     };
     let mut buf: Vec<u8> = Vec::new();
     let result = rt.block_on(async {
-        let source = factory::build(cfg, paths, choice, clock.clone())
+        let source = factory::build(settings, choice, clock.clone())
             // Building a source fails only on configuration or credentials.
             .map_err(|e| LookupError::Usage(e.to_string()))?;
         // Ctrl-C or SIGTERM ends any wait (the token guard's minute, a retry, KIS itself).

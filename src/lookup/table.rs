@@ -1,7 +1,6 @@
 //! A plain-text table for people: columns sized by display width (Hangul is two wide).
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use crate::market::text::{nfc, truncate, width};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Align {
@@ -10,24 +9,15 @@ pub(super) enum Align {
 }
 
 /// Pads or truncates `s` to exactly `width` terminal columns (Hangul is two wide; cut with `…`).
-pub fn fit(s: &str, width: usize, right: bool) -> String {
-    let mut text: String = s.nfc().collect();
-    if text.width() > width {
-        let mut cut = String::new();
-        let mut w = 0;
-        for c in text.chars() {
-            let cw = c.width().unwrap_or(0);
-            if w + cw + 1 > width {
-                break;
-            }
-            cut.push(c);
-            w += cw;
-        }
-        cut.push('…');
-        text = cut;
+pub fn fit(s: &str, cells: usize, right: bool) -> String {
+    let name = nfc(s);
+    let text = truncate(&name, cells);
+    let pad = " ".repeat(cells.saturating_sub(width(&text)));
+    if right {
+        format!("{pad}{text}")
+    } else {
+        format!("{text}{pad}")
     }
-    let pad = " ".repeat(width.saturating_sub(text.width()));
-    if right { pad + &text } else { text + &pad }
 }
 
 pub(super) struct Table {
@@ -54,10 +44,10 @@ impl Table {
 
     pub(super) fn render(&self) -> String {
         let n = self.headers.len();
-        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.width()).collect();
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| width(h)).collect();
         for r in &self.rows {
             for (i, c) in r.iter().enumerate().take(n) {
-                widths[i] = widths[i].max(c.nfc().collect::<String>().width().min(self.max_width));
+                widths[i] = widths[i].max(width(&nfc(c)).min(self.max_width));
             }
         }
         let mut out = String::new();

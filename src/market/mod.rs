@@ -7,6 +7,7 @@ pub mod candle;
 pub mod code;
 pub mod money;
 pub mod search;
+pub mod text;
 pub mod tick;
 pub mod types;
 

@@ -282,6 +282,16 @@ impl Period {
     }
 }
 
+/// [`Period::parse`] as `str::parse`: what reads an interval from text (the config's
+/// `default_interval`) follows every interval the type knows.
+impl std::str::FromStr for Period {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Period, String> {
+        Period::parse(s).ok_or_else(|| format!("unknown chart interval {s:?}"))
+    }
+}
+
 /// One bar. Daily and longer bars have no `time`; minute bars carry the minute's start (KST).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candle {

@@ -6,10 +6,19 @@ use super::mock::MockSource;
 use super::{DataSource, SourceError};
 use crate::cache::{self, CachePolicy};
 use crate::clock::SharedClock;
-use crate::config::Config;
-use crate::kis::{ClientOptions, KisClient};
-use crate::paths::Paths;
+use crate::kis::{self, ClientOptions, KisClient};
 use std::sync::Arc;
+
+/// What a KIS source is built from: the client's settings and wiring, the cache's.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub kis: kis::Settings,
+    /// Directories and Redis coordination of the client; the clock is replaced by the run's.
+    pub client: ClientOptions,
+    pub cache: cache::Settings,
+    /// `[redis] key_prefix`: the start of every cache key.
+    pub key_prefix: String,
+}
 
 /// Which source the user asked for (`--source`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -22,9 +31,9 @@ pub enum SourceChoice {
 }
 
 /// What `build` resolved `Auto` to.
-pub fn resolve(cfg: &Config, choice: SourceChoice) -> SourceChoice {
+pub fn resolve(settings: &Settings, choice: SourceChoice) -> SourceChoice {
     match choice {
-        SourceChoice::Auto if cfg.kis.has_credentials() => SourceChoice::Kis,
+        SourceChoice::Auto if settings.kis.has_credentials() => SourceChoice::Kis,
         SourceChoice::Auto => SourceChoice::Mock,
         other => other,
     }
@@ -32,123 +41,61 @@ pub fn resolve(cfg: &Config, choice: SourceChoice) -> SourceChoice {
 
 /// A KIS source: the client (token, limiter, retry, breaker) behind the tiered cache. Each
 /// request says its own priority and freshness.
-pub fn kis_source(
-    cfg: &Config,
-    paths: &Paths,
-    clock: SharedClock,
-) -> Result<KisSource, SourceError> {
-    if !cfg.kis.has_credentials() {
+pub fn kis_source(settings: &Settings, clock: SharedClock) -> Result<KisSource, SourceError> {
+    if !settings.kis.has_credentials() {
         return Err(SourceError::Auth(
             "no KIS credentials configured: set KIS_APP_KEY and KIS_APP_SECRET (or [kis] \
              app_key/app_secret), or use --source mock"
                 .to_string(),
         ));
     }
-    let mut opts = ClientOptions::from_config(cfg, paths);
-    opts.clock = clock.clone();
-    let client = KisClient::new(cfg, opts).map_err(SourceError::from)?;
-    Ok(over_client(cfg, client, clock))
+    let opts = ClientOptions {
+        clock: clock.clone(),
+        ..settings.client.clone()
+    };
+    let client = KisClient::new(&settings.kis, opts).map_err(SourceError::from)?;
+    Ok(over_client(settings, client, clock))
 }
 
-/// The KIS source over an existing client, with the cache `cfg` configures under the keys
+/// The KIS source over an existing client, with the cache `settings` configure under the keys
 /// every source on the same base URL uses.
-pub fn over_client(cfg: &Config, client: KisClient, clock: SharedClock) -> KisSource {
-    let cache = Arc::new(cache::from_config(cfg, clock.clone()));
+pub fn over_client(settings: &Settings, client: KisClient, clock: SharedClock) -> KisSource {
+    let cache = Arc::new(cache::tiered(&settings.cache, clock.clone()));
     KisSource::new(
         client,
         cache,
-        CachePolicy::new(&cfg.cache),
-        &cache_prefix(cfg),
+        CachePolicy::new(settings.cache.lifetimes),
+        &cache_prefix(settings),
         clock,
     )
 }
 
 /// `[redis] key_prefix`, plus a short hash of the base URL when it is not one of KIS's own hosts
 /// (kis-sim, a proxy): a simulated price must never be served as a real one from a shared Redis.
-pub fn cache_prefix(cfg: &Config) -> String {
+pub fn cache_prefix(settings: &Settings) -> String {
     use sha2::{Digest, Sha256};
-    let prefix = cfg.redis.key_prefix.trim().trim_end_matches(':');
+    let prefix = settings.key_prefix.trim().trim_end_matches(':');
     let prefix = if prefix.is_empty() { "kis" } else { prefix };
-    let url = cfg.kis.effective_base_url();
-    if url == crate::config::REAL_BASE_URL || url == crate::config::VIRTUAL_BASE_URL {
+    if settings.kis.is_kis_host() {
         prefix.to_string()
     } else {
-        let digest = Sha256::digest(url.as_bytes());
+        let digest = Sha256::digest(settings.kis.base_url.as_bytes());
         format!("{prefix}:{}", hex::encode(&digest[..4]))
     }
 }
 
 /// The source for this run.
 pub fn build(
-    cfg: &Config,
-    paths: &Paths,
+    settings: &Settings,
     choice: SourceChoice,
     clock: SharedClock,
 ) -> Result<Arc<dyn DataSource>, SourceError> {
-    match resolve(cfg, choice) {
-        SourceChoice::Mock => mock_source(cfg, clock),
-        _ => Ok(Arc::new(kis_source(cfg, paths, clock)?)),
+    match resolve(settings, choice) {
+        // The simulated market, on the same seed as a default kis-sim so the two agree.
+        SourceChoice::Mock => Ok(Arc::new(MockSource::new(MOCK_SEED, clock))),
+        _ => Ok(Arc::new(kis_source(settings, clock)?)),
     }
-}
-
-/// The simulated market, on the same seed as a default kis-sim so the two agree.
-fn mock_source(_cfg: &Config, clock: SharedClock) -> Result<Arc<dyn DataSource>, SourceError> {
-    Ok(Arc::new(MockSource::new(MOCK_SEED, clock)))
 }
 
 /// kis-sim's default seed.
 pub const MOCK_SEED: u64 = 1;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use secrecy::SecretString;
-
-    #[test]
-    fn auto_picks_kis_only_with_credentials() {
-        let mut cfg = Config::default();
-        assert_eq!(resolve(&cfg, SourceChoice::Auto), SourceChoice::Mock);
-        cfg.kis.app_key = Some(SecretString::from("k".to_string()));
-        cfg.kis.app_secret = Some(SecretString::from("s".to_string()));
-        assert_eq!(resolve(&cfg, SourceChoice::Auto), SourceChoice::Kis);
-        assert_eq!(resolve(&cfg, SourceChoice::Mock), SourceChoice::Mock);
-    }
-
-    #[test]
-    fn cache_keys_of_other_hosts_never_mix_with_kis() {
-        let mut cfg = Config::default();
-        assert_eq!(cache_prefix(&cfg), "kis");
-        cfg.kis.virtual_server = true;
-        assert_eq!(cache_prefix(&cfg), "kis");
-        cfg.kis.base_url = Some("http://127.0.0.1:18777".to_string());
-        let sim = cache_prefix(&cfg);
-        assert!(
-            sim.starts_with("kis:") && sim.len() == "kis:".len() + 8,
-            "{sim}"
-        );
-        cfg.kis.base_url = Some("http://127.0.0.1:18778".to_string());
-        assert_ne!(cache_prefix(&cfg), sim);
-    }
-
-    #[test]
-    fn mock_is_built_without_credentials() {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = Paths::under(dir.path());
-        let s = build(
-            &Config::default(),
-            &paths,
-            SourceChoice::Auto,
-            crate::clock::system(),
-        )
-        .unwrap();
-        assert_eq!(s.kind(), crate::source::SourceKind::Simulated);
-    }
-
-    #[test]
-    fn kis_without_credentials_is_an_auth_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = Paths::under(dir.path());
-        let r = kis_source(&Config::default(), &paths, crate::clock::system());
-        assert!(matches!(r, Err(SourceError::Auth(_))));
-    }
-}

@@ -71,7 +71,7 @@ impl Req {
 }
 
 /// Request counters and latencies since the source was made, for run summaries.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SourceMetrics {
     /// Requests sent to KIS (for the simulated market: answers given).
     pub api_calls: u64,

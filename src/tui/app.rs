@@ -2,16 +2,13 @@
 //! `update` on each; a frame only when something visible changed, at most `[ui] max_fps` a
 //! second, wrapped in a synchronized update so tmux never shows half a frame.
 
-use super::action::Keymap;
+use super::UiSettings;
 use super::msg::{Command, Msg};
-use super::state::{Settings, State, Theme, chart_period};
+use super::state::State;
 use super::watchlist::Watchlists;
 use super::{term, update::update, view};
 use crate::clock::SharedClock;
-use crate::config::Config;
 use crate::feed::{Event as FeedEvent, Feed, Pace};
-use crate::market::Period;
-use crate::paths::Paths;
 use crate::source::DataSource;
 use crossterm::event::{Event, EventStream};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
@@ -43,22 +40,6 @@ impl<W: Write> Synced for CrosstermBackend<W> {
 
 impl Synced for TestBackend {}
 
-/// UI settings from the config: keymap, theme, flash length, mouse. Errors name the key.
-pub fn settings(config: &Config) -> Result<Settings, String> {
-    Ok(Settings {
-        keymap: Keymap::new(&config.keys)?,
-        theme: Theme::from_config(&config.ui)?,
-        flash: chrono::Duration::milliseconds(config.ui.flash_ms as i64),
-        mouse: config.ui.mouse,
-    })
-}
-
-/// The chart interval to start with (`[ui] default_interval`; the config refuses at load what
-/// [`chart_period`] refuses, so the fallback to daily is only for a hand-built `Config`).
-pub fn initial_period(config: &Config) -> Period {
-    chart_period(&config.ui.default_interval).unwrap_or(Period::Day)
-}
-
 /// Counts for the idle/latency measurements.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LoopStats {
@@ -69,18 +50,16 @@ pub struct LoopStats {
 /// Runs the TUI until the user quits or a signal arrives. The terminal is restored on every
 /// exit path.
 pub async fn run(
-    config: &Config,
-    paths: &Paths,
+    ui: &UiSettings,
     source: Arc<dyn DataSource>,
     clock: SharedClock,
 ) -> anyhow::Result<()> {
-    let settings = settings(config).map_err(anyhow::Error::msg)?;
-    let (watchlists, warning) = Watchlists::load(&paths.state_dir, &config.watchlist);
+    let (watchlists, warning) = Watchlists::load(&ui.state_dir, &ui.watchlists);
     let mut state = State::new(
-        settings,
+        ui.state.clone(),
         watchlists,
         source.kind(),
-        initial_period(config),
+        ui.initial_period,
         clock.now(),
     );
     if let Some(w) = warning {
@@ -89,7 +68,7 @@ pub async fn run(
     }
     let (tx, rx) = mpsc::unbounded_channel();
     let feed = Feed::spawn(source, clock.clone(), tx, Pace::default());
-    let (mut terminal, guard) = term::enter(config.ui.mouse)?;
+    let (mut terminal, guard) = term::enter(ui.state.mouse)?;
     #[cfg(debug_assertions)]
     debug_panic();
     let shutdown = signals();
@@ -100,8 +79,8 @@ pub async fn run(
         &feed,
         &mut state,
         clock,
-        config.ui.max_fps,
-        Some(paths.state_dir.clone()),
+        ui.max_fps,
+        Some(ui.state_dir.clone()),
         shutdown,
     )
     .await;

@@ -25,19 +25,33 @@ pub use msg::{Command, Msg};
 pub use state::State;
 pub use update::update;
 
-use crate::config::Config;
-use crate::paths::Paths;
+use crate::market::Period;
 use crate::source::DataSource;
-use crate::source::factory::SourceChoice;
+use crate::source::factory::{self, SourceChoice};
+use std::path::PathBuf;
 use std::sync::Arc;
+use watchlist::Watchlist;
+
+/// The monitor's configuration (`[ui]`, `[keys]`, `[watchlist]`), parsed and checked at load.
+#[derive(Clone, Debug)]
+pub struct UiSettings {
+    /// What `update` and the views read: keymap, theme, flash length, mouse.
+    pub state: state::Settings,
+    /// Upper bound on redraws per second.
+    pub max_fps: u32,
+    /// The chart interval to start with (`[ui] default_interval`).
+    pub initial_period: Period,
+    /// The watchlists until the user edits them (edits are saved in `state_dir` and win).
+    pub watchlists: Vec<Watchlist>,
+    pub state_dir: PathBuf,
+}
 
 /// The data source for the monitor: KIS when credentials exist (or `--source kis`), else the
 /// simulated market (see `source::factory`).
 pub async fn source_for(
     choice: SourceChoice,
-    config: &Config,
-    paths: &Paths,
+    settings: &factory::Settings,
     clock: crate::clock::SharedClock,
 ) -> anyhow::Result<Arc<dyn DataSource>> {
-    Ok(crate::source::factory::build(config, paths, choice, clock)?)
+    Ok(factory::build(settings, choice, clock)?)
 }

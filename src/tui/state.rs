@@ -3,7 +3,6 @@
 use super::action::Keymap;
 use super::search::Index;
 use super::watchlist::Watchlists;
-use crate::config::UiConfig;
 use crate::feed::Interest;
 use crate::market::{Candle, Listing, OrderBook, Period, Provenance, Quote, StockCode, StockInfo};
 use crate::source::{SourceKind, SourceStatus};
@@ -164,10 +163,12 @@ pub struct Sort {
 pub const MA_PERIODS: [usize; 4] = [5, 20, 60, 120];
 pub const PERIODS: [Period; 4] = [Period::Minute, Period::Day, Period::Week, Period::Month];
 
-/// The chart interval `[ui] default_interval` names: one the chart can show (see [`PERIODS`]).
-/// The config validates with this at load, so a value the chart cannot show is refused there.
+/// The chart interval `[ui] default_interval` names, by `Period`'s own parser: one the chart
+/// can show (see [`PERIODS`]). The config reads it with this at load, so a value the chart
+/// cannot show is refused there.
 pub fn chart_period(s: &str) -> Result<Period, String> {
-    Period::parse(s)
+    s.parse::<Period>()
+        .ok()
         .filter(|p| PERIODS.contains(p))
         .ok_or_else(|| {
             let codes: Vec<String> = PERIODS.iter().map(|p| format!("{:?}", p.code())).collect();
@@ -209,8 +210,8 @@ pub struct Theme {
     pub cursor_bg: Color,
 }
 
-/// The one colour parser: `[ui]` colours are validated with it at load and the theme is built
-/// with it, so every colour the config accepts is one the UI draws. ratatui's names (`red`,
+/// The one colour parser: the config builds the theme's `[ui]` colours with it at load, so
+/// every colour the config accepts is one the UI draws. ratatui's names (`red`,
 /// `lightblue`, `dark-gray`, `bright red`, `grey`, `reset`, ...), an ANSI index `0`..`255`, or
 /// `#rrggbb`; surrounding blanks are ignored.
 pub fn parse_color(s: &str) -> Result<Color, String> {
@@ -218,19 +219,6 @@ pub fn parse_color(s: &str) -> Result<Color, String> {
         "expected a colour name (red, blue, lightred, darkgray, ...), an index 0-255 or #rrggbb"
             .to_string()
     })
-}
-
-impl Theme {
-    pub fn from_config(ui: &UiConfig) -> Result<Theme, String> {
-        let parse = |key: &str, s: &str| {
-            parse_color(s).map_err(|e| format!("[ui] {key}: unknown colour {s:?}: {e}"))
-        };
-        Ok(Theme {
-            up: parse("up_color", &ui.up_color)?,
-            down: parse("down_color", &ui.down_color)?,
-            ..Theme::default()
-        })
-    }
 }
 
 impl Default for Theme {

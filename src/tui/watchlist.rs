@@ -1,7 +1,6 @@
 //! Named watchlists: edited in the UI, persisted as JSON in the state dir (written atomically),
 //! seeded from `[watchlist]` in the config until the user first edits them.
 
-use crate::config::WatchlistConfig;
 use crate::market::StockCode;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -22,20 +21,9 @@ pub struct Watchlists {
 pub const FILE_NAME: &str = "watchlists.json";
 
 impl Watchlists {
-    /// The config's lists (invalid codes skipped), or one empty list.
-    pub fn from_config(cfg: &WatchlistConfig) -> Watchlists {
-        let mut lists: Vec<Watchlist> = cfg
-            .lists
-            .iter()
-            .map(|l| Watchlist {
-                name: l.name.clone(),
-                codes: l
-                    .codes
-                    .iter()
-                    .filter_map(|c| StockCode::new(c).ok())
-                    .collect(),
-            })
-            .collect();
+    /// The configured lists (`[watchlist]`, checked at load), or one empty list.
+    pub fn new(seed: &[Watchlist]) -> Watchlists {
+        let mut lists = seed.to_vec();
         if lists.is_empty() {
             lists.push(Watchlist {
                 name: "관심종목".to_string(),
@@ -51,7 +39,7 @@ impl Watchlists {
 
     /// The saved lists if there is a readable file, otherwise the config's. A corrupt file is
     /// reported (and left alone) rather than silently overwritten.
-    pub fn load(state_dir: &Path, cfg: &WatchlistConfig) -> (Watchlists, Option<String>) {
+    pub fn load(state_dir: &Path, seed: &[Watchlist]) -> (Watchlists, Option<String>) {
         let path = Self::path(state_dir);
         match std::fs::read(&path) {
             Ok(bytes) => match serde_json::from_slice::<Watchlists>(&bytes) {
@@ -59,16 +47,16 @@ impl Watchlists {
                     w.active = w.active.min(w.lists.len() - 1);
                     (w, None)
                 }
-                Ok(_) => (Self::from_config(cfg), None),
+                Ok(_) => (Self::new(seed), None),
                 Err(e) => (
-                    Self::from_config(cfg),
+                    Self::new(seed),
                     Some(format!(
                         "{} is unreadable ({e}); using the config's lists",
                         path.display()
                     )),
                 ),
             },
-            Err(_) => (Self::from_config(cfg), None),
+            Err(_) => (Self::new(seed), None),
         }
     }
 
@@ -177,10 +165,22 @@ mod tests {
         StockCode::new(s).unwrap()
     }
 
+    /// Two lists, as `[watchlist]`'s default has.
+    fn seed() -> Vec<Watchlist> {
+        let list = |name: &str, codes: &[&str]| Watchlist {
+            name: name.to_string(),
+            codes: codes.iter().map(|c| code(c)).collect(),
+        };
+        vec![
+            list("대형주", &["005930", "000660", "373220"]),
+            list("코스닥", &["247540", "086520"]),
+        ]
+    }
+
     #[test]
     fn persists_and_reloads() {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = WatchlistConfig::default();
+        let cfg = seed();
         let (mut w, err) = Watchlists::load(dir.path(), &cfg);
         assert!(err.is_none());
         assert_eq!(w.lists.len(), 2);
@@ -206,7 +206,7 @@ mod tests {
     fn corrupt_file_is_reported_not_overwritten() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(FILE_NAME), b"{not json").unwrap();
-        let (w, err) = Watchlists::load(dir.path(), &WatchlistConfig::default());
+        let (w, err) = Watchlists::load(dir.path(), &seed());
         assert!(err.unwrap().contains("unreadable"));
         assert_eq!(w.lists.len(), 2);
         assert_eq!(
@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn shifts_within_bounds() {
-        let mut w = Watchlists::from_config(&WatchlistConfig::default());
+        let mut w = Watchlists::new(&seed());
         let first = w.current().codes[0];
         assert_eq!(w.shift(first, -1), Some(0));
         assert_eq!(w.shift(first, 2), Some(2));
@@ -232,7 +232,7 @@ mod tests {
 
     #[test]
     fn fresh_names_and_deletion_keep_one_list() {
-        let mut w = Watchlists::from_config(&WatchlistConfig::default());
+        let mut w = Watchlists::new(&seed());
         w.lists.push(Watchlist {
             name: "목록3".into(),
             codes: Vec::new(),

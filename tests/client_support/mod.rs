@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use hoga::clock::{ManualClock, SharedClock};
-use hoga::config::Config;
+use hoga::config::{Config, Settings};
 use hoga::kis::{ClientOptions, KisClient};
 use hoga::market::StockCode;
+use hoga::paths::Paths;
 use hoga::sim::{SimConfig, SimHandle, SimServer, TEST_APP_KEY, TEST_APP_SECRET};
 use secrecy::SecretString;
 use std::path::Path;
@@ -50,8 +51,15 @@ pub fn options(dir: &Path, clock: Option<SharedClock>) -> ClientOptions {
     o
 }
 
+/// Every layer's settings from `cfg`, built as the loader builds them (the directories are only
+/// named, never used: the clients get theirs from `options`).
+pub fn settings(cfg: &Config) -> Settings {
+    Settings::build(cfg, &Paths::under(Path::new("/nonexistent/hoga-test")))
+        .unwrap_or_else(|problems| panic!("invalid test config: {problems:?}"))
+}
+
 pub fn client(cfg: &Config, opts: ClientOptions) -> KisClient {
-    KisClient::new(cfg, opts).expect("client builds")
+    KisClient::new(&settings(cfg).source.kis, opts).expect("client builds")
 }
 
 pub fn manual_clock() -> (ManualClock, SharedClock) {

@@ -4,11 +4,12 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hoga::clock::SharedClock;
-use hoga::config::Config;
+use hoga::config::{Config, Settings};
 use hoga::ingest::report::Silent;
 use hoga::ingest::{Deps, Plan, Summary, Via, run};
 use hoga::kis::{ClientOptions, KisClient};
 use hoga::market::{Calendar, StockCode};
+use hoga::paths::Paths;
 use hoga::sim::{SimConfig, SimHandle, SimServer, TEST_APP_KEY, TEST_APP_SECRET};
 use hoga::store::{Store, StoreSpec};
 use secrecy::SecretString;
@@ -57,7 +58,13 @@ pub fn client_with_prefix(
         o.redis_url = Some(url.to_string());
         o.redis_prefix = prefix.to_string();
     }
-    KisClient::new(cfg, o).expect("client builds")
+    KisClient::new(&settings(cfg, dir).source.kis, o).expect("client builds")
+}
+
+/// Every layer's settings from `cfg`, built as the loader builds them, with the dirs under `dir`.
+pub fn settings(cfg: &Config, dir: &Path) -> Settings {
+    Settings::build(cfg, &Paths::under(dir))
+        .unwrap_or_else(|problems| panic!("invalid test config: {problems:?}"))
 }
 
 /// The shared private Redis (the test crate declares `mod common;`).
@@ -216,7 +223,11 @@ pub fn at(s: &str) -> DateTime<Utc> {
 /// The ingest's source over `client`: `KisSource`, whose batch requests never touch the cache.
 fn batch_source(client: &KisClient, clock: SharedClock) -> hoga::source::kis::KisSource {
     let cache = Arc::new(hoga::cache::MemoryCache::new(16, clock.clone()));
-    let policy = hoga::cache::CachePolicy::new(&hoga::config::CacheConfig::default());
+    let lifetimes = settings(&Config::default(), Path::new("/nonexistent/hoga-test"))
+        .source
+        .cache
+        .lifetimes;
+    let policy = hoga::cache::CachePolicy::new(lifetimes);
     hoga::source::kis::KisSource::new(client.clone(), cache, policy, "ingest-test", clock)
 }
 

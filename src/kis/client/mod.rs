@@ -18,16 +18,15 @@ use super::coord::RedisCoord;
 use super::error::KisError;
 use super::limiter::{LimiterConfig, Priority, RateLimiter};
 use super::metrics::{Metrics, MetricsSnapshot};
+use super::settings::{CustType, Settings};
 use super::token::{TokenManager, TokenSettings, sha256_hex};
 use super::wire::{self, Body, request::Endpoint};
 use super::{http, master};
 use crate::clock::{SharedClock, SystemClock};
-use crate::config::Config;
 use crate::market::{
     Candle, Env, Listing, Market, OrderBook, Period, Quote, StockCode, StockInfo, kst_date,
     kst_to_utc,
 };
-use crate::paths::Paths;
 use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, NaiveTime, Timelike, Utc};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
@@ -39,8 +38,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-/// Runtime wiring that is not in the config file.
-#[derive(Clone, Debug)]
+/// Runtime wiring that is not the client's own configuration.
+#[derive(Clone)]
 pub struct ClientOptions {
     pub clock: SharedClock,
     /// Token file lives here.
@@ -65,12 +64,21 @@ pub struct ClientOptions {
     pub retry_base: Duration,
 }
 
-impl ClientOptions {
-    /// Directories from `paths`, system clock, no Redis.
-    pub fn new(paths: &Paths) -> ClientOptions {
-        ClientOptions::in_dirs(paths.state_dir.clone(), paths.data_dir.clone())
+// The Redis URL may carry a password: shown only as set or not.
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("state_dir", &self.state_dir)
+            .field("data_dir", &self.data_dir)
+            .field("redis", &self.redis_url.is_some())
+            .field("redis_prefix", &self.redis_prefix)
+            .finish_non_exhaustive()
     }
+}
 
+impl ClientOptions {
+    /// The token and recent-request files in `state_dir`, master-file copies in `data_dir`;
+    /// the system clock, no Redis.
     pub fn in_dirs(state_dir: PathBuf, data_dir: PathBuf) -> ClientOptions {
         ClientOptions {
             clock: Arc::new(SystemClock),
@@ -87,18 +95,6 @@ impl ClientOptions {
             retry_base: Duration::from_millis(100),
         }
     }
-
-    /// Like `new`, with Redis taken from `[redis]` when enabled.
-    pub fn from_config(cfg: &Config, paths: &Paths) -> ClientOptions {
-        let mut o = ClientOptions::new(paths);
-        if cfg.redis.enabled {
-            o.redis_url = Some(cfg.redis.url.clone());
-            o.redis_prefix = cfg.redis.key_prefix.clone();
-            o.redis_timeout = Duration::from_millis(cfg.redis.timeout_ms.max(1));
-            o.redis_retry_after = Duration::from_millis(cfg.redis.retry_after_ms);
-        }
-        o
-    }
 }
 
 type InFlight = Shared<BoxFuture<'static, Result<Arc<Body>, KisError>>>;
@@ -107,7 +103,7 @@ struct Inner {
     env: Env,
     base_url: String,
     master_url: String,
-    custtype: String,
+    custtype: CustType,
     appkey: Option<SecretString>,
     appsecret: Option<SecretString>,
     max_retries: u32,
@@ -170,27 +166,16 @@ impl KisClient {
     /// Builds the client. Nothing is sent until the first call. Without credentials the client
     /// still builds; every call then fails with `KisError::NoCredentials` (master files and
     /// other unauthenticated downloads still work).
-    pub fn new(cfg: &Config, opts: ClientOptions) -> Result<KisClient, KisError> {
-        let k = &cfg.kis;
-        let env = if k.virtual_server {
-            Env::Virtual
-        } else {
-            Env::Real
-        };
-        let base_url = k.effective_base_url();
-        let http = http::build(
-            Duration::from_millis(k.connect_timeout_ms.max(1)),
-            Duration::from_millis(k.request_timeout_ms.max(1)),
-        )?;
-        let master_http = http::build(
-            Duration::from_millis(k.connect_timeout_ms.max(1)),
-            Duration::from_secs(120),
-        )?;
+    pub fn new(settings: &Settings, opts: ClientOptions) -> Result<KisClient, KisError> {
+        let k = settings;
+        let env = k.env;
+        let base_url = k.base_url.clone();
+        let http = http::build(k.connect_timeout, k.request_timeout)?;
+        let master_http = http::build(k.connect_timeout, Duration::from_secs(120))?;
         let metrics = Arc::new(Metrics::default());
-        let (appkey, appsecret) = if k.has_credentials() {
-            (k.app_key.clone(), k.app_secret.clone())
-        } else {
-            (None, None)
+        let (appkey, appsecret) = match &k.credentials {
+            Some(c) => (Some(c.app_key.clone()), Some(c.app_secret.clone())),
+            None => (None, None),
         };
         // Per app key and server: two kis-sims with the same test key must not share tokens
         // or budgets.
@@ -221,7 +206,8 @@ impl KisClient {
                     appkey: key.clone(),
                     appsecret: secret.clone(),
                     state_dir: opts.state_dir.clone(),
-                    refresh_margin: ChronoDuration::seconds(k.token_refresh_margin_secs as i64),
+                    refresh_margin: ChronoDuration::from_std(k.token_refresh_margin)
+                        .unwrap_or(ChronoDuration::seconds(600)),
                     min_interval: ChronoDuration::from_std(opts.token_min_interval)
                         .unwrap_or(ChronoDuration::seconds(61)),
                     max_wait: opts.token_max_wait,
@@ -233,7 +219,7 @@ impl KisClient {
             )),
             _ => None,
         };
-        let per_sec = k.effective_rate().max(1);
+        let per_sec = k.requests_per_sec.max(1);
         let share = if k.rate_share > 0.0 && k.rate_share <= 1.0 {
             k.rate_share
         } else {
@@ -256,19 +242,19 @@ impl KisClient {
         let limiter = RateLimiter::with_history(lc, &history);
         let breaker = Breaker::new(
             opts.clock.clone(),
-            cfg.breaker.failure_threshold,
-            ChronoDuration::seconds(cfg.breaker.open_secs as i64),
+            k.breaker.failure_threshold,
+            ChronoDuration::from_std(k.breaker.open).unwrap_or(ChronoDuration::seconds(60)),
         );
         Ok(KisClient {
             inner: Arc::new(Inner {
                 env,
                 base_url,
                 master_url: k.master_url.clone(),
-                custtype: k.custtype.clone(),
+                custtype: k.custtype,
                 appkey,
                 appsecret,
                 max_retries: k.max_retries,
-                retry_budget: Duration::from_millis(k.retry_budget_ms),
+                retry_budget: k.retry_budget,
                 retry_base: opts.retry_base,
                 http,
                 master_http,

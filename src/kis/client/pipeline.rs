@@ -206,7 +206,7 @@ impl KisClient {
             .header("appsecret", secret.expose_secret())
             .header("tr_id", ep.tr_id)
             .header("tr_cont", "")
-            .header("custtype", &i.custtype)
+            .header("custtype", i.custtype.code())
             .send()
             .await
             .map_err(|e| http::network_error(ep.name, &e))?;
