@@ -582,10 +582,11 @@ mod tests {
                 (l, p) => panic!("{interval:?}: config {:?}, chart {p:?}", l.map(|_| ())),
             }
         }
-        // "Y" used to load and then silently start on the daily chart.
-        let err = load_str("[ui]\ndefault_interval = \"Y\"\n", &[]).expect_err("Y");
+        let err = load_str("[ui]\ndefault_interval = \"H\"\n", &[]).expect_err("H");
         assert!(
-            err.to_string().contains("\"1m\", \"D\", \"W\", \"M\""),
+            err.to_string().contains(
+                "\"1m\", \"3m\", \"5m\", \"10m\", \"30m\", \"60m\", \"D\", \"W\", \"M\", \"Y\""
+            ),
             "{err}"
         );
     }
@@ -645,7 +646,7 @@ mod tests {
                 "watchlist.lists[0].codes[1]",
             ),
             ("[ui]\nup_color = \"purple\"\n", "ui.up_color"),
-            ("[ui]\ndefault_interval = \"5m\"\n", "ui.default_interval"),
+            ("[ui]\ndefault_interval = \"15m\"\n", "ui.default_interval"),
             ("[kis]\nbase_url = \"not a url\"\n", "kis.base_url"),
             ("[kis]\nws_url = \"http://x\"\n", "kis.ws_url"),
             ("[redis]\nurl = \"http://127.0.0.1\"\n", "redis.url"),

@@ -10,7 +10,7 @@ use super::{term, update::update, view};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::feed::{Event as FeedEvent, Feed, Pace};
-use crate::market::Period;
+use crate::market::Interval;
 use crate::paths::Paths;
 use crate::source::DataSource;
 use crossterm::event::{Event, EventStream};
@@ -55,8 +55,8 @@ pub fn settings(config: &Config) -> Result<Settings, String> {
 
 /// The chart interval to start with (`[ui] default_interval`; the config refuses at load what
 /// [`chart_period`] refuses, so the fallback to daily is only for a hand-built `Config`).
-pub fn initial_period(config: &Config) -> Period {
-    chart_period(&config.ui.default_interval).unwrap_or(Period::Day)
+pub fn initial_period(config: &Config) -> Interval {
+    chart_period(&config.ui.default_interval).unwrap_or(Interval::Day)
 }
 
 /// Counts for the idle/latency measurements.
