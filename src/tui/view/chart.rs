@@ -182,7 +182,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
                     x,
                     inner.y,
                     label,
-                    inner.right() - x,
+                    inner.right().saturating_sub(x),
                     ma_style(i, ch.mas[i]),
                 ) + 1;
             }

@@ -280,7 +280,13 @@ impl VolumeBars<'_> {
                 self.style.down
             };
             let is_cursor = self.cursor.and_then(|k| k.checked_sub(first)) == Some(i);
-            for row in 0..plot.height {
+            // Only the filled rows, but the whole column under the cursor.
+            let rows = if is_cursor {
+                plot.height
+            } else {
+                u16::try_from(eighths.div_ceil(8)).map_or(plot.height, |r| r.min(plot.height))
+            };
+            for row in 0..rows {
                 let y = plot.bottom() - 1 - row;
                 let fill = eighths.saturating_sub(row as u64 * 8).min(8) as usize;
                 if let Some(cell) = buf.cell_mut((x, y)) {
