@@ -35,6 +35,27 @@ fn frame(c: &mut Criterion) {
         })
     });
 
+    // The chart pane alone (candles, volume, averages, axes) at its 200×60 size.
+    let chart = hoga::tui::layout::areas(Rect::new(0, 0, 200, 60), state.focus, state.side)
+        .chart
+        .unwrap_or_else(|| panic!("no chart pane at 200x60"));
+    c.bench_function("chart_pane_200x60", |b| {
+        b.iter(|| {
+            buf.reset();
+            view::chart::draw(black_box(&state), chart, &mut buf);
+        })
+    });
+    // The same at two columns a candle (the zoom daily charts used to open at): half the
+    // candles of the default one column each.
+    let mut wide = state.clone();
+    wide.chart.set_stride(2);
+    c.bench_function("chart_pane_200x60_two_columns", |b| {
+        b.iter(|| {
+            buf.reset();
+            view::chart::draw(black_box(&wide), chart, &mut buf);
+        })
+    });
+
     let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap_or_else(|e| panic!("{e}"));
     c.bench_function("frame_200x60_terminal_draw", |b| {
         b.iter(|| {

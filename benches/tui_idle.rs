@@ -142,7 +142,7 @@ fn main() {
             Settings::default(),
             wl,
             hoga::source::SourceKind::Simulated,
-            Period::Day,
+            Period::Day.into(),
             clock.now(),
         );
         let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap_or_else(|e| panic!("{e}"));

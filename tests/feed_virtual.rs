@@ -88,7 +88,7 @@ async fn rows_arrive_one_by_one_and_the_open_stock_is_not_asked_twice() {
     feed.set_interest(Interest {
         focused: Some(rows[0]),
         version: 1,
-        period: Some(Period::Day),
+        period: Some(Period::Day.into()),
         book: true,
         info: false,
         watchlist: rows.clone(),

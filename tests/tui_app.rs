@@ -58,7 +58,7 @@ impl App {
             Settings::default(),
             wl,
             SourceKind::Simulated,
-            Period::Day,
+            Period::Day.into(),
             clock.now(),
         );
         App {

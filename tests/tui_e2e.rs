@@ -86,12 +86,14 @@ async fn hoga_under_tmux_against_kis_sim() {
         "watchlists.json: {saved}"
     );
 
-    // Intervals: D → W → M, then back down to 1-minute bars.
+    // Intervals: D → W → M, then back down through the hour bars to 1-minute bars.
     t.keys(&["]"]);
     t.wait("weekly candles", 10, |s| s.contains("005930 · 주봉"));
     t.keys(&["]"]);
     t.wait("monthly candles", 10, |s| s.contains("005930 · 월봉"));
     t.keys(&["[", "[", "["]);
+    t.wait("60-minute candles", 10, |s| s.contains("005930 · 60분봉"));
+    t.keys(&["[", "[", "[", "[", "["]);
     t.wait("minute candles", 10, |s| s.contains("005930 · 1분봉"));
     t.keys(&["]"]);
 

@@ -143,7 +143,7 @@ fn interest(focused: &str, version: u64, watch: &[&str]) -> Interest {
     Interest {
         focused: Some(code(focused)),
         version,
-        period: Some(Period::Day),
+        period: Some(Period::Day.into()),
         book: true,
         info: false,
         watchlist: watch.iter().map(|c| code(c)).collect(),
@@ -401,4 +401,49 @@ async fn a_tiny_budget_fetches_one_chart_page_up_front() {
     feed.set_interest(interest("000660", 2, &[]));
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(probe.spans.lock().unwrap().last(), Some(&140));
+}
+
+/// Every minute interval is one fetch of 1-minute bars, bucketed by the session minute: a
+/// 60-minute chart on the virtual server's budget costs what the 1-minute chart does, and
+/// a yearly chart is one page of KIS's `Y` bars.
+#[tokio::test(start_paused = true)]
+async fn minute_intervals_are_bucketed_from_one_minute_fetch() {
+    use hoga::market::Interval;
+    let probe = Probe::new(None);
+    probe.budget.store(1, Ordering::SeqCst);
+    let (feed, mut rx) = start(&probe, live_clock());
+    let mut i = interest("005930", 1, &[]);
+    i.period = Some(Interval::Min60);
+    feed.set_interest(i.clone());
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(probe.count("chart 005930 1m"), 1, "{:?}", probe.calls());
+    assert_eq!(probe.count("chart 005930 D"), 0, "{:?}", probe.calls());
+    let hours: Vec<(Interval, Vec<Candle>)> = drain(&mut rx)
+        .into_iter()
+        .filter_map(|m| match m {
+            Event::Chart {
+                period,
+                reply: Ok(s),
+                ..
+            } => Some((period, s.value)),
+            _ => None,
+        })
+        .collect();
+    let minutes = fixtures::candles(120, Period::Minute, 1, 4, fixtures::now().date_naive());
+    assert_eq!(hours.len(), 1);
+    let (period, bars) = &hours[0];
+    assert_eq!(*period, Interval::Min60);
+    let times: Vec<String> = bars
+        .iter()
+        .map(|b| b.time.unwrap().format("%H:%M").to_string())
+        .collect();
+    assert_eq!(times, ["09:00", "10:00"], "120 minutes from 09:00");
+    let first_hour: u64 = minutes[..60].iter().map(|b| b.volume).sum();
+    assert_eq!(bars[0].volume, first_hour);
+    // The yearly chart: one period-chart call of `Y` bars.
+    i.period = Some(Interval::Year);
+    feed.set_interest(i);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(probe.count("chart 005930 Y"), 1, "{:?}", probe.calls());
+    assert_eq!(probe.spans.lock().unwrap().as_slice(), &[366 * 20]);
 }

@@ -251,6 +251,219 @@ fn too_small_says_so() {
     assert!(s.contains("enlarge the terminal"), "{s}");
 }
 
+/// The chart pane alone, as text: its snapshots change only with the chart.
+fn chart_pane(state: &State) -> String {
+    let (w, h) = state.size;
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view::draw(state, f.buffer_mut())).unwrap();
+    let area = hoga::tui::layout::areas(
+        ratatui::layout::Rect::new(0, 0, w, h),
+        state.focus,
+        state.side,
+    )
+    .chart
+    .expect("a chart pane");
+    let buf = term.backend().buffer();
+    (area.top()..area.bottom())
+        .map(|y| {
+            let mut line = String::new();
+            let mut x = area.left();
+            while x < area.right() {
+                let sym = buf[(x, y)].symbol();
+                line.push_str(sym);
+                x += (unicode_width::UnicodeWidthStr::width(sym) as u16).max(1);
+            }
+            line.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A state showing `candles` of `interval` for the open stock.
+fn with_chart(
+    size: (u16, u16),
+    interval: hoga::market::Interval,
+    candles: Vec<hoga::market::Candle>,
+) -> State {
+    use hoga::feed::Event;
+    use hoga::source::Sourced;
+    use hoga::tui::msg::Msg;
+    use hoga::tui::update::update;
+    let mut st = fixtures::state(size, Scenario::default());
+    st.chart.period = interval;
+    st.chart.data = Default::default();
+    let code = st.selected.unwrap();
+    let version = st.version;
+    update(
+        &mut st,
+        Msg::Feed(Event::Chart {
+            code,
+            period: interval,
+            version,
+            at: fixtures::now(),
+            reply: Ok(Sourced::new(candles, hoga::market::Provenance::Simulated)),
+        }),
+    );
+    st
+}
+
+/// The won labels of the chart's price axis, top to bottom: the dim words with a thousands
+/// separator (the cursor line is in the candle's colour, the last price reversed).
+fn axis_labels(state: &State) -> Vec<i64> {
+    let (w, h) = state.size;
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view::draw(state, f.buffer_mut())).unwrap();
+    let area = hoga::tui::layout::areas(
+        ratatui::layout::Rect::new(0, 0, w, h),
+        state.focus,
+        state.side,
+    )
+    .chart
+    .unwrap();
+    let buf = term.backend().buffer();
+    let dim = state.settings.theme.dim;
+    let mut out = Vec::new();
+    for y in area.top() + 1..area.bottom() - 1 {
+        let mut word = String::new();
+        // Inside the border; the blank after the last cell ends the last word.
+        for x in area.left() + 1..area.right() {
+            let c = &buf[(x, y)];
+            let axis = c.fg == dim && !c.modifier.contains(ratatui::style::Modifier::REVERSED);
+            if x + 1 < area.right() && axis && c.symbol() != " " {
+                word.push_str(c.symbol());
+                continue;
+            }
+            if word.contains(',')
+                && let Ok(v) = word.replace(',', "").parse::<i64>()
+            {
+                out.push(v);
+            }
+            word.clear();
+        }
+    }
+    out
+}
+
+/// Months of daily bars: one column per candle, MA lines that can be followed, which MAs are
+/// on, and an axis on round prices.
+#[test]
+fn chart_pane_daily_120x40() {
+    let st = fixtures::state((120, 40), Scenario::default());
+    let pane = chart_pane(&st);
+    assert!(pane.contains("●MA5 ●MA20 ○MA60 ○MA120"), "{pane}");
+    assert!(
+        pane.chars().any(|c| ('\u{2801}'..='\u{28FF}').contains(&c)),
+        "MA lines in braille\n{pane}"
+    );
+    let area =
+        hoga::tui::layout::areas(ratatui::layout::Rect::new(0, 0, 120, 40), st.focus, st.side)
+            .chart
+            .unwrap();
+    assert!(view::chart::capacity(&st, area) >= 28, "{pane}");
+    insta::assert_snapshot!(pane);
+}
+
+#[test]
+fn chart_pane_daily_200x60() {
+    let st = fixtures::state((200, 60), Scenario::default());
+    let area =
+        hoga::tui::layout::areas(ratatui::layout::Rect::new(0, 0, 200, 60), st.focus, st.side)
+            .chart
+            .unwrap();
+    assert!(
+        view::chart::capacity(&st, area) >= 60,
+        "an HTS shows 60–120 daily bars"
+    );
+    insta::assert_snapshot!(chart_pane(&st));
+}
+
+#[test]
+fn chart_pane_80x24() {
+    let st = fixtures::state((80, 24), Scenario::default());
+    let pane = chart_pane(&st);
+    assert!(pane.contains("MA●●○○") || pane.contains("●MA5"), "{pane}");
+    insta::assert_snapshot!(pane);
+}
+
+/// Axis labels sit on the tick grid at one round step (65,000 / 66,000, not 66,472).
+#[test]
+fn axis_labels_are_round_steps_on_the_tick_grid() {
+    for size in [(120, 40), (80, 24), (200, 60)] {
+        let st = fixtures::state(size, Scenario::default());
+        let labels = axis_labels(&st);
+        assert!(
+            labels.len() >= 2,
+            "{size:?} {labels:?}\n{}",
+            chart_pane(&st)
+        );
+        let steps: Vec<i64> = labels.windows(2).map(|w| w[0] - w[1]).collect();
+        let step = steps.iter().copied().min().unwrap();
+        let mut base = step;
+        while base % 10 == 0 {
+            base /= 10;
+        }
+        assert!([1, 2, 5].contains(&base), "{size:?} step {step} {labels:?}");
+        for (l, s) in labels.iter().zip(&steps) {
+            assert_eq!(l % step, 0, "{size:?} {labels:?}");
+            assert_eq!(s % step, 0, "{size:?} {labels:?}");
+            assert_eq!(l % hoga::market::tick_size(hoga::market::Krw(*l)), 0);
+        }
+    }
+}
+
+/// A weekly candle (dated by KIS by its last trading day) is read by its week's first.
+#[test]
+fn weekly_candles_are_labelled_by_their_first_trading_day() {
+    use hoga::market::{Interval, Period};
+    let friday = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let candles = fixtures::candles(60, Period::Week, 66_000, 5, friday);
+    let st = with_chart((120, 40), Interval::Week, candles);
+    let pane = chart_pane(&st);
+    assert!(
+        pane.contains("2026-11-16"),
+        "the newest week began Monday 11/16\n{pane}"
+    );
+    assert!(!pane.contains("2026-11-20"), "{pane}");
+    assert!(pane.contains("주봉"), "{pane}");
+    insta::assert_snapshot!(pane);
+}
+
+/// When the view spans years the axis says which: the first label and the first of each year.
+#[test]
+fn the_axis_shows_the_year_when_the_view_spans_years() {
+    use hoga::market::{Interval, Period};
+    let end = chrono::NaiveDate::from_ymd_opt(2026, 1, 20).unwrap();
+    let candles = fixtures::candles(80, Period::Day, 66_000, 5, end);
+    let st = with_chart((200, 60), Interval::Day, candles);
+    let pane = chart_pane(&st);
+    let axis = pane.lines().rev().nth(1).unwrap();
+    assert!(axis.contains("2025/"), "{axis}\n{pane}");
+    assert!(axis.contains("2026/01/"), "{axis}\n{pane}");
+    // Within one year, month and day only.
+    let st = fixtures::state((200, 60), Scenario::default());
+    let pane = chart_pane(&st);
+    let axis = pane.lines().rev().nth(1).unwrap();
+    assert!(!axis.contains("2026/"), "{axis}");
+    assert!(axis.contains("/"), "{axis}");
+}
+
+/// A 5-minute chart: the header strip shows the minutes around it, the axis the times.
+#[test]
+fn chart_pane_five_minutes_120x40() {
+    use hoga::market::Interval;
+    use hoga::market::interval::aggregate_minutes;
+    let day = fixtures::now().date_naive();
+    let minutes = fixtures::candles(75, hoga::market::Period::Minute, 66_000, 4, day);
+    let five = aggregate_minutes(&minutes, Interval::Min5, hoga::market::Calendar::krx());
+    assert_eq!(five.len(), 15);
+    let st = with_chart((120, 40), Interval::Min5, five);
+    let pane = chart_pane(&st);
+    assert!(pane.contains("5분봉"), "{pane}");
+    // 09:00 + 75 minutes, then the live quote at 10:15 opens the forming bucket.
+    assert!(pane.contains("11/25 10:15"), "{pane}");
+    insta::assert_snapshot!(pane);
+}
+
 mod numbers_fit {
     use super::*;
     use hoga::market::tick::round_down;

@@ -4,7 +4,7 @@
 use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use hoga::feed::{Event, Failure};
-use hoga::market::{Period, Provenance, StockCode};
+use hoga::market::{Interval, Period, Provenance, StockCode};
 use hoga::source::Sourced;
 use hoga::tui::fixtures::{self, Scenario};
 use hoga::tui::msg::{Command, Msg};
@@ -248,7 +248,7 @@ fn replies_for_a_stock_already_left_are_dropped() {
         &mut s,
         Msg::Feed(Event::Chart {
             code: old,
-            period: Period::Week,
+            period: Interval::Week,
             version: v,
             at,
             reply: Ok(Sourced::new(candles.clone(), Provenance::Simulated)),
@@ -259,7 +259,7 @@ fn replies_for_a_stock_already_left_are_dropped() {
         &mut s,
         Msg::Feed(Event::Chart {
             code: old,
-            period: Period::Day,
+            period: Interval::Day,
             version: v,
             at,
             reply: Ok(Sourced::new(candles, Provenance::Simulated)),
@@ -398,7 +398,7 @@ fn interest_lists_only_the_rows_on_screen() {
         "status bar, border, header, border"
     );
     assert_eq!(i.focused, s.selected);
-    assert_eq!(i.period, Some(Period::Day));
+    assert_eq!(i.period, Some(Interval::Day));
     // Scrolling down changes which rows are polled.
     key(&mut s, 'G');
     let i2 = s.last_interest.clone().unwrap();
@@ -412,19 +412,78 @@ fn interest_lists_only_the_rows_on_screen() {
 }
 
 #[test]
-fn intervals_zoom_cursor_and_moving_averages() {
+fn intervals_step_through_minutes_days_and_years() {
     let mut s = state();
     key(&mut s, ']');
-    assert_eq!(s.chart.period, Period::Week);
+    assert_eq!(s.chart.period, Interval::Week);
     assert!(
         s.chart.data.value.is_none(),
         "the daily candles are not shown as weekly"
     );
-    key(&mut s, '[');
-    key(&mut s, '[');
-    assert_eq!(s.chart.period, Period::Minute);
-    key(&mut s, '[');
-    assert_eq!(s.chart.period, Period::Minute);
+    let mut seen = vec![s.chart.period];
+    for _ in 0..3 {
+        key(&mut s, ']');
+        seen.push(s.chart.period);
+    }
+    assert_eq!(
+        seen,
+        [
+            Interval::Week,
+            Interval::Month,
+            Interval::Year,
+            Interval::Year
+        ]
+    );
+    let mut down = Vec::new();
+    for _ in 0..10 {
+        key(&mut s, '[');
+        down.push(s.chart.period.code());
+    }
+    assert_eq!(
+        down,
+        ["M", "W", "D", "60m", "30m", "10m", "5m", "3m", "1m", "1m"]
+    );
+    // The feed is asked for what is on screen: the 5-minute chart by its own interval.
+    for _ in 0..2 {
+        key(&mut s, ']');
+    }
+    assert_eq!(
+        s.last_interest.as_ref().and_then(|i| i.period),
+        Some(Interval::Min5)
+    );
+    assert_eq!(Interval::Min5.period(), Period::Minute);
+}
+
+#[test]
+fn zoom_is_kept_per_interval_down_to_one_column_a_candle() {
+    let mut s = state();
+    assert_eq!(s.chart.stride(), 1, "daily bars start one column each");
+    key(&mut s, '-');
+    assert_eq!(s.chart.stride(), 1, "no narrower than one column");
+    key(&mut s, '+');
+    key(&mut s, '+');
+    assert_eq!(s.chart.stride(), 3);
+    // The minutes keep their own zoom; back on the daily chart its zoom is still there.
+    for _ in 0..6 {
+        key(&mut s, '[');
+    }
+    assert_eq!(s.chart.period, Interval::Min1);
+    assert_eq!(s.chart.stride(), 2);
+    key(&mut s, '-');
+    assert_eq!(s.chart.stride(), 1);
+    for _ in 0..6 {
+        key(&mut s, ']');
+    }
+    assert_eq!(s.chart.period, Interval::Day);
+    assert_eq!(s.chart.stride(), 3);
+    for _ in 0..10 {
+        key(&mut s, '+');
+    }
+    assert_eq!(s.chart.stride(), 6, "at most six columns a candle");
+}
+
+#[test]
+fn cursor_pans_and_moving_averages_toggle() {
     let mut s = state();
     let len = s.chart.data.value.as_ref().unwrap().len();
     key(&mut s, 'h');
@@ -436,14 +495,17 @@ fn intervals_zoom_cursor_and_moving_averages() {
     );
     key(&mut s, 'H');
     assert!(s.chart.end.is_some_and(|e| e < len));
-    key(&mut s, '+');
-    assert_eq!(s.chart.stride, 3);
-    key(&mut s, '-');
-    key(&mut s, '-');
-    assert_eq!(s.chart.stride, 1);
-    let before = s.chart.mas;
-    key(&mut s, '#');
-    assert_ne!(before[2], s.chart.mas[2]);
+    assert_eq!(s.chart.mas, [true, true, false, false]);
+    for (k, want) in [
+        ('#', [true, true, true, false]),
+        ('$', [true, true, true, true]),
+        ('!', [false, true, true, true]),
+        ('@', [false, false, true, true]),
+        ('!', [true, false, true, true]),
+    ] {
+        key(&mut s, k);
+        assert_eq!(s.chart.mas, want, "after {k}");
+    }
 }
 
 /// Minute bars come from trading only: a quote fetched at night or after the close (the last
@@ -477,7 +539,7 @@ fn minute_candles_grow_only_while_the_market_trades() {
         q.as_of = when;
         hoga::market::candle::apply_quote(
             &mut candles,
-            Period::Minute,
+            Interval::Min1,
             &q,
             hoga::market::Calendar::krx(),
         );
@@ -487,7 +549,7 @@ fn minute_candles_grow_only_while_the_market_trades() {
     q.as_of = at(next, 10, 31);
     hoga::market::candle::apply_quote(
         &mut candles,
-        Period::Minute,
+        Interval::Min1,
         &q,
         hoga::market::Calendar::krx(),
     );
@@ -777,7 +839,7 @@ fn the_state_slot_is_live_while_kis_answers_and_stale_only_when_everything_fails
             &mut s,
             Msg::Feed(Event::Chart {
                 code: c,
-                period: Period::Day,
+                period: Interval::Day,
                 version: v,
                 at,
                 reply: Err(fail(at)),
@@ -893,7 +955,7 @@ fn with_kis_down_after_the_close_cached_panes_do_not_hide_the_outage() {
             &mut s,
             Msg::Feed(Event::Chart {
                 code: c,
-                period: Period::Day,
+                period: Interval::Day,
                 version: v,
                 at,
                 reply: Ok(Sourced::new(candles, cached)),

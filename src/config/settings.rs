@@ -9,7 +9,7 @@ use super::{Config, KeyBinding, KisConfig};
 use crate::cache::{self, Lifetime, Lifetimes, RedisSettings};
 use crate::ingest;
 use crate::kis::{self, BreakerSettings, ClientOptions, Credentials};
-use crate::market::{Env, Period, StockCode};
+use crate::market::{Env, Interval, StockCode};
 use crate::paths::Paths;
 use crate::source::factory;
 use crate::store::StoreSpec;
@@ -240,7 +240,7 @@ fn ui_settings(
     };
     let initial_period = p
         .take("ui.default_interval", chart_period(&ui.default_interval))
-        .unwrap_or(Period::Day);
+        .unwrap_or(Interval::Day);
     let mut keys = BTreeMap::new();
     for (name, binding) in &config.keys {
         let key = format!("keys.{name}");
@@ -452,7 +452,7 @@ mod tests {
         // "Y" used to load and then silently start on the daily chart. A value that is no
         // interval names those the chart shows, whichever they are.
         let err = load_str("[ui]\ndefault_interval = \"fortnight\"\n", &[]).expect_err("bad");
-        for p in crate::tui::state::PERIODS {
+        for p in crate::market::Interval::ALL {
             assert!(
                 err.to_string().contains(&format!("{:?}", p.code())),
                 "{err}"

@@ -2,7 +2,7 @@
 //! reports ([`Event`]). REST snapshots, streamed trades and book updates, and failures are all
 //! events; the UI turns them into its own messages.
 
-use crate::market::{Candle, Listing, OrderBook, Period, Quote, StockCode, StockInfo, Trade};
+use crate::market::{Candle, Interval, Listing, OrderBook, Quote, StockCode, StockInfo, Trade};
 use crate::source::{SourceStatus, Sourced};
 use chrono::{DateTime, Utc};
 
@@ -12,7 +12,8 @@ pub struct Interest {
     /// The open stock and its version (bumped whenever the user opens another stock).
     pub focused: Option<StockCode>,
     pub version: u64,
-    pub period: Option<Period>,
+    /// The chart's interval, when a chart is on screen.
+    pub period: Option<Interval>,
     pub book: bool,
     pub info: bool,
     /// Watchlist rows on screen.
@@ -60,7 +61,8 @@ pub enum Event {
     },
     Chart {
         code: StockCode,
-        period: Period,
+        /// What the candles span: minute intervals come bucketed from 1-minute bars.
+        period: Interval,
         version: u64,
         at: DateTime<Utc>,
         reply: Reply<Vec<Candle>>,

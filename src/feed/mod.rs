@@ -9,8 +9,9 @@ mod event;
 pub use event::{Event, Failure, Interest, Reply};
 
 use crate::clock::SharedClock;
+use crate::market::interval::aggregate_minutes;
 use crate::market::{
-    Calendar, Candle, OrderBook, Period, Quote, Session, StockCode, StockInfo, kst_date,
+    Calendar, Candle, Interval, OrderBook, Period, Quote, Session, StockCode, StockInfo, kst_date,
 };
 use crate::source::{DataSource, Priority, Req, SourceError, SourceStatus, Sourced};
 use chrono::{DateTime, Utc};
@@ -81,7 +82,7 @@ impl Job {
 pub fn pace_for(
     pace: &Pace,
     job: Job,
-    period: Option<Period>,
+    period: Option<Interval>,
     session: Session,
     budget_limit: u32,
 ) -> Duration {
@@ -90,7 +91,7 @@ pub fn pace_for(
         Job::Quote => pace.quote,
         Job::Watchlist => pace.watchlist,
         Job::Chart => match period {
-            Some(Period::Minute) => pace.chart_minute,
+            Some(i) if i.is_intraday() => pace.chart_minute,
             _ => pace.chart_period,
         },
         Job::Info => pace.info,
@@ -124,7 +125,7 @@ enum Done {
     Watchlist(Result<Vec<Sourced<Quote>>, SourceError>),
     Chart(
         StockCode,
-        Period,
+        Interval,
         u64,
         Result<Sourced<Vec<Candle>>, SourceError>,
     ),
@@ -456,14 +457,16 @@ fn sweep_rows(i: &Interest) -> Vec<StockCode> {
         .collect()
 }
 
-/// Calendar days of daily, weekly and monthly bars a chart asks for: about 280 daily bars
-/// (three 100-row pages), or one page on a tiny budget.
+/// Calendar days of daily, weekly, monthly and yearly bars a chart asks for: about 280 daily
+/// bars (three 100-row pages), or one page on a tiny budget. Every yearly bar KIS keeps fits
+/// one page.
 fn chart_span(period: Period, one_page: bool) -> i64 {
     match (period, one_page) {
         (Period::Day, false) => 400,
         (Period::Day, true) => 140,
         (Period::Week, false) => 7 * 300,
         (Period::Week, true) => 7 * 100,
+        (Period::Year, _) => 366 * 20,
         (_, false) => 31 * 240,
         (_, true) => 31 * 100,
     }
@@ -521,16 +524,21 @@ fn start(
             })
         }
         Job::Chart => {
-            let (code, period) = (i.focused?, i.period?);
+            let (code, interval) = (i.focused?, i.period?);
             tokio::spawn(async move {
-                let r = match period {
-                    Period::Minute => src.minute_chart(code, req).await,
+                let r = match interval.period() {
+                    // Every minute interval is one fetch of 1-minute bars (the pages of
+                    // `minute_chart`, cached as one entry), bucketed here.
+                    Period::Minute => src.minute_chart(code, req).await.map(|mut s| {
+                        s.value = aggregate_minutes(&s.value, interval, Calendar::krx());
+                        s
+                    }),
                     p => {
                         let from = today - chrono::Duration::days(chart_span(p, one_page));
                         src.chart(code, p, from, today, req).await
                     }
                 };
-                let _ = done.send((seq, Done::Chart(code, period, version, r)));
+                let _ = done.send((seq, Done::Chart(code, interval, version, r)));
             })
         }
         Job::Info => {
@@ -563,14 +571,14 @@ mod tests {
             pace_for(
                 &p,
                 Job::Chart,
-                Some(Period::Minute),
+                Some(Interval::Min5),
                 Session::Continuous,
                 18
             ),
             Duration::from_secs(20)
         );
         assert_eq!(
-            pace_for(&p, Job::Chart, Some(Period::Day), Session::Continuous, 18),
+            pace_for(&p, Job::Chart, Some(Interval::Day), Session::Continuous, 18),
             Duration::from_secs(60)
         );
         assert_eq!(

@@ -2,7 +2,8 @@
 //! newest candle of a chart, or opens the next one. Pure rules, no clock reads: the instant of
 //! the quote or trade decides the bucket, the KRX calendar decides whether it traded.
 
-use super::{Calendar, Candle, KST, Krw, Period, Quote, Rate, Session, StockCode};
+use super::interval::minute_bucket;
+use super::{Calendar, Candle, Interval, KST, Krw, Quote, Rate, Session, StockCode};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -29,21 +30,30 @@ pub struct Trade {
     pub side: Option<Side>,
 }
 
-/// The KST minute a trade or quote at `at` belongs to.
-fn minute_of(at: DateTime<Utc>) -> Option<(NaiveDate, NaiveTime)> {
+/// The KST day and the start of the `interval` bucket a trade or quote at `at` belongs to
+/// (the minute itself for daily and longer intervals).
+fn minute_of(
+    at: DateTime<Utc>,
+    interval: Interval,
+    calendar: &Calendar,
+) -> Option<(NaiveDate, NaiveTime)> {
     let local = at.with_timezone(&KST);
     let m = local.time().with_second(0)?.with_nanosecond(0)?;
-    Some((local.date_naive(), m))
+    let day = local.date_naive();
+    let bucket = match interval.minutes() {
+        Some(n) => minute_bucket(calendar, day, m, n),
+        None => m,
+    };
+    Some((day, bucket))
 }
 
-/// Whether the candle dated `last` and the day `day` fall in the same `period` bucket.
-fn same_bucket(period: Period, last: NaiveDate, day: NaiveDate) -> bool {
-    match period {
-        Period::Day => last == day,
-        Period::Week => last.iso_week() == day.iso_week(),
-        Period::Month => last.year() == day.year() && last.month() == day.month(),
-        Period::Year => last.year() == day.year(),
-        Period::Minute => false,
+/// Whether the candle dated `last` and the day `day` fall in the same daily-or-longer bucket.
+fn same_bucket(interval: Interval, last: NaiveDate, day: NaiveDate) -> bool {
+    match interval {
+        Interval::Week => last.iso_week() == day.iso_week(),
+        Interval::Month => last.year() == day.year() && last.month() == day.month(),
+        Interval::Year => last.year() == day.year(),
+        _ => last == day,
     }
 }
 
@@ -56,10 +66,10 @@ fn trades_at(calendar: &Calendar, at: DateTime<Utc>) -> bool {
     )
 }
 
-/// Updates the newest candle of a `period` chart from a quote, so the chart moves with the
-/// market between refreshes. Daily candles take the quote's own OHLCV; longer periods move
-/// their high, low and close; a minute chart grows the current minute or opens the next.
-pub fn apply_quote(candles: &mut Vec<Candle>, period: Period, q: &Quote, calendar: &Calendar) {
+/// Updates the newest candle of an `interval` chart from a quote, so the chart moves with the
+/// market between refreshes. Daily candles take the quote's own OHLCV; longer intervals move
+/// their high, low and close; a minute chart grows the current bucket or opens the next.
+pub fn apply_quote(candles: &mut Vec<Candle>, interval: Interval, q: &Quote, calendar: &Calendar) {
     if q.price.0 <= 0 {
         return;
     }
@@ -67,8 +77,8 @@ pub fn apply_quote(candles: &mut Vec<Candle>, period: Period, q: &Quote, calenda
     let Some(last) = candles.last_mut() else {
         return;
     };
-    match period {
-        Period::Day => {
+    match interval {
+        Interval::Day => {
             if last.date == day {
                 if q.open.0 > 0 {
                     last.open = q.open;
@@ -85,18 +95,19 @@ pub fn apply_quote(candles: &mut Vec<Candle>, period: Period, q: &Quote, calenda
                 last.value = last.value.max(q.value);
             }
         }
-        Period::Week | Period::Month | Period::Year => {
-            if same_bucket(period, last.date, day) && day >= last.date {
+        Interval::Week | Interval::Month | Interval::Year => {
+            if same_bucket(interval, last.date, day) && day >= last.date {
                 last.high = last.high.max(q.price);
                 last.low = last.low.min(q.price);
                 last.close = q.price;
             }
         }
-        Period::Minute => {
+        _ => {
             if !trades_at(calendar, q.as_of) {
                 return;
             }
-            let (Some((day, m)), Some(lt)) = (minute_of(q.as_of), last.time) else {
+            let (Some((day, m)), Some(lt)) = (minute_of(q.as_of, interval, calendar), last.time)
+            else {
                 return;
             };
             if last.date == day && lt == m {
@@ -110,29 +121,30 @@ pub fn apply_quote(candles: &mut Vec<Candle>, period: Period, q: &Quote, calenda
     }
 }
 
-/// Adds one trade to a `period` chart: the newest candle grows (price, volume, value), or a
+/// Adds one trade to an `interval` chart: the newest candle grows (price, volume, value), or a
 /// new candle opens at the trade's price when the trade falls in a later bucket (the KST
-/// minute, day, week, month or year of the trade). A trade older than the newest candle is
-/// ignored (it is already in a REST snapshot); so is one outside the trading sessions for a
-/// minute chart. Volumes and values saturate rather than wrap.
-pub fn apply_trade(candles: &mut Vec<Candle>, period: Period, t: &Trade, calendar: &Calendar) {
+/// minute bucket of the session, day, week, month or year of the trade). A trade older than
+/// the newest candle is ignored (it is already in a REST snapshot); so is one outside the
+/// trading sessions for a minute chart. Volumes and values saturate rather than wrap.
+pub fn apply_trade(candles: &mut Vec<Candle>, interval: Interval, t: &Trade, calendar: &Calendar) {
     if t.price.0 <= 0 {
         return;
     }
-    let Some((day, minute)) = minute_of(t.at) else {
+    let Some((day, minute)) = minute_of(t.at, interval, calendar) else {
         return;
     };
     let value = Krw(t
         .price
         .0
         .saturating_mul(i64::try_from(t.qty).unwrap_or(i64::MAX)));
-    let time = (period == Period::Minute).then_some(minute);
-    if period == Period::Minute && !trades_at(calendar, t.at) {
+    let intraday = interval.is_intraday();
+    let time = intraday.then_some(minute);
+    if intraday && !trades_at(calendar, t.at) {
         return;
     }
     let grows = match candles.last() {
         None => false,
-        Some(last) if period == Period::Minute => {
+        Some(last) if intraday => {
             let lt = last.time.unwrap_or(NaiveTime::MIN);
             if (day, minute) < (last.date, lt) {
                 return;
@@ -143,7 +155,7 @@ pub fn apply_trade(candles: &mut Vec<Candle>, period: Period, t: &Trade, calenda
             if day < last.date {
                 return;
             }
-            same_bucket(period, last.date, day)
+            same_bucket(interval, last.date, day)
         }
     };
     match candles.last_mut() {
@@ -216,25 +228,25 @@ mod tests {
         let mut c = Vec::new();
         apply_trade(
             &mut c,
-            Period::Minute,
+            Interval::Min1,
             &trade(at(DAY, "10:31:05"), 70_000, 10),
             cal,
         );
         apply_trade(
             &mut c,
-            Period::Minute,
+            Interval::Min1,
             &trade(at(DAY, "10:31:59"), 70_100, 5),
             cal,
         );
         apply_trade(
             &mut c,
-            Period::Minute,
+            Interval::Min1,
             &trade(at(DAY, "10:31:30"), 69_900, 1),
             cal,
         );
         apply_trade(
             &mut c,
-            Period::Minute,
+            Interval::Min1,
             &trade(at(DAY, "10:32:00"), 70_200, 2),
             cal,
         );
@@ -252,7 +264,7 @@ mod tests {
         let before = c.clone();
         apply_trade(
             &mut c,
-            Period::Minute,
+            Interval::Min1,
             &trade(at(DAY, "10:30:59"), 1, 1),
             cal,
         );
@@ -260,11 +272,50 @@ mod tests {
         // Outside the sessions nothing grows.
         apply_trade(
             &mut c,
-            Period::Minute,
+            Interval::Min1,
             &trade(at(DAY, "19:00:00"), 70_000, 1),
             cal,
         );
         assert_eq!(c, before);
+    }
+
+    #[test]
+    fn trades_on_a_five_minute_chart_grow_the_session_bucket() {
+        let cal = Calendar::krx();
+        let mut c = Vec::new();
+        for (hms, price) in [
+            ("09:07:10", 70_000),
+            ("09:09:59", 70_300),
+            ("09:10:00", 70_100),
+        ] {
+            apply_trade(&mut c, Interval::Min5, &trade(at(DAY, hms), price, 1), cal);
+        }
+        let shape: Vec<_> = c.iter().map(|k| (k.time, k.close.0, k.volume)).collect();
+        assert_eq!(
+            shape,
+            [
+                (NaiveTime::from_hms_opt(9, 5, 0), 70_300, 2),
+                (NaiveTime::from_hms_opt(9, 10, 0), 70_100, 1)
+            ]
+        );
+        // A quote in the same bucket moves its close; one in the next opens it.
+        apply_quote(
+            &mut c,
+            Interval::Min5,
+            &quote(at(DAY, "09:14:00"), 70_200),
+            cal,
+        );
+        apply_quote(
+            &mut c,
+            Interval::Min5,
+            &quote(at(DAY, "09:15:00"), 70_400),
+            cal,
+        );
+        assert_eq!(c.len(), 3);
+        assert_eq!(
+            (c[1].close.0, c[2].time),
+            (70_200, NaiveTime::from_hms_opt(9, 15, 0))
+        );
     }
 
     #[test]
@@ -279,7 +330,7 @@ mod tests {
         )];
         apply_trade(
             &mut d,
-            Period::Day,
+            Interval::Day,
             &trade(at(DAY, "10:00:00"), 71_000, 3),
             cal,
         );
@@ -291,12 +342,17 @@ mod tests {
         let mut w = d.clone();
         apply_trade(
             &mut w,
-            Period::Week,
+            Interval::Week,
             &trade(at("2026-11-30", "09:00:01"), 72_000, 1),
             cal,
         );
         assert_eq!(w.len(), 2);
-        apply_trade(&mut d, Period::Day, &trade(at(DAY, "10:00:00"), 0, 3), cal);
+        apply_trade(
+            &mut d,
+            Interval::Day,
+            &trade(at(DAY, "10:00:00"), 0, 3),
+            cal,
+        );
         assert_eq!(d.len(), 1, "a zero price is no trade");
     }
 
@@ -306,13 +362,13 @@ mod tests {
         let mut c = Vec::new();
         apply_trade(
             &mut c,
-            Period::Day,
+            Interval::Day,
             &trade(at(DAY, "10:00:00"), 9_999_999, u64::MAX),
             cal,
         );
         apply_trade(
             &mut c,
-            Period::Day,
+            Interval::Day,
             &trade(at(DAY, "10:00:01"), 9_999_999, u64::MAX),
             cal,
         );
@@ -331,21 +387,21 @@ mod tests {
         )];
         apply_quote(
             &mut m,
-            Period::Minute,
+            Interval::Min1,
             &quote(at(DAY, "10:30:40"), 70_500),
             cal,
         );
         assert_eq!((m.len(), m[0].high), (1, Krw(70_500)));
         apply_quote(
             &mut m,
-            Period::Minute,
+            Interval::Min1,
             &quote(at(DAY, "10:31:02"), 70_400),
             cal,
         );
         assert_eq!((m.len(), m[1].open), (2, Krw(70_400)));
         apply_quote(
             &mut m,
-            Period::Minute,
+            Interval::Min1,
             &quote(at(DAY, "21:00:00"), 70_000),
             cal,
         );
@@ -353,7 +409,7 @@ mod tests {
         let mut d = vec![Candle::flat(m[0].date, None, Krw(70_000), 10, Krw(700_000))];
         apply_quote(
             &mut d,
-            Period::Day,
+            Interval::Day,
             &quote(at(DAY, "11:00:00"), 69_000),
             cal,
         );

@@ -61,16 +61,16 @@ actions! {
     Undo => "undo", ["u"], "put back the row removed last";
     SortNext => "sort_next", ["s"], "sort the watchlist by the next column";
     SortReverse => "sort_reverse", ["S"], "reverse the sort order";
-    PrevInterval => "prev_interval", ["["], "chart interval: shorter (M → W → D → 1m)";
-    NextInterval => "next_interval", ["]"], "chart interval: longer (1m → D → W → M)";
-    ZoomIn => "zoom_in", ["+", "="], "chart: wider candles";
-    ZoomOut => "zoom_out", ["-"], "chart: narrower candles, more history";
+    PrevInterval => "prev_interval", ["["], "chart interval: shorter (Y M W D 60m 30m 10m 5m 3m 1m)";
+    NextInterval => "next_interval", ["]"], "chart interval: longer (1m 3m 5m 10m 30m 60m D W M Y)";
+    ZoomIn => "zoom_in", ["+", "="], "chart: wider candles (kept per interval)";
+    ZoomOut => "zoom_out", ["-"], "chart: narrower candles, down to one column";
     PanLeft => "pan_left", ["H"], "chart: pan a page back in time";
     PanRight => "pan_right", ["L"], "chart: pan a page forward";
-    ToggleMa5 => "toggle_ma5", ["!"], "chart: toggle the 5-period moving average";
-    ToggleMa20 => "toggle_ma20", ["@"], "chart: toggle the 20-period moving average";
-    ToggleMa60 => "toggle_ma60", ["#"], "chart: toggle the 60-period moving average";
-    ToggleMa120 => "toggle_ma120", ["$"], "chart: toggle the 120-period moving average";
+    ToggleMa5 => "toggle_ma5", ["!"], "chart: MA5 on/off (header: ● on, ○ off)";
+    ToggleMa20 => "toggle_ma20", ["@"], "chart: MA20 line on/off";
+    ToggleMa60 => "toggle_ma60", ["#"], "chart: MA60 line on/off";
+    ToggleMa120 => "toggle_ma120", ["$"], "chart: MA120 line on/off";
     Refresh => "refresh", ["r"], "fetch everything on screen again now";
 }
 

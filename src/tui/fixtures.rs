@@ -9,8 +9,9 @@ use super::watchlist::{Watchlist, Watchlists};
 use crate::feed::Event;
 use crate::market::tick::round_down;
 use crate::market::{
-    Candle, Direction, ExpectedFill, Krw, Level, Listing, Market, OrderBook, Period, Provenance,
-    Quote, Rate, SecurityKind, StatusFlags, StockCode, StockInfo, kst_to_utc, price_limits,
+    Candle, Direction, ExpectedFill, Interval, Krw, Level, Listing, Market, OrderBook, Period,
+    Provenance, Quote, Rate, SecurityKind, StatusFlags, StockCode, StockInfo, kst_to_utc,
+    price_limits,
 };
 use crate::source::{DataSource, Req, SourceError, SourceKind, SourceStatus, Sourced};
 use async_trait::async_trait;
@@ -548,7 +549,7 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
     } else {
         Provenance::Simulated
     };
-    let mut s = State::new(Settings::default(), wl, kind, Period::Day, at);
+    let mut s = State::new(Settings::default(), wl, kind, Interval::Day, at);
     update(&mut s, Msg::Resize(size.0, size.1));
     update(&mut s, Msg::Tick(at));
     update(
@@ -596,7 +597,7 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
         &mut s,
         Msg::Feed(Event::Chart {
             code,
-            period: Period::Day,
+            period: Interval::Day,
             version,
             at,
             reply: Ok(Sourced::new(
@@ -679,7 +680,7 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
                 &mut s,
                 Msg::Feed(Event::Chart {
                     code,
-                    period: Period::Day,
+                    period: Interval::Day,
                     version,
                     at,
                     reply: Ok(Sourced::new(candles, prov)),

@@ -25,7 +25,7 @@ pub use msg::{Command, Msg};
 pub use state::State;
 pub use update::update;
 
-use crate::market::Period;
+use crate::market::Interval;
 use crate::source::DataSource;
 use crate::source::factory::{self, SourceChoice};
 use std::path::PathBuf;
@@ -40,7 +40,7 @@ pub struct UiSettings {
     /// Upper bound on redraws per second.
     pub max_fps: u32,
     /// The chart interval to start with (`[ui] default_interval`).
-    pub initial_period: Period,
+    pub initial_period: Interval,
     /// The watchlists until the user edits them (edits are saved in `state_dir` and win).
     pub watchlists: Vec<Watchlist>,
     pub state_dir: PathBuf,

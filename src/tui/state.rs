@@ -4,7 +4,9 @@ use super::action::Keymap;
 use super::search::Index;
 use super::watchlist::Watchlists;
 use crate::feed::Interest;
-use crate::market::{Candle, Listing, OrderBook, Period, Provenance, Quote, StockCode, StockInfo};
+use crate::market::{
+    Candle, Interval, Listing, OrderBook, Provenance, Quote, StockCode, StockInfo,
+};
 use crate::source::{SourceKind, SourceStatus};
 use chrono::{DateTime, Duration, Utc};
 use ratatui::style::Color;
@@ -161,32 +163,53 @@ pub struct Sort {
 }
 
 pub const MA_PERIODS: [usize; 4] = [5, 20, 60, 120];
-pub const PERIODS: [Period; 4] = [Period::Minute, Period::Day, Period::Week, Period::Month];
 
-/// The chart interval `[ui] default_interval` names, by `Period`'s own parser: one the chart
-/// can show (see [`PERIODS`]). The config reads it with this at load, so a value the chart
-/// cannot show is refused there.
-pub fn chart_period(s: &str) -> Result<Period, String> {
-    s.parse::<Period>()
-        .ok()
-        .filter(|p| PERIODS.contains(p))
-        .ok_or_else(|| {
-            let codes: Vec<String> = PERIODS.iter().map(|p| format!("{:?}", p.code())).collect();
-            format!("expected one of {}", codes.join(", "))
-        })
+/// Columns per candle: 1 (one column per candle, no gap: months of daily bars) to 6.
+pub const STRIDES: std::ops::RangeInclusive<u16> = 1..=6;
+
+/// The chart interval `[ui] default_interval` names: every [`Interval`] the chart steps
+/// through. The config validates with this at load, so a value the chart cannot show is
+/// refused there.
+pub fn chart_period(s: &str) -> Result<Interval, String> {
+    s.parse::<Interval>().map_err(|_| {
+        let codes: Vec<String> = Interval::ALL
+            .iter()
+            .map(|p| format!("{:?}", p.code()))
+            .collect();
+        format!("expected one of {}", codes.join(", "))
+    })
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChartState {
-    pub period: Period,
+    pub period: Interval,
     pub data: Data<Vec<Candle>>,
-    /// Columns per candle (1 = densest).
-    pub stride: u16,
+    /// Columns per candle (1 = densest) for each interval of [`Interval::ALL`]: a zoom set on
+    /// the daily chart is still there after a look at the minutes.
+    pub zoom: [u16; Interval::ALL.len()],
     /// Index of the candle under the cursor; `None` follows the newest.
     pub cursor: Option<usize>,
     /// Exclusive end of the visible window; `None` follows the newest.
     pub end: Option<usize>,
     pub mas: [bool; 4],
+}
+
+impl ChartState {
+    /// Columns per candle of the interval on screen.
+    pub fn stride(&self) -> u16 {
+        self.zoom
+            .get(self.period.index())
+            .copied()
+            .unwrap_or(1)
+            .clamp(*STRIDES.start(), *STRIDES.end())
+    }
+
+    /// Sets the interval on screen's columns per candle, kept within [`STRIDES`].
+    pub fn set_stride(&mut self, stride: u16) {
+        if let Some(z) = self.zoom.get_mut(self.period.index()) {
+            *z = stride.clamp(*STRIDES.start(), *STRIDES.end());
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -320,7 +343,7 @@ impl State {
         settings: Settings,
         watchlists: Watchlists,
         source_kind: SourceKind,
-        period: Period,
+        period: Interval,
         now: DateTime<Utc>,
     ) -> State {
         let first = watchlists.current().codes.first().copied();
@@ -358,7 +381,9 @@ impl State {
             chart: ChartState {
                 period,
                 data: Data::default(),
-                stride: 2,
+                // Daily and longer: one column per candle, so months fit as on an HTS;
+                // minutes a little wider, a session being a few hours.
+                zoom: Interval::ALL.map(|i| if i.is_intraday() { 2 } else { 1 }),
                 cursor: None,
                 end: None,
                 mas: [true, true, false, false],

@@ -6,14 +6,13 @@ use super::layout::{self, Areas};
 use super::msg::{Command, Msg};
 use super::search::Index;
 use super::state::{
-    Data, MA_PERIODS, Mode, PERIODS, Pane, Problem, Prompt, PromptKind, QuoteCell, Removed,
-    SortKey, State,
+    Data, Mode, Pane, Problem, Prompt, PromptKind, QuoteCell, Removed, SortKey, State,
 };
 use super::view;
 use super::watchlist::Watchlist;
 use crate::feed::{Event, Failure, Interest};
 use crate::market::candle::{apply_quote, apply_trade as trade_into};
-use crate::market::{Calendar, KST, OrderBook, Provenance, Quote, StockCode, Trade};
+use crate::market::{Calendar, Interval, KST, OrderBook, Provenance, Quote, StockCode, Trade};
 use chrono::{DateTime, Duration, Timelike, Utc};
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
@@ -963,24 +962,27 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
             keep_cursor_visible(state);
         }
         PrevInterval | NextInterval => {
-            let i = PERIODS
-                .iter()
-                .position(|p| *p == state.chart.period)
-                .unwrap_or(1);
+            let i = state.chart.period.index();
             let j = if a == NextInterval {
-                (i + 1).min(PERIODS.len() - 1)
+                (i + 1).min(Interval::ALL.len() - 1)
             } else {
                 i.saturating_sub(1)
             };
             if j != i {
-                state.chart.period = PERIODS[j];
+                state.chart.period = Interval::ALL[j];
                 state.chart.data = Data::default();
                 state.chart.cursor = None;
                 state.chart.end = None;
             }
         }
-        ZoomIn => state.chart.stride = (state.chart.stride + 1).min(6),
-        ZoomOut => state.chart.stride = state.chart.stride.saturating_sub(1).max(1),
+        ZoomIn => {
+            let s = state.chart.stride().saturating_add(1);
+            state.chart.set_stride(s);
+        }
+        ZoomOut => {
+            let s = state.chart.stride().saturating_sub(1);
+            state.chart.set_stride(s);
+        }
         PanLeft | PanRight => {
             let cap = chart_capacity(state) as isize;
             pan_chart(state, if a == PanLeft { -cap } else { cap });
@@ -990,8 +992,9 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
                 .iter()
                 .position(|x| *x == a)
                 .unwrap_or(0);
-            state.chart.mas[i] = !state.chart.mas[i];
-            let _ = MA_PERIODS[i];
+            if let Some(on) = state.chart.mas.get_mut(i) {
+                *on = !*on;
+            }
         }
         Refresh => state.refresh += 1,
     }

@@ -1,13 +1,17 @@
-//! The chart pane: header with interval and MA toggles, the cursor candle's OHLCV, candles,
-//! volume bars and a date axis. The scale comes from the visible candles only.
+//! The chart pane: header with the intervals and which moving averages are on, the cursor
+//! candle's OHLCV, candles, volume bars and a date axis. The scale comes from the visible
+//! candles only.
 
 use super::{data_label, draw_missing, frame};
-use crate::market::{Candle, Period, group_thousands};
-use crate::tui::state::{MA_PERIODS, PERIODS, Pane, State};
+use crate::market::interval::week_start;
+use crate::market::{Calendar, Candle, Interval, group_thousands};
+use crate::tui::state::{MA_PERIODS, Pane, State};
 use crate::tui::widgets::candles::{
-    CandleChart, CandleStyle, MaLine, VolumeBars, fitted_axis_width, moving_average,
+    CandleChart, CandleStyle, VolumeBars, fitted_axis_width, moving_average,
 };
+use crate::tui::widgets::ma_lines::MaLine;
 use crate::tui::widgets::text::{self, compact};
+use chrono::{Datelike, NaiveDate};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -34,7 +38,7 @@ pub fn capacity(state: &State, area: Rect) -> usize {
         .and_then(|c| crate::tui::widgets::candles::price_range(c))
         .map(|(lo, hi)| fitted_axis_width(lo, hi, inner.width))
         .unwrap_or(8);
-    (inner.width.saturating_sub(axis) / state.chart.stride.max(1)) as usize
+    (inner.width.saturating_sub(axis) / state.chart.stride()) as usize
 }
 
 /// Visible window `[start, end)` of `len` candles.
@@ -43,22 +47,82 @@ pub fn window(state: &State, len: usize, cap: usize) -> (usize, usize) {
     (end.saturating_sub(cap), end)
 }
 
-fn period_label(p: Period) -> &'static str {
+fn period_label(p: Interval) -> &'static str {
     match p {
-        Period::Minute => "1분",
-        Period::Day => "일",
-        Period::Week => "주",
-        Period::Month => "월",
-        Period::Year => "년",
+        Interval::Min1 => "1분",
+        Interval::Min3 => "3분",
+        Interval::Min5 => "5분",
+        Interval::Min10 => "10분",
+        Interval::Min30 => "30분",
+        Interval::Min60 => "60분",
+        Interval::Day => "일",
+        Interval::Week => "주",
+        Interval::Month => "월",
+        Interval::Year => "년",
     }
 }
 
-fn date_label(c: &Candle, p: Period) -> String {
-    match (p, c.time) {
-        (Period::Minute, Some(t)) => t.format("%H:%M").to_string(),
-        (Period::Day | Period::Week, _) => c.date.format("%m/%d").to_string(),
-        _ => c.date.format("%Y/%m").to_string(),
+/// The day a candle is read by: a week by its first trading day, anything else by its date.
+fn candle_day(c: &Candle, p: Interval) -> NaiveDate {
+    if p == Interval::Week {
+        week_start(Calendar::krx(), c.date)
+    } else {
+        c.date
     }
+}
+
+/// The axis label of a candle; `with_year` when the view spans years and this is the first
+/// label or the first of a new year (daily and weekly; months always carry their year).
+fn date_label(c: &Candle, p: Interval, with_year: bool) -> String {
+    let day = candle_day(c, p);
+    match (p, c.time) {
+        (Interval::Year, _) => day.format("%Y").to_string(),
+        (Interval::Month, _) => day.format("%Y/%m").to_string(),
+        (_, Some(t)) => t.format("%H:%M").to_string(),
+        _ if with_year => day.format("%Y/%m/%d").to_string(),
+        _ => day.format("%m/%d").to_string(),
+    }
+}
+
+/// The header's interval strip: the current interval highlighted among as many of its
+/// neighbours as fit in `width`, as `(interval, x offset)` pairs.
+fn interval_strip(current: Interval, width: u16) -> Vec<(Interval, u16)> {
+    let w = |i: Interval| text::width(period_label(i)) as u16 + 2;
+    let all = Interval::ALL;
+    let cur = current.index();
+    let (mut a, mut b) = (cur, cur + 1);
+    let mut used = w(current);
+    if used > width {
+        return Vec::new();
+    }
+    loop {
+        let right = all.get(b).map(|i| w(*i)).filter(|x| used + x <= width);
+        if let Some(x) = right {
+            used += x;
+            b += 1;
+        }
+        let left = a
+            .checked_sub(1)
+            .and_then(|j| all.get(j))
+            .map(|i| w(*i))
+            .filter(|x| used + x <= width);
+        if let Some(x) = left {
+            used += x;
+            a -= 1;
+        }
+        if right.is_none() && left.is_none() {
+            break;
+        }
+    }
+    let mut x = 0;
+    all[a..b]
+        .iter()
+        .map(|i| {
+            let at = x;
+            x += w(*i);
+            (*i, at)
+        })
+        .collect()
 }
 
 pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
@@ -83,28 +147,65 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         return;
     }
 
-    // Header: intervals with the current one highlighted, then MA toggles.
-    let mut x = inner.x;
-    for p in PERIODS {
+    // Header: the moving averages on the right, each ● on or ○ off in its line's colour
+    // (`MA●●○○` when narrow); the intervals around the current one on the left.
+    let ma_full: Vec<String> = ch
+        .mas
+        .iter()
+        .zip(MA_PERIODS)
+        .map(|(on, n)| format!("{}MA{n}", if *on { '●' } else { '○' }))
+        .collect();
+    let full_w = ma_full
+        .iter()
+        .map(|l| text::width(l) as u16 + 1)
+        .sum::<u16>()
+        - 1;
+    let short_w = 2 + ch.mas.len() as u16;
+    let ma_w = [full_w, short_w]
+        .into_iter()
+        .find(|w| w + 1 + 6 <= inner.width)
+        .unwrap_or(0);
+    let ma_style = |i: usize, on: bool| {
+        let st = Style::default().fg(if on { MA_COLORS[i] } else { theme.dim });
+        if on {
+            st.add_modifier(Modifier::BOLD)
+        } else {
+            st
+        }
+    };
+    if ma_w > 0 {
+        let mut x = inner.right() - ma_w;
+        if ma_w == full_w {
+            for (i, label) in ma_full.iter().enumerate() {
+                x += text::put_whole(
+                    buf,
+                    x,
+                    inner.y,
+                    label,
+                    inner.right().saturating_sub(x),
+                    ma_style(i, ch.mas[i]),
+                ) + 1;
+            }
+        } else {
+            x += text::put_whole(buf, x, inner.y, "MA", 2, Style::default().fg(theme.dim));
+            for (i, on) in ch.mas.iter().enumerate() {
+                let dot = if *on { "●" } else { "○" };
+                x += text::put_whole(buf, x, inner.y, dot, 1, ma_style(i, *on));
+            }
+        }
+    }
+    let strip_w = inner
+        .width
+        .saturating_sub(if ma_w > 0 { ma_w + 1 } else { 0 });
+    for (p, dx) in interval_strip(ch.period, strip_w) {
         let label = format!(" {} ", period_label(p));
         let st = if p == ch.period {
             Style::default().fg(Color::Black).bg(theme.accent)
         } else {
             Style::default().fg(theme.dim)
         };
-        x += text::put_whole(buf, x, inner.y, &label, inner.right().saturating_sub(x), st);
-    }
-    x += 1;
-    for (i, on) in ch.mas.iter().enumerate() {
-        let label = format!("MA{} ", MA_PERIODS[i]);
-        let st = if *on {
-            Style::default().fg(MA_COLORS[i])
-        } else {
-            Style::default()
-                .fg(theme.dim)
-                .add_modifier(Modifier::CROSSED_OUT)
-        };
-        x += text::put_whole(buf, x, inner.y, &label, inner.right().saturating_sub(x), st);
+        let x = inner.x + dx;
+        text::put_whole(buf, x, inner.y, &label, inner.right().saturating_sub(x), st);
     }
 
     let body = Rect {
@@ -141,7 +242,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         });
         let when = match c.time {
             Some(t) => format!("{} {}", c.date.format("%m/%d"), t.format("%H:%M")),
-            None => c.date.format("%Y-%m-%d").to_string(),
+            None => candle_day(c, ch.period).format("%Y-%m-%d").to_string(),
         };
         let st = super::dir_style(theme, prev.map(|p| c.close.0 - p).unwrap_or(0));
         let mut fields: Vec<(&str, String)> = vec![
@@ -219,9 +320,10 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         .collect();
     let (lo, hi) = crate::tui::widgets::candles::price_range(visible).unwrap_or((0, 0));
     let axis_w = fitted_axis_width(lo, hi, price_area.width);
+    let stride = ch.stride();
     CandleChart {
         candles: visible,
-        stride: ch.stride,
+        stride,
         cursor: Some(cursor),
         mas: &mas,
         style,
@@ -231,7 +333,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     if vol_h > 0 {
         VolumeBars {
             candles: visible,
-            stride: ch.stride,
+            stride,
             cursor: Some(cursor),
             style,
             axis_w,
@@ -241,25 +343,31 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     if dates {
         let y = plot_all.bottom() - 1;
         let plot_w = plot_all.width.saturating_sub(axis_w);
-        let n = visible.len().min(crate::tui::widgets::candles::capacity(
-            plot_w,
-            ch.stride.max(1),
-        ));
+        let n = visible
+            .len()
+            .min(crate::tui::widgets::candles::capacity(plot_w, stride));
         let first = visible.len() - n;
+        let shown = &visible[first..];
+        let spans_years = shown
+            .first()
+            .zip(shown.last())
+            .is_some_and(|(a, b)| a.date.year() != b.date.year());
         let mut free_x = plot_all.x;
-        for (i, c) in visible[first..].iter().enumerate() {
-            let x =
-                crate::tui::widgets::candles::column_of(i, n, ch.stride.max(1), plot_all.x, plot_w);
+        let mut last_year: Option<i32> = None;
+        for (i, c) in shown.iter().enumerate() {
+            let x = crate::tui::widgets::candles::column_of(i, n, stride, plot_all.x, plot_w);
             if x < free_x {
                 continue;
             }
-            let label = date_label(c, ch.period);
+            let year = candle_day(c, ch.period).year();
+            let label = date_label(c, ch.period, spans_years && last_year != Some(year));
             let w = text::width(&label) as u16;
             if x + w > plot_all.x + plot_w {
                 break;
             }
             text::put(buf, x, y, &label, w, Style::default().fg(theme.dim));
             free_x = x + w + 2;
+            last_year = Some(year);
         }
     }
 }

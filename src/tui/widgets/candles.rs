@@ -1,6 +1,9 @@
 //! The candlestick chart widget: one column per candle, half-row resolution from the box-drawing
-//! glyphs `┃│╽╿╻╹╷╵`, moving-average dots, a won y axis, and volume bars beneath.
+//! glyphs `┃│╽╿╻╹╷╵`, moving-average lines beneath them, a won y axis on the tick grid, and
+//! volume bars.
 
+use super::axis;
+use super::ma_lines::{MaLine, MaLines};
 use super::text::{self, compact};
 use crate::market::{Candle, group_thousands};
 use ratatui::buffer::Buffer;
@@ -66,15 +69,6 @@ impl Scale {
         let num = (self.hi - p) as i128 * (self.halves - 1) as i128;
         ((num + span as i128 / 2) / span as i128) as i64
     }
-
-    /// The price at the middle of a half row (for axis labels).
-    pub fn price_at(&self, half: i64) -> i64 {
-        let span = self.hi - self.lo;
-        if self.halves <= 1 {
-            return self.hi;
-        }
-        self.hi - (span as i128 * half as i128 / (self.halves - 1) as i128) as i64
-    }
 }
 
 /// Styles for the chart.
@@ -84,12 +78,6 @@ pub struct CandleStyle {
     pub down: Style,
     pub axis: Style,
     pub cursor_bg: Color,
-}
-
-/// A moving-average line aligned with the visible candles (`None` where there is no average).
-pub struct MaLine<'a> {
-    pub values: &'a [Option<i64>],
-    pub color: Color,
 }
 
 /// The price plot. `candles` are the visible ones, oldest first, drawn right-aligned.
@@ -152,6 +140,15 @@ impl CandleChart<'_> {
         let first = self.candles.len() - n;
         let shown = &self.candles[first..];
 
+        MaLines {
+            lines: self.mas,
+            n,
+            stride,
+            lo,
+            hi,
+        }
+        .render(plot, buf);
+
         if let Some(c) = self
             .cursor
             .and_then(|c| c.checked_sub(first))
@@ -161,19 +158,6 @@ impl CandleChart<'_> {
             for y in plot.top()..plot.bottom() {
                 if let Some(cell) = buf.cell_mut((x, y)) {
                     cell.set_bg(self.style.cursor_bg);
-                }
-            }
-        }
-
-        for ma in self.mas {
-            for (i, v) in ma.values.iter().skip(first).enumerate().take(n) {
-                let Some(v) = v else { continue };
-                let h = scale.half(*v);
-                let x = column_of(i, n, stride, plot.x, plot.width);
-                let y = plot.y + (h / 2) as u16;
-                let ch = if h % 2 == 0 { '˙' } else { '.' };
-                if let Some(cell) = buf.cell_mut((x, y)) {
-                    cell.set_char(ch).set_fg(ma.color);
                 }
             }
         }
@@ -213,9 +197,14 @@ impl CandleChart<'_> {
 
         if axis_w > 1 {
             let ax = plot.right();
-            let every = if plot.height >= 12 { 4 } else { 3 };
-            for row in (0..plot.height).step_by(every) {
-                let p = scale.price_at(row as i64 * 2);
+            // A label about every third row, each on the row its price falls in, two rows
+            // apart at least.
+            let mut free_from = 0u16;
+            for p in axis::ticks(lo, hi, (plot.height / 3).max(1)) {
+                let row = (scale.half(p) / 2) as u16;
+                if row < free_from || row >= plot.height {
+                    continue;
+                }
                 let label = group_thousands(p);
                 text::put(
                     buf,
@@ -225,17 +214,7 @@ impl CandleChart<'_> {
                     axis_w - 1,
                     self.style.axis,
                 );
-            }
-            if plot.height > 1 {
-                let label = group_thousands(lo);
-                text::put(
-                    buf,
-                    ax + 1,
-                    plot.bottom() - 1,
-                    &label,
-                    axis_w - 1,
-                    self.style.axis,
-                );
+                free_from = row + 2;
             }
             if let Some(last) = shown.last() {
                 let row = scale.half(last.close.0) / 2;
@@ -301,7 +280,13 @@ impl VolumeBars<'_> {
                 self.style.down
             };
             let is_cursor = self.cursor.and_then(|k| k.checked_sub(first)) == Some(i);
-            for row in 0..plot.height {
+            // Only the filled rows, but the whole column under the cursor.
+            let rows = if is_cursor {
+                plot.height
+            } else {
+                u16::try_from(eighths.div_ceil(8)).map_or(plot.height, |r| r.min(plot.height))
+            };
+            for row in 0..rows {
                 let y = plot.bottom() - 1 - row;
                 let fill = eighths.saturating_sub(row as u64 * 8).min(8) as usize;
                 if let Some(cell) = buf.cell_mut((x, y)) {
