@@ -228,6 +228,9 @@ pub struct FrameError {
 pub struct Dates {
     pub today: NaiveDate,
     pub trade_date: Option<NaiveDate>,
+    /// The last date turned into an instant, and its KST midnight: every record of a day
+    /// shares it, and the time-zone lookup is most of a record's cost otherwise.
+    midnight: Option<(NaiveDate, DateTime<Utc>)>,
 }
 
 impl Dates {
@@ -235,11 +238,30 @@ impl Dates {
         Dates {
             today,
             trade_date: None,
+            midnight: None,
         }
     }
 
     fn book_date(&self) -> NaiveDate {
         self.trade_date.unwrap_or(self.today)
+    }
+
+    /// A KST date and an `HHMMSS` time as an instant. Korea has kept one offset all day,
+    /// every day, since 1988, so the day's midnight plus the time of day is exact.
+    fn instant(&mut self, date: NaiveDate, hhmmss: &str) -> Result<DateTime<Utc>, String> {
+        let secs = digits(hhmmss, 6)
+            .filter(|n| n / 10_000 < 24 && n / 100 % 100 < 60 && n % 100 < 60)
+            .map(|n| n / 10_000 * 3_600 + n / 100 % 100 * 60 + n % 100)
+            .ok_or_else(|| format!("time {:?} is not HHMMSS", snippet(hhmmss)))?;
+        let midnight = match self.midnight {
+            Some((d, m)) if d == date => m,
+            _ => {
+                let m = kst_to_utc(date.and_time(NaiveTime::MIN));
+                self.midnight = Some((date, m));
+                m
+            }
+        };
+        Ok(midnight + chrono::Duration::seconds(i64::from(secs)))
     }
 }
 
@@ -366,7 +388,7 @@ fn parse_record(channel: Channel, f: &[&str], dates: &mut Dates) -> Result<LiveE
     match channel {
         Channel::Trades => trade(f, dates).map(LiveEvent::Trade),
         Channel::Book => book(f, dates).map(LiveEvent::Book),
-        Channel::Expected => expected(f).map(LiveEvent::Expected),
+        Channel::Expected => expected(f, dates).map(LiveEvent::Expected),
         Channel::Status => status(f).map(LiveEvent::Status),
     }
 }
@@ -389,7 +411,7 @@ const BSOP_DATE: usize = 33; // 영업일자 YYYYMMDD
 fn trade(f: &[&str], dates: &mut Dates) -> Result<Trade, String> {
     let code = code(f[MKSC_SHRN_ISCD])?;
     let date = date(f[BSOP_DATE])?;
-    let at = instant(date, f[STCK_CNTG_HOUR])?;
+    let at = dates.instant(date, f[STCK_CNTG_HOUR])?;
     let price = positive(f[STCK_PRPR], "price")?;
     let change = signed(int(f[PRDY_VRSS], "change")?, Some(f[PRDY_VRSS_SIGN]))
         .ok_or("change out of range")?;
@@ -412,9 +434,9 @@ fn trade(f: &[&str], dates: &mut Dates) -> Result<Trade, String> {
     })
 }
 
-fn expected(f: &[&str]) -> Result<ExpectedUpdate, String> {
+fn expected(f: &[&str], dates: &mut Dates) -> Result<ExpectedUpdate, String> {
     let code = code(f[MKSC_SHRN_ISCD])?;
-    let at = instant(date(f[BSOP_DATE])?, f[STCK_CNTG_HOUR])?;
+    let at = dates.instant(date(f[BSOP_DATE])?, f[STCK_CNTG_HOUR])?;
     let change = signed(int(f[PRDY_VRSS], "change")?, Some(f[PRDY_VRSS_SIGN]))
         .ok_or("change out of range")?;
     Ok(ExpectedUpdate {
@@ -443,9 +465,9 @@ const ANTC_CNTG_VRSS: usize = 50; // 예상체결대비
 const ANTC_CNTG_VRSS_SIGN: usize = 51; // 예상체결대비부호
 const ANTC_CNTG_PRDY_CTRT: usize = 52; // 예상체결전일대비율
 
-fn book(f: &[&str], dates: &Dates) -> Result<OrderBook, String> {
+fn book(f: &[&str], dates: &mut Dates) -> Result<OrderBook, String> {
     let code = code(f[MKSC_SHRN_ISCD])?;
-    let as_of = instant(dates.book_date(), f[BSOP_HOUR])?;
+    let as_of = dates.instant(dates.book_date(), f[BSOP_HOUR])?;
     let side = |prices: usize, qtys: usize| -> Result<Vec<Level>, String> {
         (0..10)
             .map(|i| {
@@ -518,6 +540,11 @@ fn code(s: &str) -> Result<StockCode, String> {
 }
 
 fn int(s: &str, what: &str) -> Result<i64, String> {
+    // Plain digits are nearly every field: read them here; the wire's other forms (a sign,
+    // decimals, separators) go through the one general parser.
+    if !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(s.bytes().fold(0, |n, b| n * 10 + i64::from(b - b'0')));
+    }
     if s.is_empty() {
         return Ok(0);
     }
@@ -561,12 +588,4 @@ fn date(s: &str) -> Result<NaiveDate, String> {
     digits(s, 8)
         .and_then(|n| NaiveDate::from_ymd_opt((n / 10_000) as i32, n / 100 % 100, n % 100))
         .ok_or_else(|| format!("date {:?} is not YYYYMMDD", snippet(s)))
-}
-
-/// A KST date and an `HHMMSS` time as an instant.
-fn instant(date: NaiveDate, hhmmss: &str) -> Result<DateTime<Utc>, String> {
-    let t = digits(hhmmss, 6)
-        .and_then(|n| NaiveTime::from_hms_opt(n / 10_000, n / 100 % 100, n % 100))
-        .ok_or_else(|| format!("time {:?} is not HHMMSS", snippet(hhmmss)))?;
-    Ok(kst_to_utc(date.and_time(t)))
 }
