@@ -12,6 +12,7 @@ pub mod metrics;
 mod recent;
 pub mod token;
 pub mod wire;
+pub mod ws;
 
 mod client;
 
