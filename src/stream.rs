@@ -186,16 +186,13 @@ pub async fn run(
     out: &mut dyn Write,
 ) -> Exit {
     let (streamed, polled) = plan(codes, opts.book, opts.slots);
-    let (ws, mut events) = match WsClient::start(settings, clock.clone()) {
+    let (ws, mut events) = match WsClient::start(settings, clock.clone(), &streamed) {
         Ok(started) => started,
         Err(e) => {
             eprintln!("hoga: {e}");
             return Exit::Data;
         }
     };
-    for (channel, code) in &streamed {
-        ws.register(*channel, *code);
-    }
     let polled = Arc::new(Mutex::new(polled));
     let (quote_tx, mut quotes) = mpsc::channel(1024);
     let poller = tokio::spawn(poll(source, polled.clone(), quote_tx, clock.clone()));

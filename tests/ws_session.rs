@@ -249,14 +249,14 @@ async fn nothing_is_lost_while_a_session_is_up_across_drops_a_stall_and_junk() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let clock: SharedClock = hoga::clock::system();
-    let (ws, mut rx) = WsClient::start(settings(&sim, dir.path()), clock).unwrap();
     let stocks = codes(&sim, 3);
-    for c in &stocks {
-        ws.register(Channel::Trades, *c);
-    }
-    for c in &stocks {
-        ws.register(Channel::Book, *c);
-    }
+    let trades = stocks.iter().map(|c| (Channel::Trades, *c));
+    let pairs: Vec<_> = trades
+        .chain(stocks.iter().map(|c| (Channel::Book, *c)))
+        .collect();
+    let (ws, mut rx) = WsClient::start(settings(&sim, dir.path()), clock, &pairs[..5]).unwrap();
+    // One more after the start, as a screen asking for it later would.
+    ws.register(pairs[5].0, pairs[5].1);
     let mut log = Log { events: Vec::new() };
     log.until(&mut rx, "the first session", 20, |e| {
         connected_count(e) == 1
@@ -394,8 +394,9 @@ async fn pingpong_echoes_keep_a_long_accelerated_session_open() {
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let (ws, mut rx) = WsClient::start(settings(&sim, dir.path()), hoga::clock::system()).unwrap();
-    ws.register(Channel::Trades, codes(&sim, 1)[0]);
+    let pair = (Channel::Trades, codes(&sim, 1)[0]);
+    let (ws, mut rx) =
+        WsClient::start(settings(&sim, dir.path()), hoga::clock::system(), &[pair]).unwrap();
     let mut log = Log { events: Vec::new() };
     log.until(&mut rx, "the session", 20, |e| connected_count(e) == 1)
         .await;

@@ -166,18 +166,23 @@ pub struct WsClient {
 const EVENT_BUFFER: usize = 16_384;
 
 impl WsClient {
-    /// Starts the session task (it connects at once) and returns the handle and its events.
+    /// Starts the session task (it connects at once) with `registrations` wanted from the
+    /// first session on (so its `Connected` counts them), and returns the handle and its events.
     pub fn start(
         settings: WsSettings,
         clock: SharedClock,
+        registrations: &[Pair],
     ) -> Result<(WsClient, mpsc::Receiver<WsEvent>), crate::kis::KisError> {
         let http = crate::kis::http::build(settings.connect_timeout, settings.connect_timeout)?;
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (events, event_rx) = mpsc::channel(EVENT_BUFFER);
         let (health_tx, health) = watch::channel(Health::Connecting);
-        let task = tokio::spawn(session::run(session::Session::new(
-            settings, clock, http, command_rx, events, health_tx,
-        )));
+        let mut session =
+            session::Session::new(settings, clock, http, command_rx, events, health_tx);
+        for pair in registrations {
+            session.want(*pair);
+        }
+        let task = tokio::spawn(session::run(session));
         Ok((
             WsClient {
                 commands,

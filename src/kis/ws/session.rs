@@ -79,6 +79,11 @@ impl Session {
         }
     }
 
+    /// Wants `pair` before the first session.
+    pub(super) fn want(&mut self, pair: Pair) {
+        self.registry.want(pair);
+    }
+
     async fn emit(&self, e: WsEvent) -> bool {
         self.events.send(e).await.is_ok()
     }
