@@ -760,12 +760,14 @@ async fn auctions_stream_expected_fills_and_market_status_on_the_real_server() {
         "H0STMKO0" => 11,
         _ => 46,
     };
-    // Reads data records until `done` holds; returns them as (tr_id, fields).
+    /// A data record: (tr_id, fields).
+    type Record = (String, Vec<String>);
+    // Reads data records until `done` holds.
     async fn until(
         ws: &mut Ws,
         fields: &dyn Fn(&str) -> usize,
-        done: &dyn Fn(&[(String, Vec<String>)]) -> bool,
-    ) -> Vec<(String, Vec<String>)> {
+        done: &dyn Fn(&[Record]) -> bool,
+    ) -> Vec<Record> {
         let mut got = Vec::new();
         let deadline = tokio::time::Instant::now() + PATIENCE;
         while !done(&got) {

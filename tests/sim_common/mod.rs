@@ -206,7 +206,7 @@ pub fn split_frame(
     }
     let n: usize = n.parse().ok()?;
     let all: Vec<String> = payload.split('^').map(str::to_string).collect();
-    if n == 0 || all.len() % n != 0 {
+    if n == 0 || !all.len().is_multiple_of(n) {
         return None;
     }
     let width = all.len() / n;

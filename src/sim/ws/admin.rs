@@ -18,6 +18,9 @@
 //!
 //! Durations are in sim seconds (run faster on an accelerated clock).
 
+// Handlers return early with a ready `Response`; boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
 use super::{WsConfig, WsFaults};
 use crate::clock::Clock;
 use crate::sim::SimState;
