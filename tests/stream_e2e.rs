@@ -144,7 +144,7 @@ async fn ndjson_equals_the_ground_truth_of_a_30_second_run() {
         "--clock",
         "accel:2@2026-11-26T10:00:00+09:00",
     ];
-    let out = hoga(&sim, home.path(), TEST_APP_KEY, &args.map(|s| s.as_ref()))
+    let out = hoga(&sim, home.path(), TEST_APP_KEY, &args)
         .output()
         .await
         .unwrap();
