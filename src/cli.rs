@@ -85,10 +85,13 @@ pub enum Command {
     /// The headless daily ingestion job, the same as `hoga --ingest`: `hoga ingest --date
     /// 2026-03-06`.
     Ingest(crate::ingest::args::IngestArgs),
+    /// Stream live trades (and books) over the KIS WebSocket until `--duration` or Ctrl-C:
+    /// `hoga stream 005930 000660 --book --json --duration 60`.
+    Stream(crate::stream::StreamArgs),
 }
 
 impl Command {
-    /// The lookup this command runs (`None` for `ingest`, which is not a lookup).
+    /// The lookup this command runs (`None` for `ingest` and `stream`, which are not lookups).
     pub fn into_lookup(self) -> Option<crate::lookup::Lookup> {
         use crate::lookup::Lookup;
         Some(match self {
@@ -97,7 +100,7 @@ impl Command {
             Command::Chart(a) => Lookup::Chart(a),
             Command::Info(a) => Lookup::Info(a),
             Command::Search(a) => Lookup::Search(a),
-            Command::Ingest(_) => return None,
+            Command::Ingest(_) | Command::Stream(_) => return None,
         })
     }
 }

@@ -24,4 +24,5 @@ pub mod signal;
 pub mod sim;
 pub mod source;
 pub mod store;
+pub mod stream;
 pub mod tui;

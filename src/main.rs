@@ -15,6 +15,8 @@ const NO_TERMINAL: &str = "hoga: the monitor needs a terminal (stdin and stdout 
     for look-ups, `hoga ingest` for the daily ingestion (`hoga --help` lists them).";
 
 fn main() -> ExitCode {
+    // `hoga stream --duration` counts from the process start.
+    let started = std::time::Instant::now();
     let cli = Cli::try_parse_checked(std::env::args_os()).unwrap_or_else(|e| e.exit());
     let paths = Paths::discover();
     let mode = if cli.runs_tui() {
@@ -46,7 +48,7 @@ fn main() -> ExitCode {
         eprintln!("{NO_TERMINAL}");
         return Exit::Config.into();
     }
-    match run(cli, loaded, paths) {
+    match run(cli, loaded, paths, started) {
         Ok(code) => code,
         Err(e) => {
             tracing::error!(target: logging::FILE_ONLY, "{e:#}");
@@ -57,7 +59,12 @@ fn main() -> ExitCode {
 }
 
 /// What to do, once the config is known. Each mode is one arm.
-fn run(mut cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
+fn run(
+    mut cli: Cli,
+    loaded: LoadedConfig,
+    paths: Paths,
+    started: std::time::Instant,
+) -> Result<ExitCode> {
     let clock = hoga::clock::from_mode(&cli.clock);
     if cli.check_config {
         print!("{}", check_config_report(&loaded));
@@ -69,6 +76,15 @@ fn run(mut cli: Cli, loaded: LoadedConfig, paths: Paths) -> Result<ExitCode> {
         let s = &loaded.settings;
         let code = rt.block_on(hoga::ingest::cmd::main(args, &s.source, &s.ingest, clock));
         return Ok(ExitCode::from(code.clamp(0, 255) as u8));
+    }
+    if let Some(hoga::cli::Command::Stream(args)) = &cli.command {
+        return Ok(ExitCode::from(hoga::stream::execute(
+            args,
+            &loaded.settings.source,
+            cli.source.into(),
+            clock,
+            started,
+        )));
     }
     match cli.command.take().and_then(|c| c.into_lookup()) {
         Some(lookup) => Ok(ExitCode::from(hoga::lookup::execute(

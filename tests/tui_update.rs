@@ -601,6 +601,7 @@ fn a_streamed_trade_moves_the_quote_and_the_forming_candle() {
         acc_volume: q.volume + 7,
         acc_value: Krw(q.value.0 + price.0 * 7),
         side: Some(Side::Buy),
+        strength: Some(Rate(11_000)),
     };
     let at = s.now;
     s.dirty = false;

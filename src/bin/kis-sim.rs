@@ -2,14 +2,19 @@
 //!
 //! `kis-sim --port 9443 --seed 7 [--virtual] [--rate 18] [--token-ttl 86400]
 //!  [--clock real|frozen:2026-11-26T10:30:00+09:00|accel:60[@2026-11-26 08:25]]
-//!  [--fault transient:rate=0.05] [--fault latency:ms=200,jitter=50,endpoint=inquire-price] ...`
+//!  [--fault transient:rate=0.05] [--fault latency:ms=200,jitter=50,endpoint=inquire-price] ...
+//!  [--ws-port 0 [--ws-ping-secs 20] [--ws-echo-timeout-secs 100] [--ws-slot-hold-secs 10]
+//!   [--ws-book-fields 62] [--ws-fault malformed:rate=0.1] ...]`
 //!
-//! Prints its base URL (for `[kis] base_url`) and master URL (for `[kis] master_url`), then
-//! serves until Ctrl-C.
+//! Prints its base URL on the first line of stdout (for `[kis] base_url`) and, with
+//! `--ws-port`, its WebSocket URL on the second; the master URL goes to stderr. Serves until
+//! Ctrl-C.
 
 use clap::Parser;
 use hoga::market::Env;
-use hoga::sim::{ClockMode, FaultRule, SimConfig, SimServer, TEST_APP_KEY, TEST_APP_SECRET};
+use hoga::sim::{
+    ClockMode, FaultRule, SimConfig, SimServer, TEST_APP_KEY, TEST_APP_SECRET, WsConfig, WsFaults,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -48,6 +53,32 @@ struct Args {
     app_key: Option<String>,
     #[arg(long, requires = "app_key")]
     app_secret: Option<String>,
+    /// Serve the KIS WebSocket on this 127.0.0.1 port too (0 picks a free one).
+    #[arg(long)]
+    ws_port: Option<u16>,
+    /// Sim seconds between PINGPONGs.
+    #[arg(long, default_value_t = 20.0)]
+    ws_ping_secs: f64,
+    /// Sim seconds after an unanswered PINGPONG before the session is closed.
+    #[arg(long, default_value_t = 100.0)]
+    ws_echo_timeout_secs: f64,
+    /// Sim seconds an appkey's session slot stays held after an abnormal end (OPSP8996 meanwhile).
+    #[arg(long, default_value_t = 10.0)]
+    ws_slot_hold_secs: f64,
+    /// (tr_id, tr_key) pairs per session.
+    #[arg(long, default_value_t = 41)]
+    ws_max_registrations: usize,
+    /// Most records per data frame (1–999).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=999))]
+    ws_batch: u16,
+    /// H0STASP0 fields per record: 62 (as captured in 2026) or 59 (the spec).
+    #[arg(long, default_value = "62", value_parser = ["59", "62"])]
+    ws_book_fields: String,
+    /// A WebSocket stream fault; repeatable: malformed[:rate=R], unknown_tr[:rate=R],
+    /// extra_fields, slow_subscribe[:ms=N]. Drops, stalls and refusals are run-time
+    /// (`POST /_sim/ws/drop|stall|refuse`).
+    #[arg(long = "ws-fault")]
+    ws_faults: Vec<String>,
 }
 
 #[tokio::main]
@@ -76,6 +107,37 @@ async fn main() {
             std::process::exit(2);
         }
     }
+    let mut faults = WsFaults::default();
+    for f in &args.ws_faults {
+        if let Err(e) = faults.apply(f) {
+            eprintln!("kis-sim: --ws-fault: {e}");
+            std::process::exit(2);
+        }
+    }
+    for (name, v, min) in [
+        ("--ws-ping-secs", args.ws_ping_secs, f64::MIN_POSITIVE),
+        (
+            "--ws-echo-timeout-secs",
+            args.ws_echo_timeout_secs,
+            f64::MIN_POSITIVE,
+        ),
+        ("--ws-slot-hold-secs", args.ws_slot_hold_secs, 0.0),
+    ] {
+        if !(v.is_finite() && v >= min && v <= 1.0e7) {
+            eprintln!("kis-sim: {name} must be a number of seconds (up to 10000000), got {v}");
+            std::process::exit(2);
+        }
+    }
+    cfg.ws = WsConfig {
+        port: args.ws_port,
+        ping_secs: args.ws_ping_secs,
+        echo_timeout_secs: args.ws_echo_timeout_secs,
+        slot_hold_secs: args.ws_slot_hold_secs,
+        max_registrations: args.ws_max_registrations,
+        max_batch: usize::from(args.ws_batch),
+        book_fields_2026: args.ws_book_fields == "62",
+        faults,
+    };
     if let (Some(k), Some(s)) = (args.app_key, args.app_secret) {
         cfg.app_keys = vec![(k, s)];
     }
@@ -88,7 +150,17 @@ async fn main() {
         }
     };
     println!("{}", sim.base_url());
+    if let Some(ws) = sim.ws_url() {
+        println!("{ws}");
+    }
     eprintln!("kis-sim: KIS REST at {}", sim.base_url());
+    if let Some(ws) = sim.ws_url() {
+        eprintln!("kis-sim: KIS WebSocket at {ws} (any path, e.g. {ws}/tryitout)");
+        eprintln!(
+            "kis-sim: WebSocket ground truth at {}/_sim/ws/sent",
+            sim.base_url()
+        );
+    }
     eprintln!("kis-sim: master files at {}", sim.master_url());
     eprintln!("kis-sim: admin at {}/_sim/stats", sim.base_url());
     if using_test_keys {

@@ -13,6 +13,7 @@ mod recent;
 mod settings;
 pub mod token;
 pub mod wire;
+pub mod ws;
 
 mod client;
 

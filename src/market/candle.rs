@@ -28,6 +28,8 @@ pub struct Trade {
     pub acc_volume: u64,
     pub acc_value: Krw,
     pub side: Option<Side>,
+    /// 체결강도: buy volume over sell volume, in percent, as the exchange reports it.
+    pub strength: Option<Rate>,
 }
 
 /// The KST day and the start of the `interval` bucket a trade or quote at `at` belongs to
@@ -196,6 +198,7 @@ mod tests {
             acc_volume: 0,
             acc_value: Krw(0),
             side: Some(Side::Buy),
+            strength: None,
         }
     }
 

@@ -20,6 +20,10 @@ pub struct AuthRules {
     pub reuse: Duration,
     /// Minimum interval between tokenP calls per appkey.
     pub issue_interval: Duration,
+    /// Lifetime of a WebSocket approval key (KIS: 24 h, §13.3).
+    pub approval_ttl: Duration,
+    /// Minimum interval between `/oauth2/Approval` calls per appkey (KIS: 1 a second).
+    pub approval_interval: Duration,
 }
 
 impl Default for AuthRules {
@@ -28,6 +32,8 @@ impl Default for AuthRules {
             ttl: Duration::hours(24),
             reuse: Duration::hours(6),
             issue_interval: Duration::seconds(60),
+            approval_ttl: Duration::hours(24),
+            approval_interval: Duration::seconds(1),
         }
     }
 }
@@ -80,6 +86,26 @@ struct Inner {
     /// Last tokenP per appkey: simulated instant and wall-clock instant.
     last_call: HashMap<String, (DateTime<Utc>, std::time::Instant)>,
     counter: u64,
+    /// appkey → its current approval key and expiry.
+    approvals: HashMap<String, (String, DateTime<Utc>)>,
+    /// approval key → (appkey, expiry); old keys stay known so they read as expired.
+    by_approval: HashMap<String, (String, DateTime<Utc>)>,
+    /// Last `/oauth2/Approval` per appkey: simulated and wall-clock instants.
+    last_approval: HashMap<String, (DateTime<Utc>, std::time::Instant)>,
+}
+
+/// What `/oauth2/Approval` answers.
+#[derive(Debug, PartialEq)]
+pub enum ApprovalIssue {
+    /// The key, and whether it is new (else the appkey's live key again).
+    Ok {
+        key: String,
+        fresh: bool,
+    },
+    BadKey,
+    BadSecret,
+    /// Asked again within `approval_interval`.
+    TooSoon,
 }
 
 pub struct Auth {
@@ -243,9 +269,81 @@ impl Auth {
         n
     }
 
+    /// POST /oauth2/Approval: the appkey's live approval key again, or a new one; at most one
+    /// call a second per appkey (either clock lifts the guard, as for tokenP).
+    pub fn approval(&self, appkey: &str, secret: &str, now: DateTime<Utc>) -> ApprovalIssue {
+        match self.check_key(appkey, secret) {
+            (false, _) => return ApprovalIssue::BadKey,
+            (true, false) => return ApprovalIssue::BadSecret,
+            _ => {}
+        }
+        let rules = self.rules();
+        let mut g = self.lock();
+        if let Some((last, real)) = g.last_approval.get(appkey)
+            && now - *last < rules.approval_interval
+            && now >= *last
+            && real.elapsed() < rules.approval_interval.to_std().unwrap_or_default()
+        {
+            return ApprovalIssue::TooSoon;
+        }
+        g.last_approval
+            .insert(appkey.to_string(), (now, std::time::Instant::now()));
+        if let Some((key, expires)) = g.approvals.get(appkey)
+            && now < *expires
+        {
+            return ApprovalIssue::Ok {
+                key: key.clone(),
+                fresh: false,
+            };
+        }
+        g.counter += 1;
+        let h = hash(&[self.seed, g.counter, word(appkey), word("approval")]);
+        let h2 = mix(h);
+        let key = format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            (h >> 32) as u32,
+            (h >> 16) as u16,
+            h as u16,
+            (h2 >> 48) as u16,
+            h2 & 0xFFFF_FFFF_FFFF
+        );
+        let expires = now + rules.approval_ttl;
+        g.approvals
+            .insert(appkey.to_string(), (key.clone(), expires));
+        g.by_approval
+            .insert(key.clone(), (appkey.to_string(), expires));
+        ApprovalIssue::Ok { key, fresh: true }
+    }
+
+    /// The appkey an approval key was issued to, and whether the key is still live at `now`.
+    pub fn approval_owner(&self, key: &str, now: DateTime<Utc>) -> Option<(String, bool)> {
+        self.lock()
+            .by_approval
+            .get(key)
+            .map(|(appkey, expires)| (appkey.clone(), now < *expires))
+    }
+
+    /// Fault: every approval key expires at `now`. Returns how many were live.
+    pub fn expire_approvals(&self, now: DateTime<Utc>) -> usize {
+        let mut g = self.lock();
+        let mut n = 0;
+        for (_, exp) in g.by_approval.values_mut() {
+            if *exp > now {
+                *exp = now;
+                n += 1;
+            }
+        }
+        for (_, exp) in g.approvals.values_mut() {
+            *exp = (*exp).min(now);
+        }
+        n
+    }
+
     /// Forget the per-minute issuance guard (tests that need a fresh token quickly).
     pub fn reset_issue_guard(&self) {
-        self.lock().last_call.clear();
+        let mut g = self.lock();
+        g.last_call.clear();
+        g.last_approval.clear();
     }
 
     pub fn tokens(&self) -> Vec<TokenInfo> {

@@ -4,6 +4,7 @@ use crate::market::Env;
 use crate::sim::auth::{AuthRules, TEST_APP_KEY, TEST_APP_SECRET};
 use crate::sim::clock::ClockMode;
 use crate::sim::faults::FaultRule;
+use crate::sim::ws::WsConfig;
 use chrono::Duration;
 
 #[derive(Clone, Debug)]
@@ -25,6 +26,8 @@ pub struct SimConfig {
     pub faults: Vec<FaultRule>,
     /// How many served responses to keep for ground truth.
     pub served_capacity: usize,
+    /// The WebSocket server (off unless `ws.port` is set).
+    pub ws: WsConfig,
 }
 
 impl Default for SimConfig {
@@ -40,6 +43,7 @@ impl Default for SimConfig {
             master_path: "/common/master".to_string(),
             faults: Vec::new(),
             served_capacity: 5_000,
+            ws: WsConfig::default(),
         }
     }
 }
@@ -81,6 +85,20 @@ impl SimConfig {
 
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// Serves the KIS WebSocket on 127.0.0.1:`port` too (0 = a free port).
+    pub fn ws_port(mut self, port: u16) -> Self {
+        self.ws.port = Some(port);
+        self
+    }
+
+    /// The WebSocket settings (keeps a port already chosen with [`SimConfig::ws_port`]).
+    pub fn ws(mut self, ws: WsConfig) -> Self {
+        let port = self.ws.port;
+        self.ws = ws;
+        self.ws.port = self.ws.port.or(port);
         self
     }
 

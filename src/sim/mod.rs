@@ -5,6 +5,8 @@
 //! - [`wire`]: kis-sim's own KIS JSON (never the client's types).
 //! - [`server`]: `SimServer::start(SimConfig) -> SimHandle` (axum on 127.0.0.1), KIS routes,
 //!   master files, `/_sim/` admin routes.
+//! - [`ws`]: the KIS WebSocket (`SimConfig::ws_port`, `SimHandle::ws_url`): sessions, acks,
+//!   PINGPONG, the model's trades and books as data frames, faults and ground truth.
 //! - [`auth`], [`ratelimit`], [`faults`], [`master`], [`stats`], [`clock`]: the rules KIS
 //!   enforces, the faults it exhibits, the files it serves, what it counted.
 //!
@@ -51,6 +53,7 @@ pub mod ratelimit;
 pub mod server;
 pub mod stats;
 pub mod wire;
+pub mod ws;
 
 pub use auth::{TEST_APP_KEY, TEST_APP_SECRET};
 pub use clock::{ClockMode, SimClock};
@@ -59,3 +62,4 @@ pub use faults::{FaultKind, FaultRule};
 pub use model::SimMarket;
 pub use server::{SimHandle, SimServer, SimState};
 pub use stats::{Served, StatsSnapshot};
+pub use ws::{WsConfig, WsFaults, WsHub};

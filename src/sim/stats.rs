@@ -16,6 +16,9 @@ pub struct StatsSnapshot {
     pub tokens_issued: u64,
     pub tokens_reused: u64,
     pub token_refusals: u64,
+    pub approvals_issued: u64,
+    pub approvals_reused: u64,
+    pub approval_refusals: u64,
     pub faults_injected: BTreeMap<String, u64>,
 }
 

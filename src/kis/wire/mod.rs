@@ -8,6 +8,7 @@ pub mod info;
 pub mod quote;
 pub mod request;
 pub mod token;
+pub mod ws;
 
 use super::error::KisError;
 use crate::market::{Direction, Krw, Rate};

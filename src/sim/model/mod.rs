@@ -9,6 +9,7 @@
 pub mod grid;
 pub mod intraday;
 pub mod series;
+pub mod trades;
 pub mod universe;
 
 use crate::clock::SharedClock;
@@ -23,6 +24,7 @@ use intraday::{Path, STEP_SECS, STEPS_PER_MIN};
 use series::{DayBar, grid_of};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+pub use trades::{Side, Trade};
 pub use universe::{HALTED_CODE, MANAGED_CODE, SimStock};
 
 /// The first simulated trading day (its base is the stock's initial level).
@@ -95,6 +97,8 @@ struct Cache {
     closes: HashMap<usize, Vec<i64>>,
     /// Intraday paths for (stock, day index).
     paths: HashMap<(usize, usize), Arc<Path>>,
+    /// The trades behind those paths.
+    trades: HashMap<(usize, usize), Arc<Vec<Trade>>>,
 }
 
 /// The simulated market. Cheap to share (`Arc`); all methods take `&self`.
@@ -137,6 +141,7 @@ impl SimMarket {
             cache: Mutex::new(Cache {
                 closes: HashMap::new(),
                 paths: HashMap::new(),
+                trades: HashMap::new(),
             }),
         }
     }
@@ -764,6 +769,88 @@ impl SimMarket {
             eps,
             bps: (s.level as f64 / pbr) as i64,
         }
+    }
+
+    /// Every trade of the trading day in force at `t` (the whole day, also the part after
+    /// `t`), oldest first; empty before the history starts or on a day without trades.
+    pub fn day_trades_at(&self, code: StockCode, t: DateTime<Utc>) -> Arc<Vec<Trade>> {
+        let empty = || Arc::new(Vec::new());
+        let Some(&si) = self.index.get(&code) else {
+            return empty();
+        };
+        let Some((date, _, _)) = self.phase_at(t) else {
+            return empty();
+        };
+        let (Some(di), Some(st)) = (self.day_index(date), self.calendar.session_times(date)) else {
+            return empty();
+        };
+        if let Some(v) = self.lock().trades.get(&(si, di)) {
+            return v.clone();
+        }
+        let path = self.path(si, di);
+        let s = &self.stocks[si];
+        let v = Arc::new(trades::day_trades(
+            self.seed,
+            s.code.as_str(),
+            grid_of(s),
+            &path,
+            kst_to_utc(date.and_time(st.open)),
+            kst_to_utc(date.and_time(st.close)),
+        ));
+        let mut cache = self.lock();
+        // Like the paths: only the most recent days stay.
+        if cache.trades.len() > 2 * self.stocks.len() {
+            cache.trades.retain(|(_, d), _| *d + 1 >= di);
+        }
+        cache.trades.insert((si, di), v.clone());
+        v
+    }
+
+    /// The trades stamped in `(after, upto]` on the trading day in force at `upto`: what a
+    /// subscriber to `code` receives while the clock moves from `after` to `upto`.
+    pub fn trades_between(
+        &self,
+        code: StockCode,
+        after: DateTime<Utc>,
+        upto: DateTime<Utc>,
+    ) -> Vec<Trade> {
+        if upto <= after {
+            return Vec::new();
+        }
+        let day = self.day_trades_at(code, upto);
+        let from = day.partition_point(|t| t.at <= after);
+        let to = day.partition_point(|t| t.at <= upto);
+        day.get(from..to).map(<[Trade]>::to_vec).unwrap_or_default()
+    }
+
+    /// The instants in `(after, upto]` at which the book of a stock changes: every 10 seconds
+    /// from the pre-open auction to the close of the trading day in force at `upto`.
+    pub fn book_changes_between(
+        &self,
+        after: DateTime<Utc>,
+        upto: DateTime<Utc>,
+    ) -> Vec<DateTime<Utc>> {
+        let mut out = Vec::new();
+        let local = upto.with_timezone(&crate::market::KST);
+        let Some(st) = self.calendar.session_times(local.date_naive()) else {
+            return out;
+        };
+        let date = local.date_naive();
+        let first = kst_to_utc(date.and_time(st.pre_open_auction));
+        let last = kst_to_utc(date.and_time(st.close)).min(upto);
+        let step = Duration::seconds(STEP_SECS);
+        let start = if after < first {
+            first
+        } else {
+            let n = (after - first).num_seconds() / STEP_SECS + 1;
+            first + Duration::seconds(n * STEP_SECS)
+        };
+        let mut t = start;
+        while t <= last {
+            out.push(t);
+            t += step;
+        }
+        out
     }
 
     // Convenience: the same at the clock's now.

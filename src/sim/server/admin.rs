@@ -45,6 +45,7 @@ pub(super) fn routes() -> Router<Arc<SimState>> {
         .route("/truth/listing/{code}", get(truth_listing))
         .route("/truth/info/{code}", get(truth_info))
         .route("/truth/universe", get(truth_universe))
+        .nest("/ws", crate::sim::ws::admin::routes())
 }
 
 fn bad(msg: impl Into<String>) -> Response {

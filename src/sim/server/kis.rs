@@ -5,7 +5,7 @@
 use super::{ConnKill, SimState};
 use crate::clock::Clock;
 use crate::market::{Env, Market, Period};
-use crate::sim::auth::{Issue, Refusal};
+use crate::sim::auth::{ApprovalIssue, Issue, Refusal};
 use crate::sim::faults::FaultKind;
 use crate::sim::stats::Served;
 use crate::sim::wire::{
@@ -503,6 +503,9 @@ fn revoke(st: &SimState, body: &Bytes) -> Reply {
     }
 }
 
+/// POST /oauth2/Approval: the WebSocket approval key (§2.4, §13.3). Asked again within a
+/// second it is refused like any over-rate call: HTTP 500 `EGW00201` (KIS's body for this is
+/// UNCONFIRMED).
 fn approval(st: &SimState, body: &Bytes) -> Reply {
     let Some(o) = body_json(body) else {
         return oauth(StatusCode::FORBIDDEN, codes::EGW00101);
@@ -512,25 +515,22 @@ fn approval(st: &SimState, body: &Bytes) -> Reply {
     }
     match st
         .auth
-        .check_key(field(&o, "appkey"), field(&o, "secretkey"))
+        .approval(field(&o, "appkey"), field(&o, "secretkey"), st.clock.now())
     {
-        (false, _) => oauth(StatusCode::FORBIDDEN, codes::EGW00103),
-        (true, false) => oauth(StatusCode::FORBIDDEN, codes::EGW00105),
-        _ => {
-            let h = crate::sim::hash::hash(&[
-                st.config.seed,
-                st.clock.now().timestamp_millis() as u64,
-                crate::sim::hash::word("approval"),
-            ]);
-            let h2 = crate::sim::hash::mix(h);
-            let key = format!(
-                "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-                (h >> 32) as u32,
-                (h >> 16) as u16,
-                h as u16,
-                (h2 >> 48) as u16,
-                h2 & 0xFFFF_FFFF_FFFF
-            );
+        ApprovalIssue::BadKey => oauth(StatusCode::FORBIDDEN, codes::EGW00103),
+        ApprovalIssue::BadSecret => oauth(StatusCode::FORBIDDEN, codes::EGW00105),
+        ApprovalIssue::TooSoon => {
+            st.stats.with(|s| s.approval_refusals += 1);
+            gw(codes::EGW00201)
+        }
+        ApprovalIssue::Ok { key, fresh } => {
+            st.stats.with(|s| {
+                if fresh {
+                    s.approvals_issued += 1
+                } else {
+                    s.approvals_reused += 1
+                }
+            });
             json(StatusCode::OK, wire::obj([("approval_key", key)]))
         }
     }

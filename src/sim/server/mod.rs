@@ -14,6 +14,7 @@ use crate::sim::faults::{FaultRule, Faults};
 use crate::sim::model::SimMarket;
 use crate::sim::ratelimit::RateLimiter;
 use crate::sim::stats::{Served, Stats, StatsSnapshot};
+use crate::sim::ws::WsHub;
 use axum::Router;
 use chrono::NaiveDate;
 use hyper_util::rt::TokioIo;
@@ -38,6 +39,7 @@ pub struct SimState {
     pub limiter: RateLimiter,
     pub faults: Faults,
     pub stats: Stats,
+    pub ws: WsHub,
     masters: Mutex<MasterCache>,
 }
 
@@ -51,6 +53,7 @@ impl SimState {
             limiter: RateLimiter::new(config.effective_rate()),
             faults: Faults::new(config.faults.clone(), config.seed),
             stats: Stats::new(config.served_capacity),
+            ws: WsHub::new(config.ws.clone(), clock.clone()),
             clock,
             config,
             masters: Mutex::new(HashMap::new()),
@@ -93,11 +96,14 @@ impl SimServer {
     pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         let port = config.port;
         let state = Arc::new(SimState::new(config));
+        let ws_port = state.config.ws.port;
         let mut handle = SimHandle {
             state,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            ws_addr: ws_port.map(|p| SocketAddr::from(([127, 0, 0, 1], p))),
             cancel: CancellationToken::new(),
             task: None,
+            ws_task: None,
         };
         handle.bind_and_serve().await?;
         Ok(handle)
@@ -108,8 +114,11 @@ impl SimServer {
 pub struct SimHandle {
     state: Arc<SimState>,
     addr: SocketAddr,
+    /// The WebSocket listener's address, when it serves one.
+    ws_addr: Option<SocketAddr>,
     cancel: CancellationToken,
     task: Option<JoinHandle<()>>,
+    ws_task: Option<JoinHandle<()>>,
 }
 
 impl SimHandle {
@@ -126,7 +135,27 @@ impl SimHandle {
             router,
             self.cancel.clone(),
         )));
+        if let Some(addr) = self.ws_addr {
+            let listener = crate::sim::ws::bind(addr.port())?;
+            self.ws_addr = Some(listener.local_addr()?);
+            self.ws_task = Some(tokio::spawn(crate::sim::ws::accept_loop(
+                listener,
+                self.state.clone(),
+                self.cancel.clone(),
+            )));
+        }
         Ok(())
+    }
+
+    /// `ws://127.0.0.1:<ws port>`: the client's WebSocket URL, when kis-sim serves one
+    /// (`SimConfig::ws_port`). Any path is accepted (`/tryitout` is what KIS clients use).
+    pub fn ws_url(&self) -> Option<String> {
+        self.ws_addr.map(|a| format!("ws://{a}"))
+    }
+
+    /// The WebSocket side: settings, faults and ground truth.
+    pub fn ws(&self) -> &WsHub {
+        &self.state.ws
     }
 
     /// `http://127.0.0.1:<port>`: the client's `base_url`.
@@ -193,10 +222,14 @@ impl SimHandle {
         self.state.limiter.set_limit(per_sec);
     }
 
-    /// Stops listening and closes every open connection. State (tokens, stats) is kept.
+    /// Stops listening and closes every open connection (WebSocket sessions end without a
+    /// close frame). State (tokens, stats, ground truth) is kept.
     pub async fn stop(&mut self) {
         self.cancel.cancel();
         if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+        if let Some(t) = self.ws_task.take() {
             let _ = t.await;
         }
     }

@@ -3,6 +3,7 @@
 //! errors as `error_description`/`error_code`). Field names live here and nowhere else in `sim`.
 
 pub mod quotations;
+pub mod realtime;
 
 use serde_json::{Map, Value};
 
