@@ -366,3 +366,33 @@ fn prices_in_the_search_are_whole_for_a_million_won_stock() {
     let screen = render(&s);
     assert!(screen.contains("1,012,000"), "{screen}");
 }
+
+#[test]
+fn at_80_columns_the_status_bar_keeps_the_oldest_age() {
+    let mut s = state((80, 24));
+    let t = s.now + Duration::seconds(4);
+    update(&mut s, Msg::Tick(t));
+    let screen = render(&s);
+    let status = screen.lines().last().unwrap_or_default().to_string();
+    assert!(status.contains("age 4s"), "{status}");
+    assert!(status.contains("? help"), "{status}");
+}
+
+#[test]
+fn the_simulated_market_says_how_to_get_real_data() {
+    let mut s = state((200, 60));
+    s.real_data_hint = Some(hoga::tui::app::real_data_hint(std::path::Path::new(
+        "/home/u/.config/hoga/config.toml",
+    )));
+    let status = render(&s).lines().last().unwrap_or_default().to_string();
+    assert!(status.contains("SIMULATED"), "{status}");
+    assert!(
+        status.contains("KIS_APP_KEY and KIS_APP_SECRET")
+            && status.contains("/home/u/.config/hoga/config.toml"),
+        "{status}"
+    );
+    // Narrower, the short form.
+    s.size = (120, 40);
+    let status = render(&s).lines().last().unwrap_or_default().to_string();
+    assert!(status.contains("real data: KIS_APP_KEY/SECRET"), "{status}");
+}

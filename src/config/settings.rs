@@ -260,6 +260,7 @@ fn ui_settings(
         initial_period,
         watchlists,
         state_dir: paths.state_dir.clone(),
+        config_file: paths.config_file.clone(),
     }
 }
 

@@ -9,7 +9,7 @@ use super::watchlist::Watchlists;
 use super::{term, update::update, view};
 use crate::clock::SharedClock;
 use crate::feed::{Event as FeedEvent, Feed, Pace};
-use crate::source::DataSource;
+use crate::source::{DataSource, SourceKind};
 use crossterm::event::{Event, EventStream};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::{Stream, StreamExt};
@@ -47,6 +47,15 @@ pub struct LoopStats {
     pub messages: u64,
 }
 
+/// What the simulated market's status bar says about real data: the credentials and the file
+/// they go in.
+pub fn real_data_hint(config_file: &std::path::Path) -> String {
+    format!(
+        "real data: set KIS_APP_KEY and KIS_APP_SECRET, or [kis] app_key/app_secret in {}",
+        config_file.display()
+    )
+}
+
 /// Runs the TUI until the user quits or a signal arrives. The terminal is restored on every
 /// exit path.
 pub async fn run(
@@ -62,6 +71,9 @@ pub async fn run(
         ui.initial_period,
         clock.now(),
     );
+    if state.source_kind == SourceKind::Simulated {
+        state.real_data_hint = Some(real_data_hint(&ui.config_file));
+    }
     if let Some(w) = warning {
         tracing::warn!("{w}");
         state.notice = Some((clock.now(), w));

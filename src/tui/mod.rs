@@ -44,6 +44,9 @@ pub struct UiSettings {
     /// The watchlists until the user edits them (edits are saved in `state_dir` and win).
     pub watchlists: Vec<Watchlist>,
     pub state_dir: PathBuf,
+    /// The config file hoga reads (written with every key commented on first run), for the
+    /// simulated market's hint on how to get real data.
+    pub config_file: PathBuf,
 }
 
 /// The data source for the monitor: KIS when credentials exist (or `--source kis`), else the

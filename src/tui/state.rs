@@ -336,6 +336,8 @@ pub struct State {
     pub prompt: Option<Prompt>,
     /// The last row removed from a watchlist, for undo.
     pub removed: Option<Removed>,
+    /// On the simulated market: how to get real data, kept in the status bar.
+    pub real_data_hint: Option<String>,
 }
 
 impl State {
@@ -397,6 +399,7 @@ impl State {
             time_sig: 0,
             prompt: None,
             removed: None,
+            real_data_hint: None,
         }
     }
 

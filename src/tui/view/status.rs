@@ -97,28 +97,30 @@ pub fn stale_since(state: &State) -> Option<DateTime<Utc>> {
     .min()
 }
 
-fn ages(state: &State) -> String {
-    let mut parts = Vec::new();
-    let mut add = |name: &str, t: Option<DateTime<Utc>>| {
-        if let Some(t) = t {
-            parts.push(format!(
-                "{name} {}",
-                short_age((state.now - t).num_seconds())
-            ));
-        }
-    };
-    add("quotes", state.quotes_at);
-    add("book", state.book.fetched_at());
-    add("chart", state.chart.data.fetched_at());
-    add("info", state.info.fetched_at());
-    parts.join(" ")
+/// Each pane's data age (`quotes 3s book 1s …`), and the short form for a narrow bar: the
+/// oldest of them (`age 3s`).
+fn ages(state: &State) -> (String, String) {
+    let list = [
+        ("quotes", state.quotes_at),
+        ("book", state.book.fetched_at()),
+        ("chart", state.chart.data.fetched_at()),
+        ("info", state.info.fetched_at()),
+    ];
+    let secs = |t: DateTime<Utc>| (state.now - t).num_seconds();
+    let full: Vec<String> = list
+        .iter()
+        .filter_map(|(name, t)| t.map(|t| format!("{name} {}", short_age(secs(t)))))
+        .collect();
+    let oldest = list.iter().filter_map(|(_, t)| t.map(secs)).max();
+    let short = oldest.map(|a| format!("age {}", short_age(a)));
+    (full.join(" "), short.unwrap_or_default())
 }
 
 /// Every time-dependent piece of text on screen, for the tick fingerprint.
 pub fn time_text(state: &State) -> String {
     let mut s = source_label(state).0;
     s.push('|');
-    s.push_str(&ages(state));
+    s.push_str(&ages(state).0);
     if let Some(p) = current_problem(state) {
         s.push_str(&problem_text(state, p));
     }
@@ -240,19 +242,20 @@ pub fn draw(state: &State, area: Rect, panes: &Areas, buf: &mut Buffer) {
     // The data's ages first: they say how fresh the screen is, which matters more than how
     // the figures behind it are kept.
     // A Redis outage is the one figure that outranks them.
-    let mut details = Vec::new();
+    // Each detail is its forms from longest to shortest: the first that fits is drawn.
+    let mut details: Vec<Vec<String>> = Vec::new();
     if s.redis_up == Some(false) {
-        details.push("redis DOWN (memory cache)".to_string());
+        details.push(vec!["redis DOWN (memory cache)".to_string()]);
     }
-    let a = ages(state);
-    if !a.is_empty() {
-        details.push(a);
+    let (full, short) = ages(state);
+    if !full.is_empty() {
+        details.push(vec![full, short]);
     }
     if s.redis_up == Some(true) {
-        details.push("redis up".to_string());
+        details.push(vec!["redis up".to_string()]);
     }
     if let Some(r) = s.cache_hit_rate {
-        details.push(format!("cache {:.0}%", r * 100.0));
+        details.push(vec![format!("cache {:.0}%", r * 100.0)]);
     }
     if s.budget_limit > 0 {
         // With other hoga processes on the key, say so: the budget is theirs too.
@@ -261,16 +264,20 @@ pub fn draw(state: &State, area: Rect, panes: &Areas, buf: &mut Buffer) {
         } else {
             String::new()
         };
-        details.push(format!(
+        details.push(vec![format!(
             "req {}/{}/s{shared}",
             s.budget_used, s.budget_limit
-        ));
+        )]);
+    }
+    // The simulated market says how to get real data, in full or pointing at help.
+    if let Some(h) = &state.real_data_hint {
+        details.push(vec![h.clone(), "real data: KIS_APP_KEY/SECRET".to_string()]);
     }
     if let Some(t) = s.token_expires_at {
-        details.push(format!(
+        details.push(vec![format!(
             "token →{}",
             t.with_timezone(&KST).format("%m-%d %H:%M")
-        ));
+        )]);
     }
 
     // The last error or notice comes right after the clock; details fill what is left.
@@ -300,11 +307,10 @@ pub fn draw(state: &State, area: Rect, panes: &Areas, buf: &mut Buffer) {
         x += 2;
         x += text::put(buf, x, y, m, room(x), *st);
     }
-    for d in &details {
-        let w = text::width(d) as u16 + 3;
-        if room(x) < w {
+    for forms in &details {
+        let Some(d) = forms.iter().find(|d| room(x) >= text::width(d) as u16 + 3) else {
             continue;
-        }
+        };
         x += text::put(buf, x, y, " · ", 3, dim);
         x += text::put(buf, x, y, d, room(x), dim);
     }
