@@ -362,14 +362,14 @@ async fn run(
                 slot.task = None;
                 // Part way through a one-row-at-a-time sweep of the watchlist: the next row
                 // now (the rate budget paces it behind the open stock's requests).
-                let mid_sweep = ok && job == Job::Watchlist && !batches && {
+                let mut mid_sweep = false;
+                if ok && job == Job::Watchlist && !batches {
                     sweep += 1;
-                    let more = sweep < sweep_rows(&interest).len();
-                    if !more {
+                    mid_sweep = sweep < sweep_rows(&interest).len();
+                    if !mid_sweep {
                         sweep = 0;
                     }
-                    more
-                };
+                }
                 let wait = if mid_sweep {
                     slot.failures = 0;
                     Duration::ZERO

@@ -78,11 +78,10 @@ impl KisClient {
                 // other processes' requests that this one never saw: let it pass first.
                 Err(_) => {
                     let local = (i.local_share / c.peers()).max(1);
-                    if i.limiter.usage().1 > local {
-                        i.limiter.set_per_sec(local);
+                    let was_shared = i.limiter.usage().1 > local;
+                    i.limiter.set_per_sec(local);
+                    if was_shared {
                         tokio::time::sleep(Duration::from_secs(1) + i.limiter_margin).await;
-                    } else {
-                        i.limiter.set_per_sec(local);
                     }
                 }
             }
