@@ -396,3 +396,21 @@ fn the_simulated_market_says_how_to_get_real_data() {
     let status = render(&s).lines().last().unwrap_or_default().to_string();
     assert!(status.contains("real data: KIS_APP_KEY/SECRET"), "{status}");
 }
+
+/// The cumulative column is as wide as its widest value, not its largest: when the totals
+/// pass a million (`1.5M`), the levels below it (`981,503`) are still drawn.
+#[test]
+fn every_cumulative_quantity_is_on_screen_when_totals_pass_a_million() {
+    let mut s = state((200, 60));
+    let book = s.book.value.as_mut().expect("the fixture has a book");
+    for l in book.asks.iter_mut().chain(book.bids.iter_mut()) {
+        l.qty = 150_001;
+    }
+    let screen = render(&s);
+    assert!(screen.contains("누적"), "{screen}");
+    for n in 1..=6u64 {
+        let cum = hoga::market::group_thousands((150_001 * n) as i64);
+        assert!(screen.contains(&cum), "{cum} missing:\n{screen}");
+    }
+    assert!(screen.contains("1.5M"), "{screen}");
+}

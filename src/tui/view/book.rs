@@ -100,18 +100,23 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             .max()
             .unwrap_or(0) as u16
     };
-    let cum_max = book
-        .asks
-        .iter()
-        .take(levels)
-        .map(|l| l.qty)
-        .sum::<u64>()
-        .max(book.bids.iter().take(levels).map(|l| l.qty).sum());
+    // The widest cumulative on screen, not the largest: `981,503` is wider than `1.7M`.
+    let cum_w = [&book.asks, &book.bids]
+        .into_iter()
+        .flat_map(|side| {
+            side.iter().take(levels).scan(0u64, |acc, l| {
+                *acc = acc.saturating_add(l.qty);
+                Some(text::width(&num(*acc)))
+            })
+        })
+        .max()
+        .unwrap_or(0)
+        .max(4) as u16;
     let cols = columns(
         inner.width,
         widest(&|l| group_thousands(l.price.0), "가격"),
         widest(&|l| num(l.qty), "잔량"),
-        text::width(&num(cum_max)).max(4) as u16,
+        cum_w,
     );
     let (price_w, qty_w, cum_w, delta_w, bar_w) =
         (cols.price, cols.qty, cols.cum, cols.delta, cols.bar);
