@@ -116,6 +116,11 @@ pub struct KisConfig {
     pub retry_budget_ms: u64,
     /// Refresh the token this long before it expires.
     pub token_refresh_margin_secs: u64,
+    /// Stream live trades and books over KIS's WebSocket (REST polling covers what has no slot).
+    pub stream: bool,
+    /// Registrations hoga may hold on the appkey's one WebSocket session (KIS allows 41 in
+    /// all; leave room when another program shares the appkey).
+    pub ws_registrations: u32,
 }
 
 impl Default for KisConfig {
@@ -135,6 +140,8 @@ impl Default for KisConfig {
             max_retries: 4,
             retry_budget_ms: 15_000,
             token_refresh_margin_secs: 600,
+            stream: true,
+            ws_registrations: 41,
         }
     }
 }

@@ -7,7 +7,7 @@
 use crate::clock::SharedClock;
 use crate::exit::Exit;
 use crate::kis::ws::{Channel, Health, Pair, WsClient, WsEvent, WsSettings};
-use crate::market::{Env, KST, LiveEvent, OrderBook, Quote, Side, StockCode, Trade};
+use crate::market::{KST, LiveEvent, OrderBook, Quote, Side, StockCode, Trade};
 use crate::source::factory::{self, SourceChoice};
 use crate::source::{DataSource, Req, SourceError};
 use chrono::{DateTime, Utc};
@@ -67,36 +67,6 @@ pub fn plan(codes: &[StockCode], book: bool, slots: usize) -> (Vec<Pair>, Vec<St
     (streamed, polled)
 }
 
-/// The WebSocket settings for the data path's settings. `HOGA_KIS_WS_URL` (`[kis] ws_url`)
-/// points hoga at kis-sim; the approval key is kept beside the access token in the state dir.
-pub fn ws_settings(source: &factory::Settings) -> Result<WsSettings, String> {
-    let kis = &source.kis;
-    let Some(c) = &kis.credentials else {
-        return Err(
-            "no KIS credentials configured: set KIS_APP_KEY and KIS_APP_SECRET (or \
-                    [kis] app_key/app_secret)"
-                .to_string(),
-        );
-    };
-    let env = match kis.env {
-        Env::Virtual => "virtual",
-        Env::Real => "real",
-    };
-    let mut s = WsSettings::new(
-        kis.ws_url.clone(),
-        kis.base_url.clone(),
-        c.app_key.clone(),
-        c.app_secret.clone(),
-        source
-            .client
-            .state_dir
-            .join(format!("kis-ws-approval-{env}.json")),
-    );
-    s.custtype = kis.custtype.code().to_string();
-    s.connect_timeout = kis.connect_timeout;
-    Ok(s)
-}
-
 /// Runs `hoga stream` for the binary; returns the exit code. `started` is when the process
 /// started (`--duration` counts from it).
 pub fn execute(
@@ -122,7 +92,7 @@ pub fn execute(
             Err(e) => return fail(e.to_string()),
         }
     }
-    let mut settings = match ws_settings(source_settings) {
+    let mut settings = match factory::ws_settings(source_settings) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };

@@ -61,6 +61,9 @@ pub(super) const RANGES: &[IntRange] = &[
     range("kis.request_timeout_ms", 1, 600_000, "milliseconds", |c| {
         Some(c.kis.request_timeout_ms)
     }),
+    range("kis.ws_registrations", 1, 41, "registrations", |c| {
+        Some(u64::from(c.kis.ws_registrations))
+    }),
     range("kis.max_retries", 0, 20, "retries", |c| {
         Some(u64::from(c.kis.max_retries))
     }),

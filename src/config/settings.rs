@@ -125,6 +125,8 @@ fn kis_settings(k: &KisConfig, config: &Config, p: &mut Problems) -> kis::Settin
         max_retries: k.max_retries,
         retry_budget: Duration::from_millis(k.retry_budget_ms),
         token_refresh_margin: Duration::from_secs(k.token_refresh_margin_secs),
+        stream: k.stream,
+        ws_registrations: k.ws_registrations as usize,
         breaker: BreakerSettings {
             failure_threshold: config.breaker.failure_threshold,
             open: Duration::from_secs(config.breaker.open_secs),

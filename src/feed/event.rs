@@ -2,7 +2,11 @@
 //! reports ([`Event`]). REST snapshots, streamed trades and book updates, and failures are all
 //! events; the UI turns them into its own messages.
 
-use crate::market::{Candle, Interval, Listing, OrderBook, Quote, StockCode, StockInfo, Trade};
+use crate::market::{
+    Candle, ExpectedUpdate, Interval, Listing, MarketStatus, OrderBook, Quote, StockCode,
+    StockInfo, Trade,
+};
+use crate::source::live::{Channel, Health, Pair};
 use crate::source::{SourceStatus, Sourced};
 use chrono::{DateTime, Utc};
 
@@ -18,6 +22,9 @@ pub struct Interest {
     pub info: bool,
     /// Watchlist rows on screen.
     pub watchlist: Vec<StockCode>,
+    /// The rest of the current watchlist, off screen: streamed while slots remain, never
+    /// polled.
+    pub more: Vec<StockCode>,
     /// Bumped by the refresh action: ask KIS for everything now, whatever the cache holds.
     pub refresh: u64,
 }
@@ -76,6 +83,49 @@ pub enum Event {
     /// One streamed trade of any stock of interest. It moves the quote and grows the forming
     /// candles (`market::candle::apply_trade`).
     Trade { at: DateTime<Utc>, trade: Trade },
+    /// The expected fill of an auction moved (streamed, the open stock).
+    Expected {
+        at: DateTime<Utc>,
+        update: ExpectedUpdate,
+    },
+    /// A stock's trading status changed (VI, a halt), streamed.
+    MarketStatus {
+        at: DateTime<Utc>,
+        status: MarketStatus,
+    },
+    /// The stream's state changed: its health, or what it carries.
+    Stream(StreamState),
+    /// Records of these stocks may have been missed from `from` to `to` (a lost session);
+    /// their quotes, book and candles are being fetched again over REST.
+    Gap {
+        codes: Vec<StockCode>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
     /// The source's health changed.
     Status(SourceStatus),
+}
+
+/// What the live stream is doing, for the status bar and the streamed markers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamState {
+    pub health: Health,
+    /// Registrations one session may hold.
+    pub cap: usize,
+    /// The pairs registered now (asked and not refused), most important first.
+    pub registered: Vec<Pair>,
+    /// Pairs the server refused (the cap): served over REST.
+    pub refused: Vec<Pair>,
+}
+
+impl StreamState {
+    /// The stream is up: what it carries arrives as it happens.
+    pub fn is_up(&self) -> bool {
+        matches!(self.health, Health::Connected { .. })
+    }
+
+    /// `channel` of `code` arrives over the stream now.
+    pub fn streams(&self, channel: Channel, code: StockCode) -> bool {
+        self.is_up() && self.registered.contains(&(channel, code))
+    }
 }

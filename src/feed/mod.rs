@@ -5,15 +5,19 @@
 //! errors never end anything — they become events with the next try's time.
 
 mod event;
+mod live;
 
-pub use event::{Event, Failure, Interest, Reply};
+pub use event::{Event, Failure, Interest, Reply, StreamState};
 
 use crate::clock::SharedClock;
 use crate::market::interval::aggregate_minutes;
 use crate::market::{
-    Calendar, Candle, Interval, OrderBook, Period, Quote, Session, StockCode, StockInfo, kst_date,
+    Calendar, Candle, Interval, OrderBook, Period, Provenance, Quote, Session, StockCode,
+    StockInfo, kst_date,
 };
-use crate::source::{DataSource, Priority, Req, SourceError, SourceStatus, Sourced};
+use crate::source::live::Channel;
+use crate::source::{DataSource, Priority, Req, SourceError, SourceKind, SourceStatus, Sourced};
+use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +37,9 @@ pub struct Pace {
     /// Everything, outside market hours (the close does not change).
     pub closed: Duration,
     pub status: Duration,
+    /// What is streamed is still fetched over REST this often: the fields a stream does not
+    /// carry (the day's limits, the previous close) and a check on what it does.
+    pub streamed: Duration,
     /// Backoff after failures: doubling from `backoff_min` up to `backoff_max`.
     pub backoff_min: Duration,
     pub backoff_max: Duration,
@@ -49,6 +56,7 @@ impl Default for Pace {
             info: Duration::from_secs(600),
             closed: Duration::from_secs(600),
             status: Duration::from_secs(1),
+            streamed: Duration::from_secs(30),
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
         }
@@ -231,6 +239,16 @@ async fn run(
     let mut last_session: Option<Session> = None;
     let batches = source.batches_quotes();
     let mut sweep = 0usize;
+    let provenance = match source.kind() {
+        SourceKind::Kis(env) => Provenance::Live { env },
+        SourceKind::Simulated => Provenance::Simulated,
+    };
+    let mut live = source
+        .open_stream()
+        .map(|s| live::Live::new(s, provenance));
+    // Streamed stocks whose quote came over REST since the stream came up: their rows need
+    // no more polling (the trades move them).
+    let mut snapped: HashSet<StockCode> = HashSet::new();
     let mut status_tick = tokio::time::interval(pace.status);
     status_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
@@ -246,6 +264,12 @@ async fn run(
                 if *job != Job::Universe && !slot.in_flight {
                     slot.due = Some(now);
                 }
+            }
+            if let Some(l) = live.as_mut()
+                && l.steer(&interest, session.is_auction())
+                && tx.send(Event::Stream(l.state())).is_err()
+            {
+                return;
             }
         }
         last_session = Some(session);
@@ -266,7 +290,8 @@ async fn run(
                 one_page: budget > 0 && budget < 5,
                 sweep: (!batches).then_some(sweep),
             };
-            match start(job, ctx, &interest, &source, &done_tx) {
+            let rows = sweep_rows(&interest, |c| settled(&live, &snapped, c));
+            match start(job, ctx, &interest, &rows, &source, &done_tx) {
                 Some(task) => {
                     slot.in_flight = true;
                     slot.task = Some(task);
@@ -327,6 +352,12 @@ async fn run(
                 let added = new.watchlist.iter().any(|c| !interest.watchlist.contains(c));
                 wake(Job::Watchlist, added);
                 interest = new;
+                if let Some(l) = live.as_mut()
+                    && l.steer(&interest, session.is_auction())
+                    && tx.send(Event::Stream(l.state())).is_err()
+                {
+                    return;
+                }
             }
             Some((seq, done)) = done_rx.recv() => {
                 let job = match &done {
@@ -363,9 +394,16 @@ async fn run(
                 // Part way through a one-row-at-a-time sweep of the watchlist: the next row
                 // now (the rate budget paces it behind the open stock's requests).
                 let mut mid_sweep = false;
+                match &done {
+                    Done::Watchlist(Ok(v)) => snapped.extend(v.iter().map(|q| q.value.code)),
+                    Done::Quote(c, _, Ok(_)) => {
+                        snapped.insert(*c);
+                    }
+                    _ => {}
+                }
                 if ok && job == Job::Watchlist && !batches {
                     sweep += 1;
-                    mid_sweep = sweep < sweep_rows(&interest).len();
+                    mid_sweep = sweep < sweep_rows(&interest, |c| settled(&live, &snapped, c)).len();
                     if !mid_sweep {
                         sweep = 0;
                     }
@@ -376,6 +414,9 @@ async fn run(
                 } else if ok {
                     slot.failures = 0;
                     let mut w = pace_for(&pace, job, interest.period, session, budget);
+                    if streamed(&live, &snapped, job, &interest) {
+                        w = w.max(pace.streamed);
+                    }
                     if !session.is_live() {
                         // Resume at the pre-open whatever the closed pace says.
                         let until_open = (calendar.next_pre_open(at) - at).to_std().unwrap_or_default();
@@ -405,6 +446,54 @@ async fn run(
                 };
                 if tx.send(event).is_err() {
                     return;
+                }
+            }
+            ev = async {
+                match live.as_mut() {
+                    Some(l) => l.events().recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                let Some(l) = live.as_mut() else { continue };
+                let Some(ev) = ev else {
+                    // The stream's task ended: REST serves everything from now on.
+                    tracing::warn!("the live stream ended: polling over REST");
+                    live = None;
+                    continue;
+                };
+                let at = clock.now();
+                let mut out = Vec::new();
+                let mut wake = l.on_event(ev, at, &interest, &mut out);
+                // Whatever else has arrived goes in the same pass (a batched frame).
+                for _ in 0..1024 {
+                    let Ok(ev) = l.events().try_recv() else { break };
+                    let w = l.on_event(ev, at, &interest, &mut out);
+                    wake.all |= w.all;
+                    wake.chart |= w.chart;
+                    wake.polled |= w.polled;
+                }
+                if wake.polled && l.steer(&interest, session.is_auction()) {
+                    out.push(Event::Stream(l.state()));
+                }
+                for e in out {
+                    if tx.send(e).is_err() {
+                        return;
+                    }
+                }
+                let now = Instant::now();
+                if wake.all {
+                    snapped.clear();
+                    sweep = 0;
+                }
+                for (job, slot) in slots.iter_mut() {
+                    let due = match job {
+                        Job::Universe | Job::Info => false,
+                        Job::Chart => wake.all || wake.chart,
+                        Job::Watchlist | Job::Book | Job::Quote => wake.all || wake.polled,
+                    };
+                    if due && !slot.in_flight {
+                        slot.due = Some(now);
+                    }
                 }
             }
             _ = status_tick.tick() => {
@@ -449,12 +538,39 @@ struct Start {
 /// (the virtual server): those on screen, without the open stock, whose quote is fetched
 /// anyway. One row per request, so each shows as soon as it arrives instead of all of them
 /// after the slowest, 10–20 s later at 1 request a second.
-fn sweep_rows(i: &Interest) -> Vec<StockCode> {
+fn sweep_rows(i: &Interest, settled: impl Fn(StockCode) -> bool) -> Vec<StockCode> {
     i.watchlist
         .iter()
         .copied()
-        .filter(|c| Some(*c) != i.focused)
+        .filter(|c| Some(*c) != i.focused && !settled(*c))
         .collect()
+}
+
+/// A watchlist row the stream keeps current: its trades are streamed and its quote has come
+/// over REST once since the stream came up.
+fn settled(live: &Option<live::Live>, snapped: &HashSet<StockCode>, code: StockCode) -> bool {
+    snapped.contains(&code)
+        && live
+            .as_ref()
+            .is_some_and(|l| l.streams(Channel::Trades, code))
+}
+
+/// Everything `job` fetches is streamed now: REST polls it only at the slow resync pace.
+fn streamed(
+    live: &Option<live::Live>,
+    snapped: &HashSet<StockCode>,
+    job: Job,
+    i: &Interest,
+) -> bool {
+    let Some(l) = live.as_ref() else { return false };
+    let focused = |ch: Channel| i.focused.is_some_and(|c| l.streams(ch, c));
+    match job {
+        Job::Book => focused(Channel::Book),
+        Job::Quote => focused(Channel::Trades),
+        Job::Chart => focused(Channel::Trades) && i.period.is_some_and(|p| p.is_intraday()),
+        Job::Watchlist => i.watchlist.iter().all(|c| settled(live, snapped, *c)),
+        Job::Info | Job::Universe => false,
+    }
 }
 
 /// Calendar days of daily, weekly, monthly and yearly bars a chart asks for: about 280 daily
@@ -477,6 +593,7 @@ fn start(
     job: Job,
     ctx: Start,
     i: &Interest,
+    rows: &[StockCode],
     source: &Arc<dyn DataSource>,
     done: &mpsc::UnboundedSender<(u64, Done)>,
 ) -> Option<tokio::task::AbortHandle> {
@@ -511,10 +628,7 @@ fn start(
         Job::Watchlist => {
             let codes = match sweep {
                 None => i.watchlist.clone(),
-                Some(n) => {
-                    let rows = sweep_rows(i);
-                    vec![*rows.get(n % rows.len().max(1))?]
-                }
+                Some(n) => vec![*rows.get(n % rows.len().max(1))?],
             };
             if codes.is_empty() {
                 return None;

@@ -112,6 +112,10 @@ pub struct Settings {
     pub retry_budget: Duration,
     /// Refresh the token this long before it expires.
     pub token_refresh_margin: Duration,
+    /// Stream over the WebSocket (`[kis] stream`).
+    pub stream: bool,
+    /// Registrations this process may hold on the session (`[kis] ws_registrations`, ≤ 41).
+    pub ws_registrations: usize,
     pub breaker: BreakerSettings,
 }
 

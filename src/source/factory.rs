@@ -6,7 +6,9 @@ use super::mock::MockSource;
 use super::{DataSource, SourceError};
 use crate::cache::{self, CachePolicy};
 use crate::clock::SharedClock;
+use crate::kis::ws::WsSettings;
 use crate::kis::{self, ClientOptions, KisClient};
+use crate::market::Env;
 use std::sync::Arc;
 
 /// What a KIS source is built from: the client's settings and wiring, the cache's.
@@ -54,7 +56,41 @@ pub fn kis_source(settings: &Settings, clock: SharedClock) -> Result<KisSource, 
         ..settings.client.clone()
     };
     let client = KisClient::new(&settings.kis, opts).map_err(SourceError::from)?;
-    Ok(over_client(settings, client, clock))
+    let source = over_client(settings, client, clock);
+    Ok(match ws_settings(settings) {
+        Ok(ws) if settings.kis.stream => source.with_stream(ws, settings.kis.ws_registrations),
+        _ => source,
+    })
+}
+
+/// The WebSocket settings for the data path's settings. `HOGA_KIS_WS_URL` (`[kis] ws_url`)
+/// points hoga at kis-sim; the approval key is kept beside the access token in the state dir.
+pub fn ws_settings(source: &Settings) -> Result<WsSettings, String> {
+    let kis = &source.kis;
+    let Some(c) = &kis.credentials else {
+        return Err(
+            "no KIS credentials configured: set KIS_APP_KEY and KIS_APP_SECRET (or \
+                    [kis] app_key/app_secret)"
+                .to_string(),
+        );
+    };
+    let env = match kis.env {
+        Env::Virtual => "virtual",
+        Env::Real => "real",
+    };
+    let mut s = WsSettings::new(
+        kis.ws_url.clone(),
+        kis.base_url.clone(),
+        c.app_key.clone(),
+        c.app_secret.clone(),
+        source
+            .client
+            .state_dir
+            .join(format!("kis-ws-approval-{env}.json")),
+    );
+    s.custtype = kis.custtype.code().to_string();
+    s.connect_timeout = kis.connect_timeout;
+    Ok(s)
 }
 
 /// The KIS source over an existing client, with the cache `settings` configure under the keys

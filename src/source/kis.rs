@@ -88,6 +88,8 @@ pub struct KisSource {
     last_error: Mutex<Option<(DateTime<Utc>, String)>>,
     /// Names learned from info and universe answers, for quotes that come without one.
     names: Mutex<HashMap<StockCode, String>>,
+    /// The WebSocket session's settings and its registration cap, when streaming is on.
+    stream: Option<(crate::kis::ws::WsSettings, usize)>,
 }
 
 impl KisSource {
@@ -109,7 +111,15 @@ impl KisSource {
             counters: ServeCounters::default(),
             last_error: Mutex::new(None),
             names: Mutex::new(HashMap::new()),
+            stream: None,
         }
+    }
+
+    /// The same source with a live stream over KIS's WebSocket, holding at most `cap`
+    /// registrations (41 on KIS; less when other programs share the appkey's session).
+    pub fn with_stream(mut self, ws: crate::kis::ws::WsSettings, cap: usize) -> KisSource {
+        self.stream = Some((ws, cap.clamp(1, super::live::KIS_CAP)));
+        self
     }
 
     pub fn serve_stats(&self) -> ServeStats {
@@ -455,6 +465,26 @@ impl DataSource for KisSource {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone(),
+        }
+    }
+
+    fn open_stream(&self) -> Option<super::live::Stream> {
+        use super::live::{Channel, Stream};
+        let (ws, cap) = self.stream.clone()?;
+        match crate::kis::ws::WsClient::start(ws, self.clock.clone(), &[]) {
+            Ok((client, events)) => Some(Stream {
+                handle: Box::new(client),
+                events,
+                cap,
+                channels: match self.env {
+                    Env::Real => &Channel::ALL,
+                    Env::Virtual => &[Channel::Trades, Channel::Book],
+                },
+            }),
+            Err(e) => {
+                tracing::warn!("the live stream could not start, polling over REST: {e}");
+                None
+            }
         }
     }
 

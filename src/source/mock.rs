@@ -128,6 +128,10 @@ impl DataSource for MockSource {
             ..SourceMetrics::default()
         }
     }
+
+    fn open_stream(&self) -> Option<super::live::Stream> {
+        Some(super::mock_live::start(self.market.clone()))
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@
 
 pub mod factory;
 pub mod kis;
+pub mod live;
 pub mod mock;
+pub mod mock_live;
 
 use crate::market::{
     Candle, Env, Listing, OrderBook, Period, Provenance, Quote, StockCode, StockInfo,
@@ -243,5 +245,12 @@ pub trait DataSource: Send + Sync {
     /// Counters since the source was made.
     fn metrics(&self) -> SourceMetrics {
         SourceMetrics::default()
+    }
+
+    /// Opens this source's live stream (KIS's WebSocket, the simulated market's trades), or
+    /// `None` when it has none. Called once, inside the runtime; the stream runs until its
+    /// handle is dropped.
+    fn open_stream(&self) -> Option<live::Stream> {
+        None
     }
 }

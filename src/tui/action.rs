@@ -72,6 +72,7 @@ actions! {
     ToggleMa60 => "toggle_ma60", ["#"], "chart: MA60 line on/off";
     ToggleMa120 => "toggle_ma120", ["$"], "chart: MA120 line on/off";
     Refresh => "refresh", ["r"], "fetch everything on screen again now";
+    Tape => "tape", ["t"], "show or hide the tape (체결) where it has no place of its own";
 }
 
 impl Action {

@@ -1,13 +1,19 @@
-//! Where each pane goes for a terminal size: all four side by side on wide screens; the
-//! watchlist, the chart (or info) and the order book from 76 columns (80×24 included); the
-//! watchlist plus one pane below that; one pane on narrow ones; and a plain "enlarge the
-//! terminal" message below the minimum. The status bar names the panes a layout leaves out.
+//! Where each pane goes for a terminal size: everything on wide screens (the tape under the
+//! book); the watchlist, chart, book and info (or the tape, by `side`) from 100 columns; the
+//! watchlist, the chart (or info, or the tape) and the order book from 76 columns (80×24
+//! included); the watchlist plus one pane below that; one pane on narrow ones; and a plain
+//! "enlarge the terminal" message below the minimum. The status bar names the panes a layout
+//! leaves out.
 
 use super::state::Pane;
 use ratatui::layout::Rect;
 
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
+/// Rows of a book pane with all ten levels a side.
+const BOOK_FULL: u16 = 26;
+/// The fewest rows a tape under the book is worth.
+const TAPE_MIN: u16 = 8;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Areas {
@@ -15,6 +21,7 @@ pub struct Areas {
     pub chart: Option<Rect>,
     pub book: Option<Rect>,
     pub info: Option<Rect>,
+    pub tape: Option<Rect>,
     pub status: Option<Rect>,
     pub too_small: bool,
 }
@@ -26,6 +33,7 @@ impl Areas {
             Pane::Chart => self.chart,
             Pane::Book => self.book,
             Pane::Info => self.info,
+            Pane::Tape => self.tape,
         }
     }
 
@@ -82,19 +90,32 @@ pub fn areas(size: Rect, focus: Pane, side: Pane) -> Areas {
         Pane::Chart => a.chart = Some(r),
         Pane::Book => a.book = Some(r),
         Pane::Info => a.info = Some(r),
+        Pane::Tape => a.tape = Some(r),
+    };
+    // The middle pane where only one fits: the one asked for, else the chart.
+    let middle = match side {
+        Pane::Info | Pane::Tape => side,
+        _ => Pane::Chart,
     };
     if w >= 150 {
         let wl = (w * 3 / 10).clamp(50, 64);
         let book = 44;
         let c = cols(body, &[wl, w - wl - book, book]);
         a.watchlist = Some(c[0]);
-        a.book = Some(c[2]);
+        // The tape below the book when the column is tall enough for both.
+        if body.height >= BOOK_FULL + TAPE_MIN {
+            let (book, tape) = split_v(c[2], BOOK_FULL);
+            a.book = Some(book);
+            a.tape = Some(tape);
+        } else {
+            a.book = Some(c[2]);
+        }
         if body.height >= 34 {
             let (chart, info) = split_v(c[1], body.height - 11);
             a.chart = Some(chart);
             a.info = Some(info);
-        } else if side == Pane::Info {
-            a.info = Some(c[1]);
+        } else if a.tape.is_none() || middle == Pane::Info {
+            place(&mut a, middle, c[1]);
         } else {
             a.chart = Some(c[1]);
         }
@@ -104,29 +125,26 @@ pub fn areas(size: Rect, focus: Pane, side: Pane) -> Areas {
         let c = cols(body, &[wl, w - wl - book, book]);
         a.watchlist = Some(c[0]);
         if body.height >= 38 {
-            let (book, info) = split_v(c[2], 27);
+            // Under the book: the info pane, or the tape when asked for.
+            let (book, below) = split_v(c[2], 27);
             a.chart = Some(c[1]);
             a.book = Some(book);
-            a.info = Some(info);
+            if side == Pane::Tape {
+                a.tape = Some(below);
+            } else {
+                a.info = Some(below);
+            }
         } else {
             a.book = Some(c[2]);
-            if side == Pane::Info {
-                a.info = Some(c[1]);
-            } else {
-                a.chart = Some(c[1]);
-            }
+            place(&mut a, middle, c[1]);
         }
     } else if w >= 76 {
-        // The book stays on screen beside the watchlist; the middle shows the chart or info.
+        // The book stays on screen beside the watchlist; the middle shows the chart, info or
+        // the tape.
         let (wl, book) = if w >= 90 { (34, 30) } else { (28, 25) };
         let c = cols(body, &[wl, w - wl - book, book]);
         a.watchlist = Some(c[0]);
         a.book = Some(c[2]);
-        let middle = if side == Pane::Info {
-            Pane::Info
-        } else {
-            Pane::Chart
-        };
         place(&mut a, middle, c[1]);
     } else if w >= 64 {
         let wl = 34;
@@ -162,8 +180,28 @@ mod tests {
             let a = areas(Rect::new(0, 0, 80, 24), Pane::Watchlist, side);
             assert!(a.watchlist.is_some() && a.book.is_some(), "{side:?}");
             assert_eq!(a.info.is_some(), side == Pane::Info, "{side:?}");
-            assert_eq!(a.chart.is_some(), side != Pane::Info, "{side:?}");
+            assert_eq!(a.tape.is_some(), side == Pane::Tape, "{side:?}");
+            assert_eq!(
+                a.chart.is_some(),
+                side != Pane::Info && side != Pane::Tape,
+                "{side:?}"
+            );
         }
+    }
+
+    #[test]
+    fn the_tape_sits_under_the_book_where_it_fits_and_takes_a_pane_where_not() {
+        let a = areas(Rect::new(0, 0, 200, 60), Pane::Watchlist, Pane::Chart);
+        let (book, tape) = (a.book.unwrap(), a.tape.unwrap());
+        assert_eq!((book.x, book.bottom()), (tape.x, tape.y));
+        assert!(a.chart.is_some() && a.info.is_some());
+        // 120×40: info under the book unless the tape is asked for.
+        let a = areas(Rect::new(0, 0, 120, 40), Pane::Watchlist, Pane::Chart);
+        assert!(a.tape.is_none() && a.info.is_some());
+        let a = areas(Rect::new(0, 0, 120, 40), Pane::Watchlist, Pane::Tape);
+        assert!(a.tape.is_some() && a.info.is_none() && a.chart.is_some());
+        let a = areas(Rect::new(0, 0, 70, 24), Pane::Watchlist, Pane::Tape);
+        assert!(a.tape.is_some() && a.watchlist.is_some());
     }
 
     #[test]

@@ -3,9 +3,9 @@
 use super::action::Keymap;
 use super::search::Index;
 use super::watchlist::Watchlists;
-use crate::feed::Interest;
+use crate::feed::{Interest, StreamState};
 use crate::market::{
-    Candle, Interval, Listing, OrderBook, Provenance, Quote, StockCode, StockInfo,
+    Candle, Interval, Listing, OrderBook, Provenance, Quote, StockCode, StockInfo, Trade,
 };
 use crate::source::{SourceKind, SourceStatus};
 use chrono::{DateTime, Duration, Utc};
@@ -19,10 +19,32 @@ pub enum Pane {
     Chart,
     Book,
     Info,
+    /// 체결: the open stock's time and sales, streamed.
+    Tape,
 }
 
 impl Pane {
-    pub const ORDER: [Pane; 4] = [Pane::Watchlist, Pane::Chart, Pane::Book, Pane::Info];
+    pub const ORDER: [Pane; 5] = [
+        Pane::Watchlist,
+        Pane::Chart,
+        Pane::Book,
+        Pane::Info,
+        Pane::Tape,
+    ];
+}
+
+/// The tape keeps this many rows: memory stays bounded however long hoga runs.
+pub const TAPE_ROWS: usize = 500;
+
+/// One row of the tape, newest first.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TapeRow {
+    Trade(Trade),
+    /// The stream was down: trades in between may be missing.
+    Gap {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -338,6 +360,10 @@ pub struct State {
     pub removed: Option<Removed>,
     /// On the simulated market: how to get real data, kept in the status bar.
     pub real_data_hint: Option<String>,
+    /// The live stream, once the feed has one.
+    pub stream: Option<StreamState>,
+    /// The open stock's trades as they stream in, newest first (at most [`TAPE_ROWS`]).
+    pub tape: std::collections::VecDeque<TapeRow>,
 }
 
 impl State {
@@ -400,6 +426,8 @@ impl State {
             prompt: None,
             removed: None,
             real_data_hint: None,
+            stream: None,
+            tape: std::collections::VecDeque::new(),
         }
     }
 

@@ -6,7 +6,8 @@ use super::layout::{self, Areas};
 use super::msg::{Command, Msg};
 use super::search::Index;
 use super::state::{
-    Data, Mode, Pane, Problem, Prompt, PromptKind, QuoteCell, Removed, SortKey, State,
+    Data, Mode, Pane, Problem, Prompt, PromptKind, QuoteCell, Removed, SortKey, State, TAPE_ROWS,
+    TapeRow,
 };
 use super::view;
 use super::watchlist::Watchlist;
@@ -140,6 +141,12 @@ fn event(state: &mut State, e: Event) {
                     if !auction_at(b.value.as_of) {
                         b.value.expected = None;
                     }
+                    // A streamed book carries the levels only: the last price and the
+                    // previous close stay what they were.
+                    if let Some(old) = state.book.value.as_ref().filter(|o| o.code == code) {
+                        b.value.last = b.value.last.or(old.last);
+                        b.value.prev_close = b.value.prev_close.or(old.prev_close);
+                    }
                     let changed = match &state.book.value {
                         Some(old) => !same_book(old, &b.value),
                         None => true,
@@ -221,7 +228,46 @@ fn event(state: &mut State, e: Event) {
                 Err(f) => fail(state, Pane::Info, at, &format!("info {code}"), f),
             }
         }
-        Event::Trade { at, trade } => apply_trade(state, &trade, at),
+        Event::Trade { at, trade } => apply_trade(state, trade, at),
+        Event::Expected { update, .. } => {
+            if Some(update.code) == state.selected
+                && let Some(b) = state.book.value.as_mut()
+                && b.code == update.code
+                && b.expected.as_ref() != Some(&update.fill)
+            {
+                b.expected = Some(update.fill);
+                state.dirty = true;
+            }
+        }
+        Event::MarketStatus { status, .. } => {
+            if let Some(cell) = state.quotes.get_mut(&status.code)
+                && cell.quote.flags != status.flags
+            {
+                cell.quote.flags = status.flags;
+                state.dirty = true;
+            }
+        }
+        Event::Stream(s) => {
+            if state.stream.as_ref() != Some(&s) {
+                state.stream = Some(s);
+                state.dirty = true;
+            }
+        }
+        Event::Gap { codes, from, to } => {
+            if state.selected.is_some_and(|c| codes.contains(&c)) {
+                push_tape(state, TapeRow::Gap { from, to });
+            }
+            let hm = |t: DateTime<Utc>| t.with_timezone(&KST).format("%H:%M:%S").to_string();
+            notice(
+                state,
+                format!(
+                    "stream was down {}–{}: {} stocks fetched again over REST",
+                    hm(from),
+                    hm(to),
+                    codes.len()
+                ),
+            );
+        }
         Event::Status(s) => {
             if s != state.status {
                 state.status = s;
@@ -268,6 +314,8 @@ fn fail(state: &mut State, pane: Pane, at: DateTime<Utc>, what: &str, f: Failure
         Pane::Chart => state.chart.data.problem.as_ref(),
         Pane::Info => state.info.problem.as_ref(),
         Pane::Watchlist => state.quotes_problem.as_ref(),
+        // The tape is streamed only: nothing is fetched for it.
+        Pane::Tape => None,
     };
     let p = problem(at, what, f, previous);
     match pane {
@@ -287,6 +335,7 @@ fn fail(state: &mut State, pane: Pane, at: DateTime<Utc>, what: &str, f: Failure
             state.quotes_problem = Some(p.clone());
             state.quotes_streak = state.quotes_streak.saturating_add(1);
         }
+        Pane::Tape => {}
     }
     state.last_problem = Some(p);
     state.dirty = true;
@@ -384,9 +433,16 @@ fn store_quote_only(
     visible_change
 }
 
+fn push_tape(state: &mut State, row: TapeRow) {
+    state.tape.push_front(row);
+    state.tape.truncate(TAPE_ROWS);
+    state.dirty = true;
+}
+
 /// A streamed trade: the stock's quote takes its price, change and running totals; the open
-/// stock's chart grows its forming candle by the market's rule.
-fn apply_trade(state: &mut State, t: &Trade, at: DateTime<Utc>) {
+/// stock's chart grows its forming candle by the market's rule, its book's last price moves
+/// and the tape gets a row.
+fn apply_trade(state: &mut State, t: Trade, at: DateTime<Utc>) {
     if let Some(cell) = state.quotes.get(&t.code) {
         let mut q = cell.quote.clone();
         q.price = t.price;
@@ -408,9 +464,13 @@ fn apply_trade(state: &mut State, t: &Trade, at: DateTime<Utc>) {
     if Some(t.code) == state.selected {
         let period = state.chart.period;
         if let Some(candles) = state.chart.data.value.as_mut() {
-            trade_into(candles, period, t, Calendar::krx());
+            trade_into(candles, period, &t, Calendar::krx());
             state.dirty = true;
         }
+        if let Some(b) = state.book.value.as_mut().filter(|b| b.code == t.code) {
+            b.last = Some(t.price);
+        }
+        push_tape(state, TapeRow::Trade(t));
     }
 }
 
@@ -468,6 +528,13 @@ fn interest(state: &State) -> Interest {
     let rows = state.rows();
     let (scroll, n) = wl_window(state);
     let watchlist = rows.iter().skip(scroll).take(n).copied().collect();
+    // Off screen: the rows below the window first (the next to scroll into view), then above.
+    let more = rows
+        .iter()
+        .skip(scroll + n)
+        .chain(rows.iter().take(scroll))
+        .copied()
+        .collect();
     Interest {
         focused: state.selected,
         version: state.version,
@@ -475,6 +542,7 @@ fn interest(state: &State) -> Interest {
         book: a.book.is_some(),
         info: a.info.is_some(),
         watchlist,
+        more,
         refresh: state.refresh,
     }
 }
@@ -506,6 +574,7 @@ pub fn open(state: &mut State, code: StockCode) {
     state.chart.data = Data::default();
     state.chart.cursor = None;
     state.chart.end = None;
+    state.tape.clear();
 }
 
 fn move_wl_cursor(state: &mut State, delta: isize) {
@@ -547,6 +616,7 @@ fn switch_list(state: &mut State, idx: usize, cmds: &mut Vec<Command>) {
 
 fn notice(state: &mut State, text: String) {
     state.notice = Some((state.now, text));
+    state.dirty = true;
 }
 
 fn chart_capacity(state: &State) -> usize {
@@ -997,6 +1067,15 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
             }
         }
         Refresh => state.refresh += 1,
+        Tape => {
+            // The tape takes the side pane's place (or the whole screen where only one pane
+            // fits); again, and the chart is back.
+            let show = state.side != Pane::Tape;
+            state.side = if show { Pane::Tape } else { Pane::Chart };
+            if state.focus == Pane::Tape || (show && areas(state).tape.is_none()) {
+                state.focus = state.side;
+            }
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use super::{data_label, short_age};
 use crate::market::{Calendar, KST, Provenance};
 use crate::tui::action::Action;
+use crate::source::live::Health as StreamHealth;
 use crate::tui::health::{Health, health};
 use crate::tui::layout::Areas;
 use crate::tui::state::{Pane, Problem, State};
@@ -44,6 +45,43 @@ pub fn source_label(state: &State) -> (String, Style) {
             Style::default().fg(Color::Yellow),
         ),
     }
+}
+
+/// The live stream: `WS 23/41` while up (registrations held / the cap), `WS reconnecting 4s`
+/// with the real countdown, `WS down` when it gave up; `None` without a stream.
+pub fn stream_label(state: &State) -> Option<(String, Style)> {
+    let s = state.stream.as_ref()?;
+    let theme = &state.settings.theme;
+    Some(match &s.health {
+        StreamHealth::Connected { .. } => (
+            format!("WS {}/{}", s.registered.len(), s.cap),
+            Style::default().fg(theme.accent),
+        ),
+        StreamHealth::Connecting => (
+            "WS connecting…".to_string(),
+            Style::default().fg(Color::Yellow),
+        ),
+        StreamHealth::Reconnecting { next_try, .. } => {
+            let n = (*next_try - state.now).num_seconds();
+            let text = if n > 0 {
+                format!("WS reconnecting {n}s")
+            } else {
+                "WS reconnecting…".to_string()
+            };
+            (
+                text,
+                Style::default()
+                    .fg(Color::Yellow)
+                    .add_modifier(Modifier::BOLD),
+            )
+        }
+        StreamHealth::Down { .. } => (
+            "WS down".to_string(),
+            Style::default()
+                .fg(theme.error)
+                .add_modifier(Modifier::BOLD),
+        ),
+    })
 }
 
 /// The problem to report now: a pane's current failure, newest first.
@@ -120,14 +158,21 @@ fn ages(state: &State) -> (String, String) {
 pub fn time_text(state: &State) -> String {
     let mut s = source_label(state).0;
     s.push('|');
+    if let Some((w, _)) = stream_label(state) {
+        s.push_str(&w);
+    }
     s.push_str(&ages(state).0);
     if let Some(p) = current_problem(state) {
         s.push_str(&problem_text(state, p));
     }
     s.push_str(Calendar::krx().session_at(state.now).label());
-    // The watchlist's title age and its rows' ages.
+    // The watchlist's title age and its rows' ages (streamed rows show none).
     for c in &state.watchlists.current().codes {
-        if let Some(q) = state.quotes.get(c) {
+        let streamed = state
+            .stream
+            .as_ref()
+            .is_some_and(|s| s.streams(crate::source::live::Channel::Trades, *c));
+        if let Some(q) = state.quotes.get(c).filter(|_| !streamed) {
             s.push_str(&short_age((state.now - q.received_at).num_seconds()));
         }
     }
@@ -158,6 +203,7 @@ fn pane_name(p: Pane) -> &'static str {
         Pane::Chart => "차트",
         Pane::Book => "호가",
         Pane::Info => "정보",
+        Pane::Tape => "체결",
     }
 }
 
@@ -212,6 +258,13 @@ pub fn draw(state: &State, area: Rect, panes: &Areas, buf: &mut Buffer) {
     let (label, st) = source_label(state);
     x += text::put_whole(buf, x, y, &format!(" {label} "), area.width, st);
     x += 1;
+    // The stream's state is part of the truth about the data: right after the badge.
+    if let Some((ws, wst)) = stream_label(state)
+        && x + text::width(&ws) as u16 + 1 + help_w + 1 < area.right()
+    {
+        x += text::put_whole(buf, x, y, &ws, area.width, wst);
+        x += 1;
+    }
 
     // Right-hand side: the help key always, the pane strip before it if it fits.
     let help_x = area.right().saturating_sub(help_w);

@@ -3,6 +3,7 @@
 
 use super::{dir_style, fmt_change, fmt_eok, fmt_rate, frame};
 use crate::market::{StockCode, Warning, group_thousands};
+use crate::source::live::Channel;
 use crate::tui::state::{Mode, Pane, SortKey, State};
 use crate::tui::widgets::text::{self, compact};
 use ratatui::buffer::Buffer;
@@ -135,6 +136,16 @@ struct Cells {
     value: String,
     /// Seconds since the row's quote arrived (`None` without one).
     age: Option<i64>,
+    /// Its trades stream in: no age to show, it moves as it trades.
+    streamed: bool,
+}
+
+/// The row's trades arrive over the live stream now.
+fn streamed(state: &State, code: StockCode) -> bool {
+    state
+        .stream
+        .as_ref()
+        .is_some_and(|s| s.streams(Channel::Trades, code))
 }
 
 fn cells(state: &State, code: StockCode) -> Cells {
@@ -142,6 +153,7 @@ fn cells(state: &State, code: StockCode) -> Cells {
     let q = cell.map(|c| &c.quote);
     Cells {
         age: cell.map(|c| (state.now - c.received_at).num_seconds().max(0)),
+        streamed: cell.is_some() && streamed(state, code),
         price: q
             .map(|q| group_thousands(q.price.0))
             .unwrap_or_else(|| "-".into()),
@@ -162,10 +174,12 @@ fn widths(state: &State, shown: &[Cells]) -> Widths {
             .max()
             .unwrap_or(0) as u16
     };
+    // The column shows once a polled row is old, or to mark the streamed rows.
     let old = shown
         .iter()
-        .any(|r| r.age.is_none_or(|a| a >= AGE_SHOWN_SECS))
+        .any(|r| !r.streamed && r.age.is_none_or(|a| a >= AGE_SHOWN_SECS))
         && shown.iter().any(|r| r.age.is_some());
+    let old = old || shown.iter().any(|r| r.streamed);
     Widths {
         age: if old { 4 } else { 0 },
         price: col(Col::Price, |r| &r.price),
@@ -290,11 +304,13 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
                 Style::default().fg(theme.dim),
             ));
         }
-        // The age of the oldest quote in the list: how fresh the whole pane is.
+        // The age of the oldest polled quote in the list: how fresh the whole pane is
+        // (streamed rows move as they trade).
         let oldest = wl
             .current()
             .codes
             .iter()
+            .filter(|c| !streamed(state, **c))
             .filter_map(|c| state.quotes.get(c))
             .map(|c| (state.now - c.received_at).num_seconds())
             .max();
@@ -432,6 +448,9 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
                 }
                 Col::Age => {
                     let (a, ast) = match nums.age {
+                        _ if nums.streamed => {
+                            ("WS".to_string(), Style::default().fg(theme.accent))
+                        }
                         Some(a) if a >= AGE_SHOWN_SECS => {
                             (super::short_age(a), Style::default().fg(theme.stale))
                         }
