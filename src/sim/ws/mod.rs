@@ -171,7 +171,8 @@ pub struct JunkFrame {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RegEvent {
     pub session: u64,
-    /// `register`, `unregister`, or `session_end` (the session ended holding this pair).
+    /// `register`, `unregister`, `refused` (OPSP0008 at the cap: not held), or `session_end`
+    /// (the session ended holding this pair).
     pub action: String,
     pub tr_id: String,
     pub tr_key: String,
@@ -495,6 +496,22 @@ impl WsHub {
             RegEvent {
                 session: id,
                 action: if on { "register" } else { "unregister" }.into(),
+                tr_id: tr_id.into(),
+                tr_key: tr_key.into(),
+                at,
+                wall: Utc::now(),
+            },
+        );
+    }
+
+    /// A registration refused at the cap (OPSP0008): logged as `refused`, nothing held.
+    fn over_cap(&self, id: u64, tr_id: &str, tr_key: &str) {
+        let at = self.clock_now();
+        push_bounded(
+            &mut self.lock().regs,
+            RegEvent {
+                session: id,
+                action: "refused".into(),
                 tr_id: tr_id.into(),
                 tr_key: tr_key.into(),
                 at,

@@ -249,6 +249,7 @@ impl Session {
                 return ack::ALREADY;
             }
             if self.regs.len() >= self.st.ws.config().max_registrations {
+                self.st.ws.over_cap(self.id, tr_id, tr_key);
                 return ack::MAX_OVER;
             }
             self.regs.insert(
