@@ -92,6 +92,7 @@ async fn rows_arrive_one_by_one_and_the_open_stock_is_not_asked_twice() {
         book: true,
         info: false,
         watchlist: rows.clone(),
+        more: Vec::new(),
         refresh: 0,
     });
     // After 3.5 s (three one-second calls) three rows are on screen: not zero until the

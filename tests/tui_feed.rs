@@ -147,6 +147,7 @@ fn interest(focused: &str, version: u64, watch: &[&str]) -> Interest {
         book: true,
         info: false,
         watchlist: watch.iter().map(|c| code(c)).collect(),
+        more: Vec::new(),
         refresh: 0,
     }
 }

@@ -503,6 +503,8 @@ pub struct Scenario {
     pub price: Option<(i64, i64)>,
     /// The book's last snapshot moved some levels by 100K shares and more.
     pub big_book_changes: bool,
+    /// The stream is up, carrying the open stock and the rows, with a few trades on the tape.
+    pub streaming: bool,
 }
 
 /// A whole state with data, built through `update` like the real app.
@@ -729,8 +731,62 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
     } else {
         update(&mut s, Msg::Feed(Event::Status(SourceStatus::default())));
     }
+    if sc.streaming {
+        stream_into(&mut s, &first, at);
+    }
     s.dirty = false;
     s
+}
+
+/// The stream carrying the open stock (trades and book) and every row's trades, and eight
+/// trades of the open stock in the last seconds before `at`.
+pub fn stream_into(s: &mut State, open: &Quote, at: DateTime<Utc>) {
+    use crate::source::live::{Channel, Health};
+    let mut registered = vec![(Channel::Trades, open.code), (Channel::Book, open.code)];
+    for c in s.rows() {
+        if c != open.code {
+            registered.push((Channel::Trades, c));
+        }
+    }
+    registered.truncate(41);
+    update(
+        s,
+        Msg::Feed(Event::Stream(crate::feed::StreamState {
+            health: Health::Connected {
+                subscribed: registered.len(),
+            },
+            cap: 41,
+            registered,
+            refused: Vec::new(),
+        })),
+    );
+    let tick = crate::market::tick::tick_size(open.price);
+    let tick = Krw(tick);
+    let mut acc = open.volume;
+    for i in 0..8u64 {
+        let step = [0, 1, 0, -1, -1, 0, 1, 2][i as usize];
+        let price = Krw(open.price.0 + step * tick.0);
+        let qty = [120, 3_400, 15, 980, 45_000, 7, 2_210, 560][i as usize];
+        acc += qty;
+        let change = Krw(price.0 - open.prev_close.0);
+        let trade = crate::market::Trade {
+            code: open.code,
+            at: at - Duration::seconds(8 - i as i64),
+            price,
+            change,
+            change_rate: crate::market::Rate::of(change, open.prev_close),
+            qty,
+            acc_volume: acc,
+            acc_value: open.value,
+            side: Some(if step >= 0 {
+                crate::market::Side::Buy
+            } else {
+                crate::market::Side::Sell
+            }),
+            strength: Some(crate::market::Rate(10_000 + 37 * i as i32)),
+        };
+        update(s, Msg::Feed(Event::Trade { at, trade }));
+    }
 }
 
 /// A `DataSource` that always answers with the same fixture data (idle measurements, feed

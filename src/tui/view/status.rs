@@ -207,15 +207,20 @@ fn pane_name(p: Pane) -> &'static str {
     }
 }
 
-/// `[목록|차트|호가|정보]` when the layout leaves a pane out: shown panes plain, hidden ones
-/// dim, the focused one reversed. `None` when every pane is on screen.
+/// `[목록|차트|호가|정보|체결]` when the layout leaves a pane out: shown panes plain, hidden
+/// ones dim, the focused one reversed. `None` when every pane is on screen. The tape counts
+/// only with a stream (without one it has nothing to show).
 pub fn pane_strip(state: &State, panes: &Areas) -> Option<Vec<(String, Style)>> {
-    if Pane::ORDER.iter().all(|p| panes.get(*p).is_some()) {
+    let names: Vec<Pane> = Pane::ORDER
+        .into_iter()
+        .filter(|p| *p != Pane::Tape || state.stream.is_some() || panes.tape.is_some())
+        .collect();
+    if names.iter().all(|p| panes.get(*p).is_some()) {
         return None;
     }
     let dim = Style::default().fg(state.settings.theme.dim);
     let mut out = vec![("[".to_string(), dim)];
-    for (i, p) in Pane::ORDER.into_iter().enumerate() {
+    for (i, p) in names.into_iter().enumerate() {
         if i > 0 {
             out.push(("|".to_string(), dim));
         }
