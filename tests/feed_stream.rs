@@ -10,9 +10,11 @@ use hoga::config::{Config, Settings};
 use hoga::feed::{Event, Feed, Interest, Pace, StreamState};
 use hoga::market::{StockCode, kst_to_utc};
 use hoga::paths::Paths;
+use hoga::sim::{
+    ClockMode, SimConfig, SimHandle, SimServer, TEST_APP_KEY, TEST_APP_SECRET, WsConfig,
+};
 use hoga::source::factory;
 use hoga::source::live::{Channel, Health};
-use hoga::sim::{ClockMode, SimConfig, SimHandle, SimServer, TEST_APP_KEY, TEST_APP_SECRET, WsConfig};
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -43,10 +45,7 @@ async fn sim(ws: WsConfig) -> SimHandle {
 }
 
 /// A feed over a KIS source on `sim`, streaming, on the sim's clock.
-fn feed(
-    sim: &SimHandle,
-    dir: &std::path::Path,
-) -> (Feed, mpsc::UnboundedReceiver<Event>) {
+fn feed(sim: &SimHandle, dir: &std::path::Path) -> (Feed, mpsc::UnboundedReceiver<Event>) {
     let mut c = Config::default();
     c.kis.app_key = Some(SecretString::from(TEST_APP_KEY.to_string()));
     c.kis.app_secret = Some(SecretString::from(TEST_APP_SECRET.to_string()));
@@ -59,7 +58,10 @@ fn feed(
     let clock: SharedClock = Arc::new(ModeClock::new(mode()));
     let source = factory::kis_source(&settings.source, clock.clone()).expect("source");
     let (tx, rx) = mpsc::unbounded_channel();
-    (Feed::spawn(Arc::new(source), clock, tx, Pace::default()), rx)
+    (
+        Feed::spawn(Arc::new(source), clock, tx, Pace::default()),
+        rx,
+    )
 }
 
 fn codes(sim: &SimHandle, n: usize) -> Vec<StockCode> {
@@ -212,12 +214,17 @@ async fn refused_pairs_are_polled_over_rest() {
         .find(|(ch, c)| *ch == Channel::Trades && codes[..30].contains(c))
         .map(|p| p.1)
         .expect("a watchlist row was refused");
-    until(&mut rx, "the refused row's quote over REST", 20, |e| match e {
-        Event::Quotes { reply: Ok(list), .. } => {
-            list.iter().any(|q| q.value.code == refused_row)
-        }
-        _ => false,
-    })
+    until(
+        &mut rx,
+        "the refused row's quote over REST",
+        20,
+        |e| match e {
+            Event::Quotes {
+                reply: Ok(list), ..
+            } => list.iter().any(|q| q.value.code == refused_row),
+            _ => false,
+        },
+    )
     .await;
     assert_eq!(peak_registrations(&sim), 12);
     assert!(cap_refusals(&sim) > 0);
@@ -240,13 +247,19 @@ async fn rest_takes_over_while_the_stream_is_down_and_the_gap_is_reported() {
         more: Vec::new(),
         refresh: 0,
     });
-    until(&mut rx, "a streamed trade", 30, |e| matches!(e, Event::Trade { .. })).await;
+    until(&mut rx, "a streamed trade", 30, |e| {
+        matches!(e, Event::Trade { .. })
+    })
+    .await;
     // kis-sim drops every session and refuses connections for 4 s.
     sim.ws().refuse(4.0);
     sim.ws().drop_all();
-    until(&mut rx, "the stream reconnecting", 10, |e| {
-        matches!(e, Event::Stream(s) if matches!(s.health, Health::Reconnecting { .. }))
-    })
+    until(
+        &mut rx,
+        "the stream reconnecting",
+        10,
+        |e| matches!(e, Event::Stream(s) if matches!(s.health, Health::Reconnecting { .. })),
+    )
     .await;
     // REST serves the rows and the book while it is down.
     let mut quotes = false;

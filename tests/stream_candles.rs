@@ -69,7 +69,13 @@ async fn minute_candles_from_the_stream_equal_rest_minute_bars() {
     let mut days: HashMap<StockCode, Vec<Candle>> = HashMap::new();
     for c in &codes {
         let bars = source
-            .chart(*c, Period::Day, today - chrono::Duration::days(10), today, Req::INTERACTIVE.refresh())
+            .chart(
+                *c,
+                Period::Day,
+                today - chrono::Duration::days(10),
+                today,
+                Req::INTERACTIVE.refresh(),
+            )
             .await
             .expect("daily chart")
             .value;
@@ -92,7 +98,10 @@ async fn minute_candles_from_the_stream_equal_rest_minute_bars() {
     let end = at("10:30");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
     while Clock::now(sim.clock()) < end {
-        assert!(tokio::time::Instant::now() < deadline, "the session did not reach 10:30");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the session did not reach 10:30"
+        );
         match tokio::time::timeout(Duration::from_secs(5), events.recv()).await {
             Ok(Some(WsEvent::Live(LiveEvent::Trade(t)))) => {
                 trades.entry(t.code).or_default().push(t)
@@ -118,7 +127,12 @@ async fn minute_candles_from_the_stream_equal_rest_minute_bars() {
         assert!(list.len() > 100, "{code}: {} trades", list.len());
         // Nothing missed: each trade adds its quantity to the day's volume.
         for w in list.windows(2) {
-            assert_eq!(w[0].acc_volume + w[1].qty, w[1].acc_volume, "{code} at {}", w[1].at);
+            assert_eq!(
+                w[0].acc_volume + w[1].qty,
+                w[1].acc_volume,
+                "{code} at {}",
+                w[1].at
+            );
         }
         let mut built: Vec<Candle> = Vec::new();
         for t in list {

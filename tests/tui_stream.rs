@@ -37,7 +37,10 @@ fn streaming(size: (u16, u16)) -> State {
 }
 
 fn key(s: &mut State, c: char) {
-    update(s, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    update(
+        s,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+    );
 }
 
 fn trade(code: StockCode, s: &State, price: i64, qty: u64) -> Trade {
@@ -65,18 +68,33 @@ fn each_trade_moves_the_row_the_book_s_last_price_and_tops_the_tape() {
     let price = s.quotes[&code].quote.price.0 + 100;
     let t = trade(code, &s, price, 777);
     s.dirty = false;
-    update(&mut s, Msg::Feed(Event::Trade { at: t.at, trade: t.clone() }));
+    update(
+        &mut s,
+        Msg::Feed(Event::Trade {
+            at: t.at,
+            trade: t.clone(),
+        }),
+    );
     assert!(s.dirty, "a trade redraws");
     assert_eq!(s.tape.front(), Some(&TapeRow::Trade(t)));
     assert_eq!(s.quotes[&code].quote.price.0, price);
     assert_eq!(s.book.value.as_ref().unwrap().last, Some(Krw(price)));
     let screen = render(&s);
-    assert!(screen.contains("777"), "the newest trade is on the tape:\n{screen}");
+    assert!(
+        screen.contains("777"),
+        "the newest trade is on the tape:\n{screen}"
+    );
     // Another stock's trade moves its row, not the tape.
     let other = s.rows()[3];
     let op = s.quotes[&other].quote.price.0;
     let t2 = trade(other, &s, op + 50, 5);
-    update(&mut s, Msg::Feed(Event::Trade { at: t2.at, trade: t2 }));
+    update(
+        &mut s,
+        Msg::Feed(Event::Trade {
+            at: t2.at,
+            trade: t2,
+        }),
+    );
     assert_eq!(s.tape.len(), before + 1);
     assert_eq!(s.quotes[&other].quote.price.0, op + 50);
 }
@@ -222,7 +240,10 @@ fn no_number_on_the_tape_is_cut_at_any_width() {
         let screen = render(&s);
         let Some(r) = areas(&s).tape else { continue };
         let row = screen.lines().nth(r.y as usize + 1).unwrap();
-        assert!(row.contains("1,234,000") && row.contains("1.3M"), "{w}: {row}");
+        assert!(
+            row.contains("1,234,000") && row.contains("1.3M"),
+            "{w}: {row}"
+        );
     }
 }
 

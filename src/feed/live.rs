@@ -159,7 +159,8 @@ impl Live {
         match ev {
             StreamEvent::Live(LiveEvent::Trade(trade)) => {
                 let before = self.acc.insert(trade.code, trade.acc_volume);
-                let adds_up = before.is_none_or(|b| b.checked_add(trade.qty) == Some(trade.acc_volume));
+                let adds_up =
+                    before.is_none_or(|b| b.checked_add(trade.qty) == Some(trade.acc_volume));
                 if !adds_up && Some(trade.code) == interest.focused {
                     wake.chart = true;
                 }
@@ -233,7 +234,11 @@ mod tests {
         StockCode::new(&format!("{:06}", 100_000 + n)).unwrap()
     }
 
-    fn interest(focus: usize, rows: std::ops::Range<usize>, more: std::ops::Range<usize>) -> Interest {
+    fn interest(
+        focus: usize,
+        rows: std::ops::Range<usize>,
+        more: std::ops::Range<usize>,
+    ) -> Interest {
         Interest {
             focused: Some(code(focus)),
             version: 1,
@@ -253,14 +258,32 @@ mod tests {
         assert_eq!(p[1], (Channel::Book, code(7)));
         assert_eq!(p[2], (Channel::Status, code(7)));
         // The open stock's row is not counted twice.
-        assert_eq!(p.iter().filter(|x| **x == (Channel::Trades, code(7))).count(), 1);
+        assert_eq!(
+            p.iter()
+                .filter(|x| **x == (Channel::Trades, code(7)))
+                .count(),
+            1
+        );
         assert_eq!(p[3], (Channel::Trades, code(0)));
         assert!(p.contains(&(Channel::Trades, code(29))));
         assert!(p.contains(&(Channel::Trades, code(30))));
         assert!(!p.contains(&(Channel::Trades, code(59))));
         // The virtual server: no status channel, no expected fill even in an auction.
-        let v = plan(&i, &[Channel::Trades, Channel::Book], true, 41, &HashSet::new());
-        assert_eq!(&v[..3], &[(Channel::Trades, code(7)), (Channel::Book, code(7)), (Channel::Trades, code(0))]);
+        let v = plan(
+            &i,
+            &[Channel::Trades, Channel::Book],
+            true,
+            41,
+            &HashSet::new(),
+        );
+        assert_eq!(
+            &v[..3],
+            &[
+                (Channel::Trades, code(7)),
+                (Channel::Book, code(7)),
+                (Channel::Trades, code(0))
+            ]
+        );
         // In an auction the expected fill comes before the rows.
         let a = plan(&i, &Channel::ALL, true, 41, &HashSet::new());
         assert_eq!(a[2], (Channel::Expected, code(7)));
@@ -271,6 +294,9 @@ mod tests {
         assert_eq!(r.len(), 41);
         // No book on screen: no book slot.
         let nb = Interest { book: false, ..i };
-        assert!(!plan(&nb, &Channel::ALL, false, 41, &HashSet::new()).contains(&(Channel::Book, code(7))));
+        assert!(
+            !plan(&nb, &Channel::ALL, false, 41, &HashSet::new())
+                .contains(&(Channel::Book, code(7)))
+        );
     }
 }

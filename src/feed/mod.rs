@@ -17,8 +17,8 @@ use crate::market::{
 };
 use crate::source::live::Channel;
 use crate::source::{DataSource, Priority, Req, SourceError, SourceKind, SourceStatus, Sourced};
-use std::collections::HashSet;
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -243,9 +243,7 @@ async fn run(
         SourceKind::Kis(env) => Provenance::Live { env },
         SourceKind::Simulated => Provenance::Simulated,
     };
-    let mut live = source
-        .open_stream()
-        .map(|s| live::Live::new(s, provenance));
+    let mut live = source.open_stream().map(|s| live::Live::new(s, provenance));
     // Streamed stocks whose quote came over REST since the stream came up: their rows need
     // no more polling (the trades move them).
     let mut snapped: HashSet<StockCode> = HashSet::new();

@@ -3,8 +3,8 @@
 
 use super::{data_label, short_age};
 use crate::market::{Calendar, KST, Provenance};
-use crate::tui::action::Action;
 use crate::source::live::Health as StreamHealth;
+use crate::tui::action::Action;
 use crate::tui::health::{Health, health};
 use crate::tui::layout::Areas;
 use crate::tui::state::{Pane, Problem, State};

@@ -4,9 +4,9 @@
 
 use super::{dir_style, frame};
 use crate::market::{KST, Side, group_thousands};
+use crate::source::live::Channel;
 use crate::tui::state::{Pane, State, TapeRow};
 use crate::tui::widgets::text;
-use crate::source::live::Channel;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -36,7 +36,14 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             (Some(_), _) if !streamed => "스트림 연결 대기 (REST 조회 중)",
             _ => "체결 대기…",
         };
-        text::put_center(buf, inner.x, inner.y + inner.height / 2, inner.width, msg, dim);
+        text::put_center(
+            buf,
+            inner.x,
+            inner.y + inner.height / 2,
+            inner.width,
+            msg,
+            dim,
+        );
         return;
     }
     let rows: Vec<&TapeRow> = state.tape.iter().take(inner.height as usize).collect();

@@ -448,9 +448,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
                 }
                 Col::Age => {
                     let (a, ast) = match nums.age {
-                        _ if nums.streamed => {
-                            ("WS".to_string(), Style::default().fg(theme.accent))
-                        }
+                        _ if nums.streamed => ("WS".to_string(), Style::default().fg(theme.accent)),
                         Some(a) if a >= AGE_SHOWN_SECS => {
                             (super::short_age(a), Style::default().fg(theme.stale))
                         }
