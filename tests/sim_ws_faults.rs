@@ -326,7 +326,14 @@ async fn config_and_registrations_over_http() {
         current.values().next().unwrap().as_array().unwrap().len(),
         2
     );
-    assert_eq!(regs["log"].as_array().unwrap().len(), 2);
+    // Two registrations and the refusal at the cap.
+    let actions: Vec<&str> = regs["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["register", "register", "refused"]);
     let r = http()
         .post(format!("{}/_sim/ws/config", sim.base_url()))
         .json(&json!({"max_batch": 0}))
@@ -334,4 +341,70 @@ async fn config_and_registrations_over_http() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
+}
+
+#[tokio::test]
+async fn periodic_drops_by_flag_end_every_session_on_schedule() {
+    // Every 120 s of sim time at 60×: a drop about every 2 s of wall time.
+    let mut faults = hoga::sim::WsFaults::default();
+    faults.apply("drop:every=120").unwrap();
+    assert!(faults.apply("stall:every=0").is_err());
+    assert!(faults.apply("refuse").is_err(), "every= is required");
+    faults.apply("refuse:every=600,secs=5").unwrap();
+    assert_eq!((faults.refuse_every_secs, faults.refuse_secs), (600.0, 5.0));
+    faults.refuse_every_secs = 0.0;
+    let sim = start(accel(WsConfig {
+        slot_hold_secs: 0.0,
+        faults,
+        ..WsConfig::default()
+    }))
+    .await;
+    let key = approval(&sim).await;
+    let started = std::time::Instant::now();
+    for round in 0..2 {
+        // The server may not have ended the dropped session yet: its slot frees within moments.
+        let mut tries = 0;
+        let mut ws = loop {
+            let mut ws = ws_connect(&sim).await;
+            match request(&mut ws, &key, "1", "H0STCNT0", "005930")
+                .await
+                .as_str()
+            {
+                "OPSP0000" => break ws,
+                "OPSP8996" if tries < 20 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                other => panic!("round {round}: {other}"),
+            }
+        };
+        next_data(&mut ws).await;
+        // The session ends by itself, without a close frame.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no periodic drop within 10 s"
+            );
+            match next_msg(&mut ws).await {
+                Some(Message::Close(c)) => panic!("a close frame came: {c:?}"),
+                Some(Message::Text(t)) if t.as_str().contains("\"PINGPONG\"") => {
+                    send_text(&mut ws, t.as_str()).await;
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+    }
+    // Two drops, at least one period apart and not much more.
+    let took = started.elapsed().as_secs_f64();
+    assert!((1.5..12.0).contains(&took), "{took} s");
+    assert!(
+        sim.stats()
+            .faults_injected
+            .get("ws_drop")
+            .copied()
+            .unwrap_or(0)
+            >= 2
+    );
 }

@@ -75,8 +75,9 @@ struct Args {
     #[arg(long, default_value = "62", value_parser = ["59", "62"])]
     ws_book_fields: String,
     /// A WebSocket stream fault; repeatable: malformed[:rate=R], unknown_tr[:rate=R],
-    /// extra_fields, slow_subscribe[:ms=N]. Drops, stalls and refusals are run-time
-    /// (`POST /_sim/ws/drop|stall|refuse`).
+    /// extra_fields, slow_subscribe[:ms=N], and periodic outages drop:every=SECS,
+    /// stall:every=SECS[,secs=S], refuse:every=SECS[,secs=S] (sim seconds). One-off drops,
+    /// stalls and refusals are run-time (`POST /_sim/ws/drop|stall|refuse`).
     #[arg(long = "ws-fault")]
     ws_faults: Vec<String>,
 }

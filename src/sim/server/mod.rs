@@ -143,6 +143,10 @@ impl SimHandle {
                 self.state.clone(),
                 self.cancel.clone(),
             )));
+            tokio::spawn(crate::sim::ws::periodic_outages(
+                self.state.clone(),
+                self.cancel.clone(),
+            ));
         }
         Ok(())
     }

@@ -90,11 +90,20 @@ pub struct WsFaults {
     pub extra_fields: bool,
     /// Delay before every subscribe/unsubscribe ack, in wall-clock milliseconds.
     pub slow_subscribe_ms: u64,
+    /// Every this many seconds of sim time, drop every session (0 = never).
+    pub drop_every_secs: f64,
+    /// Every this many seconds of sim time, stall every session for `stall_secs` (0 = never).
+    pub stall_every_secs: f64,
+    pub stall_secs: f64,
+    /// Every this many seconds of sim time, refuse connections for `refuse_secs` (0 = never).
+    pub refuse_every_secs: f64,
+    pub refuse_secs: f64,
 }
 
 impl WsFaults {
     /// Applies one CLI fault `KIND[:key=value]`: `malformed:rate=0.1`, `unknown_tr:rate=0.05`,
-    /// `extra_fields`, `slow_subscribe:ms=500`.
+    /// `extra_fields`, `slow_subscribe:ms=500`, and the periodic outages `drop:every=300`,
+    /// `stall:every=600,secs=90`, `refuse:every=900,secs=20` (seconds of sim time).
     pub fn apply(&mut self, s: &str) -> Result<(), String> {
         let (kind, args) = s.split_once(':').unwrap_or((s, ""));
         let mut kv = BTreeMap::new();
@@ -114,6 +123,18 @@ impl WsFaults {
                     .ok_or_else(|| format!("ws fault {s:?}: rate must be 0–1, got {v:?}")),
             }
         };
+        // A positive number of seconds (up to ten years of sim time).
+        let secs = |key: &str, default: Option<f64>| -> Result<f64, String> {
+            match (kv.get(key), default) {
+                (None, Some(d)) => Ok(d),
+                (None, None) => Err(format!("ws fault {s:?}: needs {key}=SECS")),
+                (Some(v), _) => v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| *x > 0.0 && *x <= 315_360_000.0)
+                    .ok_or_else(|| format!("ws fault {s:?}: {key} must be seconds > 0, got {v:?}")),
+            }
+        };
         match kind.trim().replace('-', "_").as_str() {
             "malformed" => self.malformed = rate()?,
             "unknown_tr" => self.unknown_tr = rate()?,
@@ -126,10 +147,19 @@ impl WsFaults {
                         .map_err(|_| format!("ws fault {s:?}: ms must be a whole number"))?,
                 }
             }
+            "drop" => self.drop_every_secs = secs("every", None)?,
+            "stall" => {
+                self.stall_every_secs = secs("every", None)?;
+                self.stall_secs = secs("secs", Some(60.0))?;
+            }
+            "refuse" => {
+                self.refuse_every_secs = secs("every", None)?;
+                self.refuse_secs = secs("secs", Some(10.0))?;
+            }
             other => {
                 return Err(format!(
-                    "unknown ws fault {other:?}: expected malformed, unknown_tr, extra_fields or \
-                     slow_subscribe"
+                    "unknown ws fault {other:?}: expected malformed, unknown_tr, extra_fields, \
+                     slow_subscribe, drop, stall or refuse"
                 ));
             }
         }
@@ -583,6 +613,55 @@ impl WsHub {
     fn protocol_pong(&self, id: u64) {
         if let Some(s) = self.lock().sessions.get_mut(&id) {
             s.protocol_pongs += 1;
+        }
+    }
+}
+
+/// The periodic outages of [`WsFaults`], run until `cancel`: each kind is due every so many
+/// seconds of sim time, counted from when the server started (or the fault was set).
+pub(crate) async fn periodic_outages(
+    hub_state: Arc<crate::sim::SimState>,
+    cancel: CancellationToken,
+) {
+    let hub = &hub_state.ws;
+    let mut last: [Option<DateTime<Utc>>; 3] = [None; 3];
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let f = hub.config().faults;
+        let now = hub.clock_now();
+        let every = [f.drop_every_secs, f.stall_every_secs, f.refuse_every_secs];
+        for (i, every) in every.into_iter().enumerate() {
+            if every <= 0.0 {
+                last[i] = None;
+                continue;
+            }
+            let Some(since) = last[i] else {
+                last[i] = Some(now);
+                continue;
+            };
+            if (now - since).num_milliseconds() as f64 / 1000.0 < every {
+                continue;
+            }
+            last[i] = Some(now);
+            match i {
+                0 => hub.drop_all(),
+                1 => hub.stall(None, f.stall_secs),
+                _ => {
+                    hub.refuse(f.refuse_secs);
+                    hub.drop_all();
+                }
+            }
+            hub_state
+                .stats
+                .fault(["ws_drop", "ws_stall", "ws_refuse"][i]);
+            tracing::info!(
+                kind = ["drop", "stall", "refuse"][i],
+                "kis-sim: periodic WebSocket outage"
+            );
         }
     }
 }
