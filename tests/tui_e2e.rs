@@ -76,7 +76,7 @@ async fn hoga_under_tmux_against_kis_sim() {
     });
     t.keys(&["a"]);
     t.wait("the add notice", 10, |s| {
-        s.contains("added 삼성전자 to 코스닥")
+        s.contains("코스닥에 삼성전자 추가")
     });
     let saved = watchlists(home.path());
     assert!(
@@ -109,7 +109,7 @@ async fn hoga_under_tmux_against_kis_sim() {
     );
     t.resize(30, 8);
     t.wait("the too-small message", 10, |s| {
-        s.contains("enlarge the terminal")
+        s.contains("터미널을 키우세요")
     });
     t.resize(160, 45);
     t.wait("the full layout", 10, |s| {

@@ -303,7 +303,7 @@ fn a_failure_keeps_the_last_data_marked_stale_until_recovery() {
     assert_eq!(s.book.value, before, "last good data stays on screen");
     assert!(s.book.is_stale());
     let p = hoga::tui::view::status::current_problem(&s).unwrap();
-    assert!(p.what.contains("order book") && p.message.contains("refused"));
+    assert!(p.what.contains("호가") && p.message.contains("refused"));
     // One failed poll marks the pane, not the whole bar.
     let (label, _) = hoga::tui::view::status::source_label(&s);
     assert_eq!(label, "SIMULATED");
@@ -727,10 +727,17 @@ fn status_bar_shows_a_shared_budget() {
     term.draw(|f| hoga::tui::view::draw(&s, f.buffer_mut()))
         .unwrap();
     let buf = term.backend().buffer();
-    let last: String = (0..200u16).map(|x| buf[(x, 59)].symbol()).collect();
-    assert!(last.contains("req 7/18/s shared ×2"), "{last}");
-    assert!(last.contains("cache 50%"), "{last}");
-    assert!(last.contains("redis up"), "{last}");
+    // A wide character's second cell holds nothing of its own.
+    let mut last = String::new();
+    let mut x = 0u16;
+    while x < 200 {
+        let sym = buf[(x, 59)].symbol();
+        last.push_str(sym);
+        x += (unicode_width::UnicodeWidthStr::width(sym) as u16).max(1);
+    }
+    assert!(last.contains("req 7/18/s 공유 ×2"), "{last}");
+    assert!(last.contains("캐시 50%"), "{last}");
+    assert!(last.contains("redis 정상"), "{last}");
 }
 
 #[test]

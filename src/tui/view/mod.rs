@@ -23,7 +23,7 @@ pub fn draw(state: &State, buf: &mut Buffer) {
     let size = buf.area;
     let a = layout::areas(size, state.focus, state.side);
     if a.too_small {
-        too_small(size, buf);
+        too_small(state, size, buf);
         return;
     }
     if let Some(r) = a.watchlist {
@@ -49,12 +49,15 @@ pub fn draw(state: &State, buf: &mut Buffer) {
     }
 }
 
-fn too_small(size: Rect, buf: &mut Buffer) {
-    let lines = [
-        "enlarge the terminal".to_string(),
-        format!("hoga needs {}×{}", layout::MIN_WIDTH, layout::MIN_HEIGHT),
-        format!("now {}×{}", size.width, size.height),
-    ];
+fn too_small(state: &State, size: Rect, buf: &mut Buffer) {
+    let lang = state.settings.lang;
+    let [needs, now] = lang.needs(
+        layout::MIN_WIDTH,
+        layout::MIN_HEIGHT,
+        size.width,
+        size.height,
+    );
+    let lines = [lang.t().enlarge.to_string(), needs, now];
     let top = size.y + size.height.saturating_sub(lines.len() as u16) / 2;
     for (i, l) in lines.iter().enumerate() {
         let y = top + i as u16;
@@ -175,7 +178,8 @@ pub fn data_label<T>(state: &State, d: &Data<T>) -> Vec<(String, Style)> {
     } else if let Some(crate::market::Provenance::Cached { fetched_at }) = d.provenance {
         out.push((
             format!(
-                "cached {}",
+                "{} {}",
+                state.settings.lang.t().cached,
                 short_age((state.now - fetched_at).num_seconds())
             ),
             Style::default().fg(theme.dim),
@@ -199,9 +203,9 @@ pub fn age(secs: i64) -> String {
 pub fn retry_label(state: &State, next_try: chrono::DateTime<chrono::Utc>) -> String {
     let s = (next_try - state.now).num_seconds();
     if s > 0 {
-        format!("retry {s}s")
+        state.settings.lang.retry_in(s)
     } else {
-        "retrying…".to_string()
+        state.settings.lang.t().retrying.to_string()
     }
 }
 
