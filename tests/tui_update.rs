@@ -989,3 +989,60 @@ fn with_kis_down_after_the_close_cached_panes_do_not_hide_the_outage() {
     let label = hoga::tui::view::status::source_label(&s).0;
     assert!(label.starts_with("STALE since"), "{label}");
 }
+
+/// The master files carry no English names: one arriving with a stock-info answer joins the
+/// search universe at once, so `samsung` finds the stock that was looked at.
+#[test]
+fn an_english_name_from_stock_info_joins_the_search() {
+    let mut s = state();
+    let samsung = code("005930");
+    let en = s.listing(samsung).unwrap().name_en.clone().unwrap();
+    let mut universe = s.universe.clone();
+    for l in &mut universe {
+        l.name_en = None;
+    }
+    let at = s.now;
+    update(
+        &mut s,
+        Msg::Feed(Event::Universe {
+            at,
+            reply: Ok(Sourced::new(
+                universe,
+                Provenance::Live {
+                    env: hoga::market::Env::Real,
+                },
+            )),
+        }),
+    );
+    key(&mut s, '/');
+    typed(&mut s, "samsung");
+    assert!(s.search.results.is_empty(), "no English names yet");
+    special(&mut s, KeyCode::Esc, KeyModifiers::NONE);
+
+    let mut info = s.info.value.clone().expect("the fixture's info");
+    assert_eq!(info.code, samsung);
+    info.name_en = Some(en.clone());
+    let version = s.version;
+    update(
+        &mut s,
+        Msg::Feed(Event::Info {
+            code: samsung,
+            version,
+            at,
+            reply: Ok(Sourced::new(
+                info,
+                Provenance::Live {
+                    env: hoga::market::Env::Real,
+                },
+            )),
+        }),
+    );
+    assert_eq!(
+        s.listing(samsung).unwrap().name_en.as_deref(),
+        Some(en.as_str())
+    );
+    key(&mut s, '/');
+    typed(&mut s, "samsung");
+    let first = s.search.results.first().map(|i| s.universe[*i].code);
+    assert_eq!(first, Some(samsung));
+}

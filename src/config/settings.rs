@@ -179,6 +179,8 @@ fn source_settings(config: &Config, paths: &Paths, p: &mut Problems) -> factory:
         client,
         cache,
         key_prefix: r.key_prefix.clone(),
+        // A bad store is reported once, by the ingest's settings.
+        names_store: StoreSpec::parse(&config.ingest.store, &paths.data_dir).ok(),
     }
 }
 

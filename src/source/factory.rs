@@ -18,6 +18,9 @@ pub struct Settings {
     pub cache: cache::Settings,
     /// `[redis] key_prefix`: the start of every cache key.
     pub key_prefix: String,
+    /// Where the English names learned from stock-info answers are kept (the `stocks` table
+    /// of `[ingest] store`); `None` keeps them in memory only.
+    pub names_store: Option<crate::store::StoreSpec>,
 }
 
 /// Which source the user asked for (`--source`).
@@ -61,13 +64,17 @@ pub fn kis_source(settings: &Settings, clock: SharedClock) -> Result<KisSource, 
 /// every source on the same base URL uses.
 pub fn over_client(settings: &Settings, client: KisClient, clock: SharedClock) -> KisSource {
     let cache = Arc::new(cache::tiered(&settings.cache, clock.clone()));
-    KisSource::new(
+    let source = KisSource::new(
         client,
         cache,
         CachePolicy::new(settings.cache.lifetimes),
         &cache_prefix(settings),
         clock,
-    )
+    );
+    match &settings.names_store {
+        Some(spec) => source.with_names_store(spec.clone()),
+        None => source,
+    }
 }
 
 /// `[redis] key_prefix`, plus a short hash of the base URL when it is not one of KIS's own hosts

@@ -215,6 +215,7 @@ fn event(state: &mut State, e: Event) {
                 Ok(i) => {
                     let mut info = i.value;
                     info.name = super::widgets::text::nfc(&info.name).into_owned();
+                    learn_english(state, code, info.name_en.as_deref());
                     let changed =
                         state.info.value.as_ref() != Some(&info) || state.info.problem.is_some();
                     state.info.value = Some(info);
@@ -235,6 +236,26 @@ fn event(state: &mut State, e: Event) {
             }
         }
     }
+}
+
+/// An English name from a stock-info answer joins the search universe (the master files
+/// carry none), so English search works for what has been looked at.
+fn learn_english(state: &mut State, code: StockCode, name_en: Option<&str>) {
+    let Some(en) = name_en.map(str::trim).filter(|n| !n.is_empty()) else {
+        return;
+    };
+    let Some(l) = state
+        .by_code
+        .get(&code)
+        .and_then(|i| state.universe.get_mut(*i))
+    else {
+        return;
+    };
+    if l.name_en.is_some() {
+        return;
+    }
+    l.name_en = Some(en.to_string());
+    state.index = Index::new(&state.universe);
 }
 
 fn finish(state: &mut State, mut cmds: Vec<Command>) -> Vec<Command> {
