@@ -101,6 +101,8 @@ pub struct KisSource {
     /// Where English names are kept (`[ingest] store`), opened on first use.
     names_store: Option<crate::store::StoreSpec>,
     store: OnceCell<Option<Arc<dyn crate::store::Store>>>,
+    /// The server refused the minute chart by date (FHKST03010230; the virtual server may).
+    day_minutes_refused: std::sync::atomic::AtomicBool,
 }
 
 impl KisSource {
@@ -125,6 +127,7 @@ impl KisSource {
             names_en: Mutex::new(HashMap::new()),
             names_store: None,
             store: OnceCell::new(),
+            day_minutes_refused: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -501,6 +504,36 @@ impl DataSource for KisSource {
             || client.minute_chart(code, req.priority),
         )
         .await
+    }
+
+    /// A finished session's minutes never change: kept as long as info is, so the chart's
+    /// polls do not ask for them again. Refused once (the virtual server may lack it), never
+    /// asked again.
+    async fn day_minute_chart(
+        &self,
+        code: StockCode,
+        date: NaiveDate,
+        req: Req,
+    ) -> Result<Sourced<Vec<Candle>>, SourceError> {
+        if self.day_minutes_refused.load(Ordering::Relaxed) {
+            return Err(SourceError::Fatal(
+                "the server refused the minute chart by date".into(),
+            ));
+        }
+        let client = &self.client;
+        let r = self
+            .fetch(
+                CacheKind::Info,
+                self.keys.day_minute_chart(code, date),
+                req,
+                || client.day_minute_chart(code, date, req.priority),
+            )
+            .await;
+        if let Err(SourceError::Fatal(e)) = &r {
+            tracing::info!(error = %e, "minute chart by date refused: the chart shows today's minutes only");
+            self.day_minutes_refused.store(true, Ordering::Relaxed);
+        }
+        r
     }
 
     async fn info(&self, code: StockCode, req: Req) -> Result<Sourced<StockInfo>, SourceError> {
