@@ -295,8 +295,10 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         .enumerate()
         .filter(|(_, on)| **on)
         .map(|(i, _)| {
-            let all = moving_average(&candles[..end], MA_PERIODS[i]);
-            (all[start..end].to_vec(), MA_COLORS[i])
+            // Only the candles the visible averages need, not the whole series each frame.
+            let from = start.saturating_sub(MA_PERIODS[i].saturating_sub(1));
+            let all = moving_average(&candles[from..end], MA_PERIODS[i]);
+            (all[start - from..].to_vec(), MA_COLORS[i])
         })
         .collect();
     let mas: Vec<MaLine> = ma_values
