@@ -116,6 +116,18 @@ async fn hoga_under_tmux_against_kis_sim() {
         s.contains("종목정보") && s.contains("호가 삼성전자")
     });
 
+    // English search: the master files carry no English names; the info pane's stock-info
+    // answer brought 삼성전자's, so `samsung` finds it now.
+    t.wait("the English name in the info pane", 15, |s| {
+        s.contains("Samsung Electronics")
+    });
+    t.keys(&["/"]);
+    t.text("samsung");
+    t.wait("English search results", 10, |s| {
+        s.contains("/ samsung") && s.contains("005930 삼성전자")
+    });
+    t.keys(&["Escape"]);
+
     // KIS goes away: panes keep their data marked stale, the status bar says what failed.
     sim.stop().await;
     t.keys(&["r"]);
