@@ -554,6 +554,32 @@ fn chart_pane_five_minutes_120x40() {
     insta::assert_snapshot!(pane);
 }
 
+/// The minute chart holds the previous session before today's: the axis marks where the new
+/// day begins by its date, and the cursor says the day of its bar.
+#[test]
+fn minutes_across_two_sessions_mark_the_new_day() {
+    use hoga::market::Interval;
+    let day = fixtures::now().date_naive();
+    let prev = hoga::market::Calendar::krx().prev_trading_day(day);
+    let mut bars = fixtures::candles(40, hoga::market::Period::Minute, 66_000, 4, prev);
+    for b in &mut bars {
+        b.time = b.time.map(|t| t + chrono::Duration::minutes(350));
+    }
+    bars.extend(fixtures::candles(
+        6,
+        hoga::market::Period::Minute,
+        66_000,
+        5,
+        day,
+    ));
+    let mut st = with_chart((120, 40), Interval::Min1, bars);
+    st.chart.set_stride(1);
+    let pane = chart_pane(&st);
+    let axis = pane.lines().rev().nth(1).unwrap_or_default();
+    assert!(axis.contains(&day.format("%m/%d").to_string()), "{pane}");
+    assert!(axis.contains("15:"), "the previous session's times: {pane}");
+}
+
 mod numbers_fit {
     use super::*;
     use hoga::market::tick::round_down;

@@ -344,16 +344,30 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             .is_some_and(|(a, b)| a.date.year() != b.date.year());
         let mut free_x = plot_all.x;
         let mut last_year: Option<i32> = None;
+        // Minutes across two sessions (the previous one comes first): the first bar of a new
+        // day is labelled by its date, before any time label that would crowd it out.
+        let new_day =
+            |i: usize| shown[i].time.is_some() && i > 0 && shown[i - 1].date != shown[i].date;
+        let col =
+            |i: usize| crate::tui::widgets::candles::column_of(i, n, stride, plot_all.x, plot_w);
+        let day_starts: Vec<u16> = (0..shown.len()).filter(|i| new_day(*i)).map(col).collect();
         for (i, c) in shown.iter().enumerate() {
             let x = crate::tui::widgets::candles::column_of(i, n, stride, plot_all.x, plot_w);
             if x < free_x {
                 continue;
             }
             let year = candle_day(c, ch.period).year();
-            let label = date_label(c, ch.period, spans_years && last_year != Some(year));
+            let label = if new_day(i) {
+                c.date.format("%m/%d").to_string()
+            } else {
+                date_label(c, ch.period, spans_years && last_year != Some(year))
+            };
             let w = text::width(&label) as u16;
             if x + w > plot_all.x + plot_w {
                 break;
+            }
+            if !new_day(i) && day_starts.iter().any(|d| *d > x && x + w + 2 > *d) {
+                continue;
             }
             text::put(buf, x, y, &label, w, Style::default().fg(theme.dim));
             free_x = x + w + 2;
