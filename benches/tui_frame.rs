@@ -45,6 +45,27 @@ fn frame(c: &mut Criterion) {
             view::chart::draw(black_box(&state), chart, &mut buf);
         })
     });
+    // Other panes of the same screen, for comparing the chart's cost as a ratio on a noisy
+    // machine: the 10-level book and the 40-row watchlist.
+    let areas = hoga::tui::layout::areas(Rect::new(0, 0, 200, 60), state.focus, state.side);
+    let book = areas
+        .book
+        .unwrap_or_else(|| panic!("no book pane at 200x60"));
+    c.bench_function("book_pane_200x60", |b| {
+        b.iter(|| {
+            buf.reset();
+            view::book::draw(black_box(&state), book, &mut buf);
+        })
+    });
+    let list = areas
+        .watchlist
+        .unwrap_or_else(|| panic!("no watchlist pane at 200x60"));
+    c.bench_function("watchlist_pane_200x60", |b| {
+        b.iter(|| {
+            buf.reset();
+            view::watchlist::draw(black_box(&state), list, &mut buf);
+        })
+    });
     // The same at two columns a candle (the zoom daily charts used to open at): half the
     // candles of the default one column each.
     let mut wide = state.clone();

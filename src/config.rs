@@ -334,6 +334,8 @@ pub struct UiConfig {
     pub flash_ms: u64,
     /// Initial chart interval: 1m, D, W, M or Y.
     pub default_interval: String,
+    /// The language of the monitor: "ko" or "en".
+    pub lang: String,
 }
 
 impl Default for UiConfig {
@@ -345,6 +347,7 @@ impl Default for UiConfig {
             mouse: true,
             flash_ms: 600,
             default_interval: "D".to_string(),
+            lang: "ko".to_string(),
         }
     }
 }

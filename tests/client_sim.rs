@@ -582,3 +582,131 @@ async fn a_failed_token_request_is_retried_within_seconds() {
     assert_eq!(sim.stats().token_refusals, 0, "EGW00133 served");
     assert_eq!(c.metrics().tokens_issued, 1);
 }
+
+// ------------------------------------------------------- previous session's minutes
+
+/// 09:06 KST on a Wednesday: six minutes into the session.
+const SIX_PAST_NINE: &str = "2026-11-25T09:06:30+09:00";
+
+fn instant(at: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+/// inquire-time-dailychartprice (FHKST03010230): a past session's minutes by date, paged back
+/// from its close 120 rows a call, per-minute values, equal to the sim's ground truth.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_minute_chart_by_date_is_that_sessions_minutes() {
+    let sim = start(SimConfig::frozen(SIX_PAST_NINE).rate(500)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let t = instant(SIX_PAST_NINE);
+    let clock: hoga::clock::SharedClock = std::sync::Arc::new(hoga::clock::ManualClock::new(t));
+    let c = client(&config(&sim, 500), options(dir.path(), Some(clock)));
+    let code = codes(&sim, 1)[0];
+    let prev = hoga::market::Calendar::krx().prev_trading_day(kst_date(t));
+    let end_of_prev = hoga::market::kst_to_utc(prev.and_hms_opt(23, 0, 0).unwrap());
+    let truth = sim.market().minute_bars_at(code, end_of_prev);
+    assert!(truth.len() > 300 && truth.iter().all(|b| b.date == prev));
+    let mins = c.day_minute_chart(code, prev, P).await.unwrap();
+    assert_eq!(mins, truth);
+    assert_eq!(
+        tr_requests(&sim, "FHKST03010230") as usize,
+        truth.len().div_ceil(120)
+    );
+    // Never ahead of the clock: today's by date holds the six minutes so far.
+    let today = c.day_minute_chart(code, kst_date(t), P).await.unwrap();
+    assert_eq!(today, sim.market().minute_bars_at(code, t));
+    assert!((6..=7).contains(&today.len()), "{}", today.len());
+}
+
+/// The 1-minute chart at 09:06 is not seven bars: the feed puts the previous session's minutes
+/// before today's (KisSource over kis-sim), and asks for them once, not on every poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_minute_chart_at_six_past_nine_starts_with_the_previous_session() {
+    use hoga::feed::{Event, Feed, Interest, Pace};
+    use hoga::market::Interval;
+    let sim = start(SimConfig::frozen(SIX_PAST_NINE).rate(500)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let t = instant(SIX_PAST_NINE);
+    let clock: hoga::clock::SharedClock = std::sync::Arc::new(hoga::clock::ManualClock::new(t));
+    let cfg = config(&sim, 500);
+    let s = hoga::config::Settings::build(&cfg, &hoga::paths::Paths::under(dir.path())).unwrap();
+    let source = hoga::source::factory::kis_source(&s.source, clock.clone()).unwrap();
+    let code = codes(&sim, 1)[0];
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let feed = Feed::spawn(std::sync::Arc::new(source), clock, tx, Pace::default());
+    feed.set_interest(Interest {
+        focused: Some(code),
+        version: 1,
+        period: Some(Interval::Min1),
+        book: false,
+        info: false,
+        watchlist: Vec::new(),
+        more: Vec::new(),
+        refresh: 0,
+    });
+    let bars = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match rx.recv().await {
+                Some(Event::Chart { reply: Ok(c), .. }) => break c.value,
+                Some(_) => {}
+                None => panic!("the feed stopped"),
+            }
+        }
+    })
+    .await
+    .expect("a minute chart within 20 s");
+    let prev = hoga::market::Calendar::krx().prev_trading_day(kst_date(t));
+    let end_of_prev = hoga::market::kst_to_utc(prev.and_hms_opt(23, 0, 0).unwrap());
+    let mut truth = sim.market().minute_bars_at(code, end_of_prev);
+    let today = sim.market().minute_bars_at(code, t);
+    truth.extend(today.iter().copied());
+    assert_eq!(
+        bars.len(),
+        truth.len(),
+        "previous session + today's {}",
+        today.len()
+    );
+    assert_eq!(
+        bars.first().map(|b| (b.date, b.time)),
+        truth.first().map(|b| (b.date, b.time))
+    );
+    assert_eq!(
+        bars.last().map(|b| (b.date, b.time)),
+        truth.last().map(|b| (b.date, b.time))
+    );
+    assert!(
+        bars.windows(2)
+            .all(|w| (w[0].date, w[0].time) < (w[1].date, w[1].time))
+    );
+}
+
+/// The virtual server refuses the minute chart by date (unconfirmed at KIS; kis-sim refuses):
+/// the chart shows today's minutes, and the source does not ask again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_minute_chart_by_date_leaves_todays_minutes_and_is_not_asked_again() {
+    use hoga::source::{DataSource, Req};
+    let sim = start(SimConfig::frozen(SIX_PAST_NINE).virtual_server().rate(500)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let t = instant(SIX_PAST_NINE);
+    let clock: hoga::clock::SharedClock = std::sync::Arc::new(hoga::clock::ManualClock::new(t));
+    let mut cfg = config(&sim, 500);
+    cfg.kis.virtual_server = true;
+    let s = hoga::config::Settings::build(&cfg, &hoga::paths::Paths::under(dir.path())).unwrap();
+    let source = hoga::source::factory::kis_source(&s.source, clock).unwrap();
+    let code = codes(&sim, 1)[0];
+    let prev = hoga::market::Calendar::krx().prev_trading_day(kst_date(t));
+    let req = Req::INTERACTIVE;
+    assert!(source.day_minute_chart(code, prev, req).await.is_err());
+    let asked = tr_requests(&sim, "FHKST03010230");
+    assert!(asked >= 1);
+    assert!(source.day_minute_chart(code, prev, req).await.is_err());
+    assert_eq!(
+        tr_requests(&sim, "FHKST03010230"),
+        asked,
+        "refused once, not asked again"
+    );
+    let today = source.minute_chart(code, req).await.unwrap();
+    assert!(!today.value.is_empty());
+}

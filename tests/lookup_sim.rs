@@ -357,6 +357,50 @@ async fn info_and_search_match_the_simulator() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// The master files carry no English names: `hoga search samsung` finds nothing at first and
+/// says why; a stock-info answer's `prdt_eng_name` is kept in the store's `stocks` table, so
+/// the next process (any lookup or the monitor) finds the stock in English.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn english_names_are_learned_from_stock_info_and_kept_in_the_store() {
+    let env = start(SimConfig::frozen(FROZEN).seed(7)).await;
+    let samsung = code("005930");
+    let truth = env.sim.market().info_at(samsung, env.now()).unwrap();
+    let en = truth.name_en.clone().expect("kis-sim serves prdt_eng_name");
+    let word = en.split(' ').next().unwrap().to_lowercase();
+    assert_eq!(word, "samsung");
+
+    let out = env.hoga(&["search", &word]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "nothing is known in English yet"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("English names are known for 0 of"), "{err}");
+
+    let v = env.json(&["info", "005930", "--json"]);
+    assert_eq!(v["name_en"], en);
+
+    // A new process: the name comes from the store.
+    let v = env.json(&["search", &word, "--json"]);
+    assert_eq!(v[0]["code"], "005930", "{v:#}");
+    assert_eq!(v[0]["name_en"], en);
+    let v = env.json(&["search", "electronics", "--json"]);
+    assert!(
+        v.as_array().unwrap().iter().any(|r| r["code"] == "005930"),
+        "{v:#}"
+    );
+
+    // In the store's stocks table, next to the universe's other columns.
+    let data_dir = env.home.path().join("data");
+    let spec = hoga::store::StoreSpec::parse("", &data_dir).unwrap();
+    let store = spec.open().await.expect("the store hoga wrote");
+    let stocks = store.load_stocks().await.unwrap();
+    let row = stocks.iter().find(|l| l.code == samsung).expect("stored");
+    assert_eq!(row.name_en.as_deref(), Some(en.as_str()));
+    assert_eq!(row.name, truth.name);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exit_codes_for_data_usage_and_auth_errors() {
     let env = start(SimConfig::frozen(FROZEN).seed(7)).await;

@@ -76,7 +76,7 @@ async fn hoga_under_tmux_against_kis_sim() {
     });
     t.keys(&["a"]);
     t.wait("the add notice", 10, |s| {
-        s.contains("added 삼성전자 to 코스닥")
+        s.contains("코스닥에 삼성전자 추가")
     });
     let saved = watchlists(home.path());
     assert!(
@@ -109,12 +109,24 @@ async fn hoga_under_tmux_against_kis_sim() {
     );
     t.resize(30, 8);
     t.wait("the too-small message", 10, |s| {
-        s.contains("enlarge the terminal")
+        s.contains("터미널을 키우세요")
     });
     t.resize(160, 45);
     t.wait("the full layout", 10, |s| {
         s.contains("종목정보") && s.contains("호가 삼성전자")
     });
+
+    // English search: the master files carry no English names; the info pane's stock-info
+    // answer brought 삼성전자's, so `samsung` finds it now.
+    t.wait("the English name in the info pane", 15, |s| {
+        s.contains("Samsung Electronics")
+    });
+    t.keys(&["/"]);
+    t.text("samsung");
+    t.wait("English search results", 10, |s| {
+        s.contains("/ samsung") && s.contains("005930 삼성전자")
+    });
+    t.keys(&["Escape"]);
 
     // KIS goes away: panes keep their data marked stale, the status bar says what failed.
     sim.stop().await;

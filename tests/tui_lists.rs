@@ -93,7 +93,7 @@ fn a_new_list_asks_its_name_and_esc_creates_nothing() {
     typed(&mut s, "반도체");
     special(&mut s, KeyCode::Enter);
     assert_eq!(s.watchlists.lists.len(), before + 2);
-    assert!(notice(&s).contains("exists"), "{}", notice(&s));
+    assert!(notice(&s).contains("이미 있습니다"), "{}", notice(&s));
 }
 
 #[test]
@@ -125,7 +125,7 @@ fn lists_are_renamed_and_deleted_after_a_yes() {
     // The last list stays.
     key(&mut s, 'X');
     assert_eq!(s.mode, Mode::Normal);
-    assert!(notice(&s).contains("last watchlist"), "{}", notice(&s));
+    assert!(notice(&s).contains("마지막 관심목록"), "{}", notice(&s));
 }
 
 #[test]
@@ -134,9 +134,17 @@ fn a_missing_list_number_says_so() {
     assert_eq!(s.watchlists.lists.len(), 2);
     assert!(key(&mut s, '4').is_empty());
     assert_eq!(s.watchlists.active, 0);
-    assert!(notice(&s).contains("no watchlist 4"), "{}", notice(&s));
+    assert!(
+        notice(&s).contains("관심목록 4번은 없습니다"),
+        "{}",
+        notice(&s)
+    );
     key(&mut s, '5');
-    assert!(notice(&s).contains("no watchlist 5"), "{}", notice(&s));
+    assert!(
+        notice(&s).contains("관심목록 5번은 없습니다"),
+        "{}",
+        notice(&s)
+    );
 }
 
 #[test]
@@ -148,7 +156,7 @@ fn a_removed_row_comes_back_with_u_where_it_was() {
     let gone = s.wl_selected.unwrap();
     key(&mut s, 'd');
     assert!(!s.watchlists.current().codes.contains(&gone));
-    assert!(notice(&s).contains("u to undo"), "{}", notice(&s));
+    assert!(notice(&s).contains("u 되돌리기"), "{}", notice(&s));
     // Even after switching lists, u puts it back into its own list at its place.
     key(&mut s, '2');
     let cmds = key(&mut s, 'u');
@@ -157,7 +165,7 @@ fn a_removed_row_comes_back_with_u_where_it_was() {
     assert_eq!(s.watchlists.current().codes, before);
     assert_eq!(s.wl_selected, Some(gone));
     assert!(key(&mut s, 'u').is_empty());
-    assert!(notice(&s).contains("nothing to undo"));
+    assert!(notice(&s).contains("되돌릴 것이 없습니다"));
 }
 
 #[test]
@@ -168,11 +176,7 @@ fn reordering_a_sorted_list_says_manual_order_is_back() {
     assert_ne!(s.sort.key, SortKey::Manual);
     key(&mut s, 'K');
     assert_eq!(s.sort.key, SortKey::Manual);
-    assert!(
-        notice(&s).contains("manual order restored"),
-        "{}",
-        notice(&s)
-    );
+    assert!(notice(&s).contains("수동 순서로 돌아감"), "{}", notice(&s));
 }
 
 #[test]
@@ -202,8 +206,8 @@ fn ages_count_seconds_and_stay_in_the_status_bar_at_120_columns() {
     update(&mut s, Msg::Tick(t));
     let screen = render(&s);
     let status = screen.lines().last().unwrap_or_default().to_string();
-    assert!(status.contains("quotes 7s"), "{status}");
-    assert!(status.contains("book 7s"), "{status}");
+    assert!(status.contains("시세 7s"), "{status}");
+    assert!(status.contains("호가 7s"), "{status}");
     // The watchlist's title carries its age.
     let title = screen.lines().next().unwrap_or_default();
     assert!(title.contains(" 7s "), "{title}");
@@ -259,11 +263,11 @@ fn a_due_retry_says_retrying_not_zero_seconds() {
         }),
     );
     update(&mut s, Msg::Tick(at + Duration::seconds(1)));
-    assert!(render(&s).contains("retry 2s"), "{}", render(&s));
+    assert!(render(&s).contains("재시도 2s"), "{}", render(&s));
     update(&mut s, Msg::Tick(at + Duration::seconds(5)));
     let screen = render(&s);
-    assert!(!screen.contains("retry 0s"), "{screen}");
-    assert!(screen.contains("retrying…"), "{screen}");
+    assert!(!screen.contains("재시도 0s"), "{screen}");
+    assert!(screen.contains("재시도 중…"), "{screen}");
 }
 
 #[test]
@@ -312,7 +316,7 @@ fn read_help(size: (u16, u16)) -> (String, bool) {
     s.watchlists.current_mut().codes.clear();
     key(&mut s, '?');
     let first = render(&s);
-    let marked = first.contains("▼ more");
+    let marked = first.contains("▼ 더 있음");
     let mut all = first.clone();
     for _ in 0..200 {
         let before = s.help_scroll;
@@ -322,7 +326,7 @@ fn read_help(size: (u16, u16)) -> (String, bool) {
         }
         all.push_str(&render(&s));
     }
-    assert!(render(&s).contains("▲ more") || !marked);
+    assert!(render(&s).contains("▲ 더 있음") || !marked);
     (all, marked)
 }
 
@@ -337,11 +341,12 @@ fn the_help_wraps_scrolls_with_marks_and_lists_the_mouse() {
         for a in hoga::tui::action::Action::ALL {
             assert!(all.contains(a.name()), "{size:?} misses {}", a.name());
             // The last word of each description is on screen somewhere: nothing is cut.
-            let last = a.help().split(' ').next_back().unwrap_or_default();
-            assert!(all.contains(last), "{size:?} cuts {:?}", a.help());
+            let help = hoga::tui::lang::Lang::Ko.action_help(*a);
+            let last = help.split(' ').next_back().unwrap_or_default();
+            assert!(all.contains(last), "{size:?} cuts {help:?}");
         }
-        assert!(all.contains("mouse click"), "{size:?}");
-        assert!(all.contains("mouse wheel"), "{size:?}");
+        assert!(all.contains("마우스 클릭"), "{size:?}");
+        assert!(all.contains("마우스 휠"), "{size:?}");
         assert!(!all.contains('…'), "{size:?}: a help line was cut");
     }
     // Scrolling stops at the end instead of running on.
@@ -374,27 +379,28 @@ fn at_80_columns_the_status_bar_keeps_the_oldest_age() {
     update(&mut s, Msg::Tick(t));
     let screen = render(&s);
     let status = screen.lines().last().unwrap_or_default().to_string();
-    assert!(status.contains("age 4s"), "{status}");
-    assert!(status.contains("? help"), "{status}");
+    assert!(status.contains("갱신 4s"), "{status}");
+    assert!(status.contains("? 도움말"), "{status}");
 }
 
 #[test]
 fn the_simulated_market_says_how_to_get_real_data() {
     let mut s = state((200, 60));
-    s.real_data_hint = Some(hoga::tui::app::real_data_hint(std::path::Path::new(
-        "/home/u/.config/hoga/config.toml",
-    )));
+    s.real_data_hint = Some(hoga::tui::app::real_data_hint(
+        s.settings.lang,
+        std::path::Path::new("/home/u/.config/hoga/config.toml"),
+    ));
     let status = render(&s).lines().last().unwrap_or_default().to_string();
     assert!(status.contains("SIMULATED"), "{status}");
     assert!(
-        status.contains("KIS_APP_KEY and KIS_APP_SECRET")
+        status.contains("KIS_APP_KEY와 KIS_APP_SECRET")
             && status.contains("/home/u/.config/hoga/config.toml"),
         "{status}"
     );
     // Narrower, the short form.
     s.size = (120, 40);
     let status = render(&s).lines().last().unwrap_or_default().to_string();
-    assert!(status.contains("real data: KIS_APP_KEY/SECRET"), "{status}");
+    assert!(status.contains("실데이터: KIS_APP_KEY/SECRET"), "{status}");
 }
 
 /// The cumulative column is as wide as its widest value, not its largest: when the totals

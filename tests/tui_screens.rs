@@ -5,6 +5,7 @@
 mod common;
 use common::screen_text;
 use hoga::tui::fixtures::{self, Scenario};
+use hoga::tui::lang::Lang;
 use hoga::tui::state::State;
 use hoga::tui::view;
 use ratatui::Terminal;
@@ -35,6 +36,85 @@ fn screen_40x15() {
 #[test]
 fn screen_120x40() {
     insta::assert_snapshot!(shot((120, 40), Scenario::default()));
+}
+
+/// `[ui] lang = "en"`: the same screens in English.
+fn shot_en(size: (u16, u16), sc: Scenario) -> String {
+    let mut s = fixtures::state(size, sc);
+    s.settings.lang = Lang::En;
+    render(&s)
+}
+
+fn help(size: (u16, u16), lang: Lang) -> String {
+    let mut s = fixtures::state(size, Scenario::default());
+    s.settings.lang = lang;
+    s.mode = hoga::tui::state::Mode::Help;
+    render(&s)
+}
+
+/// Hangul that is no stock or list name: what the UI itself says in Korean.
+fn ui_hangul(screen: &str) -> Vec<String> {
+    let names: Vec<String> = fixtures::universe(60)
+        .into_iter()
+        .map(|l| l.name)
+        // The lists' names and the sectors KIS names (data, not the UI's words).
+        .chain(["대형주", "코스닥", "전기·전자", "제약"].map(String::from))
+        .collect();
+    // A run of Hangul inside a name (also one cut short with `…`) is that name.
+    screen
+        .split(|c: char| !is_hangul(c))
+        .filter(|w| !w.is_empty() && !names.iter().any(|n| n.contains(w)))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn screen_80x24_en() {
+    let s = shot_en((80, 24), Scenario::default());
+    assert!(s.contains("continuous"), "{s}");
+    assert!(s.contains("? help"), "{s}");
+    // Only the stocks' and lists' names stay Korean (and the search box's 초성, not shown).
+    assert_eq!(ui_hangul(&s), Vec::<String>::new(), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn screen_120x40_en() {
+    let s = shot_en((120, 40), Scenario::default());
+    assert!(s.contains("Watchlist 대형주"), "{s}");
+    assert!(s.contains("continuous"), "{s}");
+    assert_eq!(ui_hangul(&s), Vec::<String>::new(), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+/// The default language is Korean everywhere: sessions, ages, the key hint.
+#[test]
+fn screen_120x40_is_korean_by_default() {
+    let s = shot((120, 40), Scenario::default());
+    let status = status_line(&s);
+    assert!(status.contains("장중"), "{status}");
+    assert!(status.contains("시세 0s"), "{status}");
+    assert!(status.contains("? 도움말"), "{status}");
+    for english in ["continuous", "quotes", "help", "search", "quit"] {
+        assert!(!status.contains(english), "{english}: {status}");
+    }
+}
+
+#[test]
+fn help_120x40_ko() {
+    let s = help((120, 40), Lang::Ko);
+    assert!(s.contains("도움말"), "{s}");
+    assert!(s.contains("hoga 종료"), "{s}");
+    assert!(!s.contains("quit hoga"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn help_120x40_en() {
+    let s = help((120, 40), Lang::En);
+    assert!(s.contains("quit hoga"), "{s}");
+    assert_eq!(ui_hangul(&s), vec!["초성".to_string()], "{s}");
+    insta::assert_snapshot!(s);
 }
 
 #[test]
@@ -74,7 +154,7 @@ fn breaker_open_200x60() {
     );
     assert!(s.contains("BREAKER OPEN retry in 42s"), "{s}");
     assert!(s.contains("STALE"), "{s}");
-    assert!(s.contains("redis DOWN"), "{s}");
+    assert!(s.contains("redis 중단"), "{s}");
     insta::assert_snapshot!(s);
 }
 
@@ -88,7 +168,7 @@ fn auction_120x40() {
         },
     );
     assert!(s.contains("예상체결"), "{s}");
-    assert!(s.contains("pre-open auction"), "{s}");
+    assert!(s.contains("장전 동시호가"), "{s}");
     insta::assert_snapshot!(s);
 }
 
@@ -209,12 +289,22 @@ fn small_screens_show_the_book_and_say_which_panes_exist() {
     assert!(s.lines().next().unwrap().contains("호가"), "{s}");
     assert!(s.contains("▸ 66,600"), "{s}");
     let status = status_line(&s);
-    assert!(status.contains("? help"), "{status}");
+    assert!(status.contains("? 도움말"), "{status}");
     assert!(status.contains("[목록|차트|호가|정보]"), "{status}");
+    // At 40 columns the names shrink to their first syllable rather than drop out.
     let s = shot((40, 15), Scenario::default());
     let status = status_line(&s);
+    assert!(status.contains("? 도움말"), "{status}");
+    assert!(status.contains("[목|차|호|정]"), "{status}");
+    let mut en = fixtures::state((40, 15), Scenario::default());
+    en.settings.lang = Lang::En;
+    let s = render(&en);
+    let status = status_line(&s);
     assert!(status.contains("? help"), "{status}");
-    assert!(status.contains("[목록|차트|호가|정보]"), "{status}");
+    assert!(
+        status.contains("[List|Chart|Book|Info]") || status.contains("[L|C|B|I]"),
+        "{status}"
+    );
 }
 
 /// Which pane the strip marks focused, and which it dims as hidden, from the buffer's styles.
@@ -248,7 +338,7 @@ fn pane_strip_marks_the_focused_pane_and_dims_hidden_ones() {
 #[test]
 fn too_small_says_so() {
     let s = shot((30, 8), Scenario::default());
-    assert!(s.contains("enlarge the terminal"), "{s}");
+    assert!(s.contains("터미널을 키우세요"), "{s}");
 }
 
 /// The chart pane alone, as text: its snapshots change only with the chart.
@@ -462,6 +552,32 @@ fn chart_pane_five_minutes_120x40() {
     // 09:00 + 75 minutes, then the live quote at 10:15 opens the forming bucket.
     assert!(pane.contains("11/25 10:15"), "{pane}");
     insta::assert_snapshot!(pane);
+}
+
+/// The minute chart holds the previous session before today's: the axis marks where the new
+/// day begins by its date, and the cursor says the day of its bar.
+#[test]
+fn minutes_across_two_sessions_mark_the_new_day() {
+    use hoga::market::Interval;
+    let day = fixtures::now().date_naive();
+    let prev = hoga::market::Calendar::krx().prev_trading_day(day);
+    let mut bars = fixtures::candles(40, hoga::market::Period::Minute, 66_000, 4, prev);
+    for b in &mut bars {
+        b.time = b.time.map(|t| t + chrono::Duration::minutes(350));
+    }
+    bars.extend(fixtures::candles(
+        6,
+        hoga::market::Period::Minute,
+        66_000,
+        5,
+        day,
+    ));
+    let mut st = with_chart((120, 40), Interval::Min1, bars);
+    st.chart.set_stride(1);
+    let pane = chart_pane(&st);
+    let axis = pane.lines().rev().nth(1).unwrap_or_default();
+    assert!(axis.contains(&day.format("%m/%d").to_string()), "{pane}");
+    assert!(axis.contains("15:"), "the previous session's times: {pane}");
 }
 
 mod numbers_fit {

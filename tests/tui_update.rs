@@ -303,7 +303,7 @@ fn a_failure_keeps_the_last_data_marked_stale_until_recovery() {
     assert_eq!(s.book.value, before, "last good data stays on screen");
     assert!(s.book.is_stale());
     let p = hoga::tui::view::status::current_problem(&s).unwrap();
-    assert!(p.what.contains("order book") && p.message.contains("refused"));
+    assert!(p.what.contains("호가") && p.message.contains("refused"));
     // One failed poll marks the pane, not the whole bar.
     let (label, _) = hoga::tui::view::status::source_label(&s);
     assert_eq!(label, "SIMULATED");
@@ -727,10 +727,17 @@ fn status_bar_shows_a_shared_budget() {
     term.draw(|f| hoga::tui::view::draw(&s, f.buffer_mut()))
         .unwrap();
     let buf = term.backend().buffer();
-    let last: String = (0..200u16).map(|x| buf[(x, 59)].symbol()).collect();
-    assert!(last.contains("req 7/18/s shared ×2"), "{last}");
-    assert!(last.contains("cache 50%"), "{last}");
-    assert!(last.contains("redis up"), "{last}");
+    // A wide character's second cell holds nothing of its own.
+    let mut last = String::new();
+    let mut x = 0u16;
+    while x < 200 {
+        let sym = buf[(x, 59)].symbol();
+        last.push_str(sym);
+        x += (unicode_width::UnicodeWidthStr::width(sym) as u16).max(1);
+    }
+    assert!(last.contains("req 7/18/s 공유 ×2"), "{last}");
+    assert!(last.contains("캐시 50%"), "{last}");
+    assert!(last.contains("redis 정상"), "{last}");
 }
 
 #[test]
@@ -981,4 +988,61 @@ fn with_kis_down_after_the_close_cached_panes_do_not_hide_the_outage() {
     }
     let label = hoga::tui::view::status::source_label(&s).0;
     assert!(label.starts_with("STALE since"), "{label}");
+}
+
+/// The master files carry no English names: one arriving with a stock-info answer joins the
+/// search universe at once, so `samsung` finds the stock that was looked at.
+#[test]
+fn an_english_name_from_stock_info_joins_the_search() {
+    let mut s = state();
+    let samsung = code("005930");
+    let en = s.listing(samsung).unwrap().name_en.clone().unwrap();
+    let mut universe = s.universe.clone();
+    for l in &mut universe {
+        l.name_en = None;
+    }
+    let at = s.now;
+    update(
+        &mut s,
+        Msg::Feed(Event::Universe {
+            at,
+            reply: Ok(Sourced::new(
+                universe,
+                Provenance::Live {
+                    env: hoga::market::Env::Real,
+                },
+            )),
+        }),
+    );
+    key(&mut s, '/');
+    typed(&mut s, "samsung");
+    assert!(s.search.results.is_empty(), "no English names yet");
+    special(&mut s, KeyCode::Esc, KeyModifiers::NONE);
+
+    let mut info = s.info.value.clone().expect("the fixture's info");
+    assert_eq!(info.code, samsung);
+    info.name_en = Some(en.clone());
+    let version = s.version;
+    update(
+        &mut s,
+        Msg::Feed(Event::Info {
+            code: samsung,
+            version,
+            at,
+            reply: Ok(Sourced::new(
+                info,
+                Provenance::Live {
+                    env: hoga::market::Env::Real,
+                },
+            )),
+        }),
+    );
+    assert_eq!(
+        s.listing(samsung).unwrap().name_en.as_deref(),
+        Some(en.as_str())
+    );
+    key(&mut s, '/');
+    typed(&mut s, "samsung");
+    let first = s.search.results.first().map(|i| s.universe[*i].code);
+    assert_eq!(first, Some(samsung));
 }

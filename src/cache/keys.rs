@@ -42,6 +42,15 @@ impl Keys {
         format!("{}:chart:{code}:1m:{}", self.base, date.format("%Y%m%d"))
     }
 
+    /// One session's minutes by date (a finished session's never change).
+    pub fn day_minute_chart(&self, code: StockCode, date: NaiveDate) -> String {
+        format!(
+            "{}:chart:{code}:1m-day:{}",
+            self.base,
+            date.format("%Y%m%d")
+        )
+    }
+
     pub fn info(&self, code: StockCode) -> String {
         format!("{}:info:{code}", self.base)
     }

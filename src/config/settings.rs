@@ -15,6 +15,7 @@ use crate::source::factory;
 use crate::store::StoreSpec;
 use crate::tui::UiSettings;
 use crate::tui::action::{Action, Chord, Keymap};
+use crate::tui::lang::Lang;
 use crate::tui::state::{self, Theme, chart_period, parse_color};
 use crate::tui::watchlist::Watchlist;
 use secrecy::ExposeSecret;
@@ -180,6 +181,8 @@ fn source_settings(config: &Config, paths: &Paths, p: &mut Problems) -> factory:
         client,
         cache,
         key_prefix: r.key_prefix.clone(),
+        // A bad store is reported once, by the ingest's settings.
+        names_store: StoreSpec::parse(&config.ingest.store, &paths.data_dir).ok(),
     }
 }
 
@@ -243,6 +246,9 @@ fn ui_settings(
     let initial_period = p
         .take("ui.default_interval", chart_period(&ui.default_interval))
         .unwrap_or(Interval::Day);
+    let lang = p
+        .take("ui.lang", ui.lang.parse::<Lang>())
+        .unwrap_or_default();
     let mut keys = BTreeMap::new();
     for (name, binding) in &config.keys {
         let key = format!("keys.{name}");
@@ -257,6 +263,7 @@ fn ui_settings(
             flash: chrono::Duration::from_std(Duration::from_millis(ui.flash_ms))
                 .unwrap_or_else(|_| chrono::Duration::milliseconds(600)),
             mouse: ui.mouse,
+            lang,
         },
         max_fps: ui.max_fps,
         initial_period,
@@ -464,6 +471,19 @@ mod tests {
     }
 
     #[test]
+    fn ui_lang_defaults_to_korean_and_reaches_the_ui_settings() {
+        let l = load_str("", &[]).expect("loads");
+        assert_eq!(l.settings.ui.state.lang, Lang::Ko);
+        let l = load_str("[ui]\nlang = \"en\"\n", &[]).expect("loads");
+        assert_eq!(l.settings.ui.state.lang, Lang::En);
+        let l = load_str("", &[("HOGA_UI_LANG", "en")]).expect("loads");
+        assert_eq!(l.settings.ui.state.lang, Lang::En);
+        let err = load_str("[ui]\nlang = \"english\"\n", &[]).expect_err("refused");
+        assert_eq!(err.key(), Some("ui.lang"), "{err}");
+        assert!(err.to_string().contains("\"ko\" or \"en\""), "{err}");
+    }
+
+    #[test]
     fn half_credentials_warn_naming_the_missing_half() {
         let l = load_str("[kis]\napp_key = \"PSkey\"\n", &[]).expect("loads");
         assert_eq!(l.warnings.len(), 1, "{:?}", l.warnings);
@@ -519,6 +539,7 @@ mod tests {
             ),
             ("[ui]\nup_color = \"purple\"\n", "ui.up_color"),
             ("[ui]\ndefault_interval = \"5d\"\n", "ui.default_interval"),
+            ("[ui]\nlang = \"jp\"\n", "ui.lang"),
             ("[kis]\nbase_url = \"not a url\"\n", "kis.base_url"),
             ("[kis]\nws_url = \"http://x\"\n", "kis.ws_url"),
             ("[redis]\nurl = \"http://127.0.0.1\"\n", "redis.url"),

@@ -641,10 +641,24 @@ fn start(
                 let r = match interval.period() {
                     // Every minute interval is one fetch of 1-minute bars (the pages of
                     // `minute_chart`, cached as one entry), bucketed here.
-                    Period::Minute => src.minute_chart(code, req).await.map(|mut s| {
-                        s.value = aggregate_minutes(&s.value, interval, Calendar::krx());
-                        s
-                    }),
+                    // The previous session's minutes come first, so a chart at 09:06 is not
+                    // seven bars; a source without them leaves today's alone.
+                    Period::Minute => match src.minute_chart(code, req).await {
+                        Ok(mut s) => {
+                            let cal = Calendar::krx();
+                            let day = s.value.first().map_or(today, |b| b.date);
+                            let prev = cal.prev_trading_day(day);
+                            if let Ok(p) = src.day_minute_chart(code, prev, req).await {
+                                let mut bars: Vec<Candle> =
+                                    p.value.into_iter().filter(|b| b.date < day).collect();
+                                bars.append(&mut s.value);
+                                s.value = bars;
+                            }
+                            s.value = aggregate_minutes(&s.value, interval, cal);
+                            Ok(s)
+                        }
+                        Err(e) => Err(e),
+                    },
                     p => {
                         let from = today - chrono::Duration::days(chart_span(p, one_page));
                         src.chart(code, p, from, today, req).await

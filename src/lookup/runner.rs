@@ -281,7 +281,26 @@ async fn search(
     };
     write_out(out, &text)?;
     if found.is_empty() {
-        Err(LookupError::Data(format!("no stock matches {query:?}")))
+        // The master files carry no English names: say where they come from rather than
+        // leave an English query looking like a missing stock.
+        let latin = query.chars().any(|c| c.is_ascii_alphabetic());
+        let known = universe
+            .value
+            .iter()
+            .filter(|l| l.name_en.is_some())
+            .count();
+        let hint = if latin && known < universe.value.len() {
+            format!(
+                " (English names are known for {known} of {} stocks: those looked up with \
+                 `hoga info` or opened in the monitor)",
+                universe.value.len()
+            )
+        } else {
+            String::new()
+        };
+        Err(LookupError::Data(format!(
+            "no stock matches {query:?}{hint}"
+        )))
     } else {
         Ok(())
     }

@@ -20,6 +20,9 @@ pub struct Settings {
     pub cache: cache::Settings,
     /// `[redis] key_prefix`: the start of every cache key.
     pub key_prefix: String,
+    /// Where the English names learned from stock-info answers are kept (the `stocks` table
+    /// of `[ingest] store`); `None` keeps them in memory only.
+    pub names_store: Option<crate::store::StoreSpec>,
 }
 
 /// Which source the user asked for (`--source`).
@@ -58,9 +61,24 @@ pub fn kis_source(settings: &Settings, clock: SharedClock) -> Result<KisSource, 
     let client = KisClient::new(&settings.kis, opts).map_err(SourceError::from)?;
     let source = over_client(settings, client, clock);
     Ok(match ws_settings(settings) {
-        Ok(ws) if settings.kis.stream => source.with_stream(ws, settings.kis.ws_registrations),
+        Ok(ws) if streams(&settings.kis) => source.with_stream(ws, settings.kis.ws_registrations),
         _ => source,
     })
+}
+
+/// Whether the source streams: `[kis] stream`, and a WebSocket that belongs to the REST
+/// server. With the REST side pointed elsewhere (kis-sim, a proxy) and no `[kis] ws_url`, KIS's
+/// own WebSocket would be the wrong market (or unreachable): REST only, said in the log.
+pub fn streams(kis: &kis::Settings) -> bool {
+    let default_ws = kis.ws_url == kis::REAL_WS_URL || kis.ws_url == kis::VIRTUAL_WS_URL;
+    if kis.stream && default_ws && !kis.is_kis_host() {
+        tracing::info!(
+            "REST points at another server and [kis] ws_url (HOGA_KIS_WS_URL) is not set: \
+             no stream, REST polling only"
+        );
+        return false;
+    }
+    kis.stream
 }
 
 /// The WebSocket settings for the data path's settings. `HOGA_KIS_WS_URL` (`[kis] ws_url`)
@@ -97,13 +115,17 @@ pub fn ws_settings(source: &Settings) -> Result<WsSettings, String> {
 /// every source on the same base URL uses.
 pub fn over_client(settings: &Settings, client: KisClient, clock: SharedClock) -> KisSource {
     let cache = Arc::new(cache::tiered(&settings.cache, clock.clone()));
-    KisSource::new(
+    let source = KisSource::new(
         client,
         cache,
         CachePolicy::new(settings.cache.lifetimes),
         &cache_prefix(settings),
         clock,
-    )
+    );
+    match &settings.names_store {
+        Some(spec) => source.with_names_store(spec.clone()),
+        None => source,
+    }
 }
 
 /// `[redis] key_prefix`, plus a short hash of the base URL when it is not one of KIS's own hosts

@@ -21,6 +21,12 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::OnceCell;
+
+/// How long opening the names store or one of its reads or writes may take before the
+/// English names go without it (the data itself never waits for the store).
+const NAMES_STORE_TIMEOUT: Duration = Duration::from_secs(3);
 
 impl From<KisError> for SourceError {
     /// The source layer's view: not found, auth, transient (a cached value may stand in), fatal.
@@ -90,6 +96,15 @@ pub struct KisSource {
     names: Mutex<HashMap<StockCode, String>>,
     /// The WebSocket session's settings and its registration cap, when streaming is on.
     stream: Option<(crate::kis::ws::WsSettings, usize)>,
+    /// English names: the master files carry none, so they are learned from stock-info
+    /// answers (`prdt_eng_name`), kept in the store's `stocks` table and merged into the
+    /// universe, so a search in English finds what was looked at before, in any process.
+    names_en: Mutex<HashMap<StockCode, String>>,
+    /// Where English names are kept (`[ingest] store`), opened on first use.
+    names_store: Option<crate::store::StoreSpec>,
+    store: OnceCell<Option<Arc<dyn crate::store::Store>>>,
+    /// The server refused the minute chart by date (FHKST03010230; the virtual server may).
+    day_minutes_refused: std::sync::atomic::AtomicBool,
 }
 
 impl KisSource {
@@ -112,6 +127,94 @@ impl KisSource {
             last_error: Mutex::new(None),
             names: Mutex::new(HashMap::new()),
             stream: None,
+            names_en: Mutex::new(HashMap::new()),
+            names_store: None,
+            store: OnceCell::new(),
+            day_minutes_refused: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Keeps the English names learned from stock-info answers in `spec`'s `stocks` table
+    /// and merges those stored into the universe.
+    pub fn with_names_store(mut self, spec: crate::store::StoreSpec) -> KisSource {
+        self.names_store = Some(spec);
+        self
+    }
+
+    /// The names store, opened once, with its English names read into memory. `None`
+    /// without one, or when it cannot be opened in time (said once in the log).
+    async fn names_store(&self) -> Option<&Arc<dyn crate::store::Store>> {
+        let spec = self.names_store.as_ref()?;
+        self.store
+            .get_or_init(|| async {
+                let opened = tokio::time::timeout(NAMES_STORE_TIMEOUT, spec.open()).await;
+                let store: Arc<dyn crate::store::Store> = match opened {
+                    Ok(Ok(s)) => Arc::from(s),
+                    Ok(Err(e)) => {
+                        tracing::warn!(store = %spec.describe(), error = %e, "English names: store unavailable");
+                        return None;
+                    }
+                    Err(_) => {
+                        tracing::warn!(store = %spec.describe(), "English names: store did not open in time");
+                        return None;
+                    }
+                };
+                match tokio::time::timeout(NAMES_STORE_TIMEOUT, store.load_stocks()).await {
+                    Ok(Ok(stocks)) => {
+                        let mut g = self.names_en.lock().unwrap_or_else(|p| p.into_inner());
+                        for l in stocks {
+                            if let Some(en) = l.name_en.filter(|n| !n.trim().is_empty()) {
+                                g.entry(l.code).or_insert(en);
+                            }
+                        }
+                    }
+                    Ok(Err(e)) => tracing::warn!(error = %e, "English names: stocks unreadable"),
+                    Err(_) => tracing::warn!("English names: reading the stocks timed out"),
+                }
+                Some(store)
+            })
+            .await
+            .as_ref()
+    }
+
+    /// Fills in the English names the universe lacks from those learned and stored.
+    async fn merge_english(&self, list: &mut [Listing]) {
+        self.names_store().await;
+        let g = self.names_en.lock().unwrap_or_else(|p| p.into_inner());
+        for l in list.iter_mut().filter(|l| l.name_en.is_none()) {
+            l.name_en = g.get(&l.code).cloned();
+        }
+    }
+
+    /// Remembers an English name from a stock-info answer, and stores it when it is new.
+    async fn learn_english(&self, code: StockCode, name_en: Option<&str>) {
+        let Some(en) = name_en.map(str::trim).filter(|n| !n.is_empty()) else {
+            return;
+        };
+        {
+            let mut g = self.names_en.lock().unwrap_or_else(|p| p.into_inner());
+            if g.get(&code).map(String::as_str) == Some(en) {
+                return;
+            }
+            g.insert(code, en.to_string());
+        }
+        let Some(store) = self.names_store().await else {
+            return;
+        };
+        // The stored row is the universe's, with its English name (the other columns as the
+        // ingest writes them).
+        let Ok(u) = self.client.universe().await else {
+            return;
+        };
+        let Some(mut l) = u.iter().find(|l| l.code == code).cloned() else {
+            return;
+        };
+        l.name_en = Some(en.to_string());
+        let write = store.upsert_stocks(std::slice::from_ref(&l), self.clock.now());
+        match tokio::time::timeout(NAMES_STORE_TIMEOUT, write).await {
+            Ok(Ok(_)) => tracing::debug!(%code, "English name stored"),
+            Ok(Err(e)) => tracing::warn!(%code, error = %e, "English name not stored"),
+            Err(_) => tracing::warn!(%code, "English name not stored: the store timed out"),
         }
     }
 
@@ -413,6 +516,36 @@ impl DataSource for KisSource {
         .await
     }
 
+    /// A finished session's minutes never change: kept as long as info is, so the chart's
+    /// polls do not ask for them again. Refused once (the virtual server may lack it), never
+    /// asked again.
+    async fn day_minute_chart(
+        &self,
+        code: StockCode,
+        date: NaiveDate,
+        req: Req,
+    ) -> Result<Sourced<Vec<Candle>>, SourceError> {
+        if self.day_minutes_refused.load(Ordering::Relaxed) {
+            return Err(SourceError::Fatal(
+                "the server refused the minute chart by date".into(),
+            ));
+        }
+        let client = &self.client;
+        let r = self
+            .fetch(
+                CacheKind::Info,
+                self.keys.day_minute_chart(code, date),
+                req,
+                || client.day_minute_chart(code, date, req.priority),
+            )
+            .await;
+        if let Err(SourceError::Fatal(e)) = &r {
+            tracing::info!(error = %e, "minute chart by date refused: the chart shows today's minutes only");
+            self.day_minutes_refused.store(true, Ordering::Relaxed);
+        }
+        r
+    }
+
     async fn info(&self, code: StockCode, req: Req) -> Result<Sourced<StockInfo>, SourceError> {
         let client = &self.client;
         let info = self
@@ -421,6 +554,8 @@ impl DataSource for KisSource {
             })
             .await?;
         self.learn_name(code, &info.value.name);
+        self.learn_english(code, info.value.name_en.as_deref())
+            .await;
         Ok(info)
     }
 
@@ -435,10 +570,9 @@ impl DataSource for KisSource {
                         names.entry(l.code).or_insert_with(|| l.name.clone());
                     }
                 }
-                Ok(Sourced::new(
-                    u.as_ref().clone(),
-                    Provenance::Live { env: self.env },
-                ))
+                let mut list = u.as_ref().clone();
+                self.merge_english(&mut list).await;
+                Ok(Sourced::new(list, Provenance::Live { env: self.env }))
             }
             Err(e) => Err(self.failed(e.into())),
         }

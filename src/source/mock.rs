@@ -107,6 +107,27 @@ impl DataSource for MockSource {
         Ok(self.sim(self.market.minute_bars(code)))
     }
 
+    async fn day_minute_chart(
+        &self,
+        code: StockCode,
+        date: NaiveDate,
+        _req: Req,
+    ) -> Result<Sourced<Vec<Candle>>, SourceError> {
+        if self.market.stock(code).is_none() {
+            return Err(SourceError::NotFound(code));
+        }
+        // The session as it stood at its end, or now if it is today's.
+        let end = crate::market::kst_to_utc(date.and_time(chrono::NaiveTime::MIN))
+            + chrono::Duration::hours(23);
+        let bars = self
+            .market
+            .minute_bars_at(code, end.min(self.market.now()))
+            .into_iter()
+            .filter(|b| b.date == date)
+            .collect();
+        Ok(self.sim(bars))
+    }
+
     async fn info(&self, code: StockCode, _req: Req) -> Result<Sourced<StockInfo>, SourceError> {
         self.market
             .info_at(code, self.market.now())

@@ -233,6 +233,20 @@ pub trait DataSource: Send + Sync {
         req: Req,
     ) -> Result<Sourced<Vec<Candle>>, SourceError>;
 
+    /// The one-minute bars of the session of `date`, oldest first: the previous session the
+    /// minute chart shows before today's. Sources without it refuse (the chart then shows
+    /// today's minutes alone).
+    async fn day_minute_chart(
+        &self,
+        _code: StockCode,
+        _date: NaiveDate,
+        _req: Req,
+    ) -> Result<Sourced<Vec<Candle>>, SourceError> {
+        Err(SourceError::Fatal(
+            "this source has no minute chart by date".into(),
+        ))
+    }
+
     /// Reference information for the info pane and `hoga info`.
     async fn info(&self, code: StockCode, req: Req) -> Result<Sourced<StockInfo>, SourceError>;
 

@@ -49,11 +49,8 @@ pub struct LoopStats {
 
 /// What the simulated market's status bar says about real data: the credentials and the file
 /// they go in.
-pub fn real_data_hint(config_file: &std::path::Path) -> String {
-    format!(
-        "real data: set KIS_APP_KEY and KIS_APP_SECRET, or [kis] app_key/app_secret in {}",
-        config_file.display()
-    )
+pub fn real_data_hint(lang: super::lang::Lang, config_file: &std::path::Path) -> String {
+    lang.real_data_hint(&config_file.display().to_string())
 }
 
 /// Runs the TUI until the user quits or a signal arrives. The terminal is restored on every
@@ -72,7 +69,7 @@ pub async fn run(
         clock.now(),
     );
     if state.source_kind == SourceKind::Simulated {
-        state.real_data_hint = Some(real_data_hint(&ui.config_file));
+        state.real_data_hint = Some(real_data_hint(ui.state.lang, &ui.config_file));
     }
     if let Some(w) = warning {
         tracing::warn!("{w}");
@@ -238,7 +235,10 @@ where
 fn save(state: &mut State, dir: Option<&Path>) {
     let Some(dir) = dir else { return };
     if let Err(e) = state.watchlists.save(dir) {
-        let msg = format!("could not save watchlists in {}: {e}", dir.display());
+        let msg = state
+            .settings
+            .lang
+            .save_failed(&dir.display().to_string(), &e.to_string());
         tracing::warn!("{msg}");
         state.notice = Some((state.now, msg));
         state.dirty = true;

@@ -10,6 +10,7 @@ pub mod app;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod health;
+pub mod lang;
 pub mod layout;
 pub mod msg;
 pub mod search;

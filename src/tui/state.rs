@@ -288,6 +288,8 @@ pub struct Settings {
     pub theme: Theme,
     pub flash: Duration,
     pub mouse: bool,
+    /// The language of every string on screen (`[ui] lang`).
+    pub lang: super::lang::Lang,
 }
 
 impl Default for Settings {
@@ -297,6 +299,7 @@ impl Default for Settings {
             theme: Theme::default(),
             flash: Duration::milliseconds(600),
             mouse: true,
+            lang: super::lang::Lang::Ko,
         }
     }
 }

@@ -78,7 +78,8 @@ fn event(state: &mut State, e: Event) {
                 state.dirty = true;
             }
             Err(f) => {
-                let p = problem(at, "stock list", f, state.universe_problem.as_ref());
+                let what = state.settings.lang.t().what_universe;
+                let p = problem(at, what, f, state.universe_problem.as_ref());
                 state.universe_problem = Some(p.clone());
                 state.last_problem = Some(p);
                 state.dirty = true;
@@ -102,7 +103,8 @@ fn event(state: &mut State, e: Event) {
             }
             Err(f) => {
                 state.quotes_streak = state.quotes_streak.saturating_add(1);
-                let p = problem(at, "watchlist quotes", f, state.quotes_problem.as_ref());
+                let what = state.settings.lang.t().what_quotes;
+                let p = problem(at, what, f, state.quotes_problem.as_ref());
                 state.quotes_problem = Some(p.clone());
                 state.last_problem = Some(p);
                 state.dirty = true;
@@ -120,7 +122,8 @@ fn event(state: &mut State, e: Event) {
             }
             Err(f) => {
                 if Some(code) == state.selected && version == state.version {
-                    state.last_problem = Some(problem(at, &format!("quote {code}"), f, None));
+                    let what = state.settings.lang.what_quote(code.as_str());
+                    state.last_problem = Some(problem(at, &what, f, None));
                     state.dirty = true;
                 }
             }
@@ -161,7 +164,10 @@ fn event(state: &mut State, e: Event) {
                     state.provenance = Some(b.provenance);
                     state.dirty |= changed || fix;
                 }
-                Err(f) => fail(state, Pane::Book, at, &format!("order book {code}"), f),
+                Err(f) => {
+                    let what = state.settings.lang.what_book(code.as_str());
+                    fail(state, Pane::Book, at, &what, f)
+                }
             }
         }
         Event::Chart {
@@ -197,13 +203,10 @@ fn event(state: &mut State, e: Event) {
                     accept(&mut state.chart.data, c.provenance, at);
                     state.dirty |= changed || fix;
                 }
-                Err(f) => fail(
-                    state,
-                    Pane::Chart,
-                    at,
-                    &format!("{} chart {code}", period.code()),
-                    f,
-                ),
+                Err(f) => {
+                    let what = state.settings.lang.what_chart(period, code.as_str());
+                    fail(state, Pane::Chart, at, &what, f)
+                }
             }
         }
         Event::Info {
@@ -219,13 +222,17 @@ fn event(state: &mut State, e: Event) {
                 Ok(i) => {
                     let mut info = i.value;
                     info.name = super::widgets::text::nfc(&info.name).into_owned();
+                    learn_english(state, code, info.name_en.as_deref());
                     let changed =
                         state.info.value.as_ref() != Some(&info) || state.info.problem.is_some();
                     state.info.value = Some(info);
                     accept(&mut state.info, i.provenance, at);
                     state.dirty |= changed;
                 }
-                Err(f) => fail(state, Pane::Info, at, &format!("info {code}"), f),
+                Err(f) => {
+                    let what = state.settings.lang.what_info(code.as_str());
+                    fail(state, Pane::Info, at, &what, f)
+                }
             }
         }
         Event::Trade { at, trade } => apply_trade(state, trade, at),
@@ -275,6 +282,26 @@ fn event(state: &mut State, e: Event) {
             }
         }
     }
+}
+
+/// An English name from a stock-info answer joins the search universe (the master files
+/// carry none), so English search works for what has been looked at.
+fn learn_english(state: &mut State, code: StockCode, name_en: Option<&str>) {
+    let Some(en) = name_en.map(str::trim).filter(|n| !n.is_empty()) else {
+        return;
+    };
+    let Some(l) = state
+        .by_code
+        .get(&code)
+        .and_then(|i| state.universe.get_mut(*i))
+    else {
+        return;
+    };
+    if l.name_en.is_some() {
+        return;
+    }
+    l.name_en = Some(en.to_string());
+    state.index = Index::new(&state.universe);
 }
 
 fn finish(state: &mut State, mut cmds: Vec<Command>) -> Vec<Command> {
@@ -592,13 +619,9 @@ fn move_wl_cursor(state: &mut State, delta: isize) {
 fn switch_list(state: &mut State, idx: usize, cmds: &mut Vec<Command>) {
     let n = state.watchlists.lists.len();
     if idx >= n {
-        notice(
-            state,
-            format!(
-                "there is no watchlist {} ({n} lists; N creates one)",
-                idx + 1
-            ),
-        );
+        let new_key = state.settings.keymap.first_key(Action::NewWatchlist);
+        let text = state.settings.lang.no_such_list(idx + 1, n, &new_key);
+        notice(state, text);
         return;
     }
     if idx == state.watchlists.active {
@@ -794,6 +817,8 @@ fn ask(state: &mut State, kind: PromptKind, input: String) {
 /// Acts on a prompt's answer.
 fn answer(state: &mut State, p: Prompt, cmds: &mut Vec<Command>) {
     let name = p.input.trim().to_string();
+    let lang = state.settings.lang;
+    let t = lang.t();
     match p.kind {
         PromptKind::NewList => {
             let name = if name.is_empty() {
@@ -802,7 +827,7 @@ fn answer(state: &mut State, p: Prompt, cmds: &mut Vec<Command>) {
                 name
             };
             if state.watchlists.lists.iter().any(|l| l.name == name) {
-                notice(state, format!("a list named {name} exists already"));
+                notice(state, lang.list_exists(&name));
                 return;
             }
             state.watchlists.lists.push(Watchlist {
@@ -811,7 +836,12 @@ fn answer(state: &mut State, p: Prompt, cmds: &mut Vec<Command>) {
             });
             let n = state.watchlists.lists.len();
             switch_list(state, n - 1, cmds);
-            notice(state, format!("created {name}: / to search, a to add"));
+            let km = &state.settings.keymap;
+            let (search, add) = (
+                km.first_key(Action::Search),
+                km.first_key(Action::AddToWatchlist),
+            );
+            notice(state, lang.created(&name, &search, &add));
         }
         PromptKind::RenameList => {
             let old = state.watchlists.current().name.clone();
@@ -819,20 +849,20 @@ fn answer(state: &mut State, p: Prompt, cmds: &mut Vec<Command>) {
                 return;
             }
             if state.watchlists.lists.iter().any(|l| l.name == name) {
-                notice(state, format!("a list named {name} exists already"));
+                notice(state, lang.list_exists(&name));
                 return;
             }
             state.watchlists.current_mut().name = name.clone();
             cmds.push(Command::SaveWatchlists);
-            notice(state, format!("renamed {old} to {name}"));
+            notice(state, lang.renamed(&old, &name));
         }
         PromptKind::DeleteList => {
             if !matches!(name.as_str(), "y" | "Y" | "ㅛ") {
-                notice(state, "kept the list".into());
+                notice(state, t.kept_list.into());
                 return;
             }
             let Some(gone) = state.watchlists.delete_current() else {
-                notice(state, "the last watchlist cannot be deleted".into());
+                notice(state, t.last_list.into());
                 return;
             };
             // An undo entry for a row of a list that moved or went would restore it elsewhere.
@@ -843,10 +873,7 @@ fn answer(state: &mut State, p: Prompt, cmds: &mut Vec<Command>) {
                 open(state, c);
             }
             cmds.push(Command::SaveWatchlists);
-            notice(
-                state,
-                format!("deleted {} ({} stocks)", gone.name, gone.codes.len()),
-            );
+            notice(state, lang.deleted(&gone.name, gone.codes.len()));
         }
     }
 }
@@ -859,6 +886,8 @@ fn run_search(state: &mut State) {
 fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
     use Action::*;
     let focus = state.focus;
+    let lang = state.settings.lang;
+    let t = lang.t();
     match a {
         Quit => cmds.push(Command::Quit),
         Help => {
@@ -926,16 +955,16 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
                 if state.watchlists.add(code) {
                     state.wl_selected = Some(code);
                     keep_cursor_visible(state);
-                    notice(state, format!("added {name} to {list}"));
+                    notice(state, lang.added(&name, &list));
                     cmds.push(Command::SaveWatchlists);
                 } else {
-                    notice(state, format!("{name} is already in {list}"));
+                    notice(state, lang.already_in(&name, &list));
                 }
             }
         }
         RemoveFromWatchlist => {
             if focus != Pane::Watchlist {
-                notice(state, "focus the watchlist (tab) to remove a row".into());
+                notice(state, t.focus_to_remove.into());
                 return;
             }
             let rows = state.rows();
@@ -955,14 +984,14 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
                     keep_cursor_visible(state);
                     let name = state.name_of(code).unwrap_or(code.as_str()).to_string();
                     let undo = state.settings.keymap.first_key(Action::Undo);
-                    notice(state, format!("removed {name} · {undo} to undo"));
+                    notice(state, lang.removed(&name, &undo));
                     cmds.push(Command::SaveWatchlists);
                 }
             }
         }
         Undo => {
             let Some(r) = state.removed.take() else {
-                notice(state, "nothing to undo".into());
+                notice(state, t.nothing_to_undo.into());
                 return;
             };
             if state.watchlists.restore(r.list, r.index, r.code) {
@@ -971,7 +1000,7 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
                 open(state, r.code);
                 keep_cursor_visible(state);
                 let name = state.name_of(r.code).unwrap_or(r.code.as_str()).to_string();
-                notice(state, format!("put {name} back"));
+                notice(state, lang.put_back(&name));
                 cmds.push(Command::SaveWatchlists);
             }
         }
@@ -983,7 +1012,7 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
                     state.sort.key = SortKey::Manual;
                     state.sort.descending = false;
                     let s = state.settings.keymap.first_key(Action::SortNext);
-                    notice(state, format!("manual order restored ({s} sorts again)"));
+                    notice(state, lang.manual_order(&s));
                 }
                 let d = if a == MoveRowUp { -1 } else { 1 };
                 if state.watchlists.shift(code, d).is_some() {
@@ -1014,7 +1043,7 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
         }
         DeleteWatchlist => {
             if state.watchlists.lists.len() < 2 {
-                notice(state, "the last watchlist cannot be deleted".into());
+                notice(state, t.last_list.into());
             } else {
                 ask(state, PromptKind::DeleteList, String::new())
             }

@@ -196,17 +196,52 @@ impl KisClient {
             }
             at = next;
         }
-        // KIS gives the cumulative traded value at each minute; turn it into per-minute values.
-        let mut prev_cum: Option<i64> = None;
-        let mut out: Vec<Candle> = bars.into_values().collect();
-        for b in &mut out {
-            let cum = b.value;
-            if let Some(p) = prev_cum {
-                b.value = crate::market::Krw((cum.0 - p).max(0));
+        Ok(per_minute_values(bars.into_values().collect()))
+    }
+
+    /// The one-minute bars of the session of `day` (inquire-time-dailychartprice), oldest
+    /// first, paging back from its close (120 rows per call). For the chart's previous
+    /// session; the virtual server may refuse it (unconfirmed).
+    pub async fn day_minute_chart(
+        &self,
+        code: StockCode,
+        day: NaiveDate,
+        prio: Priority,
+    ) -> Result<Vec<Candle>, KisError> {
+        let cal = crate::market::Calendar::krx();
+        let Some(st) = cal.session_times(day) else {
+            return Ok(Vec::new());
+        };
+        let mut at = st.close;
+        let mut bars: BTreeMap<NaiveTime, Candle> = BTreeMap::new();
+        for _ in 0..20 {
+            let body = self
+                .get(
+                    wire::request::DAY_MINUTE_CHART,
+                    wire::request::day_minute_chart(code, day, at),
+                    prio,
+                )
+                .await?;
+            let page = wire::chart::minute_chart(&body)?;
+            let days: Vec<Candle> = page.bars.into_iter().filter(|b| b.date == day).collect();
+            let Some(oldest) = days.iter().filter_map(|b| b.time).min() else {
+                break;
+            };
+            for b in days {
+                if let Some(t) = b.time {
+                    bars.entry(t).or_insert(b);
+                }
             }
-            prev_cum = Some(cum.0);
+            if page.raw_rows < wire::request::DAY_MINUTE_CHART_PAGE {
+                break;
+            }
+            let (next, wrapped) = oldest.overflowing_sub_signed(ChronoDuration::minutes(1));
+            if wrapped != 0 || next >= at {
+                break;
+            }
+            at = next;
         }
-        Ok(out)
+        Ok(per_minute_values(bars.into_values().collect()))
     }
 
     /// The last 30 trading days (inquire-daily-price), oldest first. `value` is 0: this
@@ -343,4 +378,17 @@ impl KisClient {
     fn days(&self) -> std::sync::MutexGuard<'_, HashMap<NaiveDate, wire::info::DayStatus>> {
         self.inner.days.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// KIS gives the cumulative traded value at each minute; turn it into per-minute values.
+fn per_minute_values(mut bars: Vec<Candle>) -> Vec<Candle> {
+    let mut prev_cum: Option<i64> = None;
+    for b in &mut bars {
+        let cum = b.value;
+        if let Some(p) = prev_cum {
+            b.value = crate::market::Krw((cum.0 - p).max(0));
+        }
+        prev_cum = Some(cum.0);
+    }
+    bars
 }

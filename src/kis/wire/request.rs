@@ -37,6 +37,12 @@ pub const MINUTE_CHART: Endpoint = Endpoint {
     path: "/uapi/domestic-stock/v1/quotations/inquire-time-itemchartprice",
     tr_id: "FHKST03010200",
 };
+/// One past (or today's) session's minutes by date. UNCONFIRMED on the virtual server.
+pub const DAY_MINUTE_CHART: Endpoint = Endpoint {
+    name: "inquire-time-dailychartprice",
+    path: "/uapi/domestic-stock/v1/quotations/inquire-time-dailychartprice",
+    tr_id: "FHKST03010230",
+};
 pub const DAILY_PRICE: Endpoint = Endpoint {
     name: "inquire-daily-price",
     path: "/uapi/domestic-stock/v1/quotations/inquire-daily-price",
@@ -59,6 +65,8 @@ pub const TOKEN_ENDPOINT: &str = "tokenP";
 pub const PERIOD_CHART_PAGE: usize = 100;
 /// Rows per call of the minute chart.
 pub const MINUTE_CHART_PAGE: usize = 30;
+/// Rows per call of the minute chart by date.
+pub const DAY_MINUTE_CHART_PAGE: usize = 120;
 /// Codes per intstock-multprice call.
 pub const MULTI_PRICE_MAX: usize = 30;
 
@@ -181,6 +189,19 @@ pub fn minute_chart(code: StockCode, at: NaiveTime) -> Query {
         (CODE, code.to_string()),
         ("FID_INPUT_HOUR_1", at.format("%H%M%S").to_string()),
         ("FID_PW_DATA_INCU_YN", "N".into()),
+    ]
+}
+
+/// One page of `date`'s minute chart: bars at or before `at` on that day, newest first, at
+/// most 120.
+pub fn day_minute_chart(code: StockCode, date: NaiveDate, at: NaiveTime) -> Query {
+    vec![
+        (MARKET, "J".into()),
+        (CODE, code.to_string()),
+        ("FID_INPUT_HOUR_1", at.format("%H%M%S").to_string()),
+        ("FID_INPUT_DATE_1", ymd(date)),
+        ("FID_PW_DATA_INCU_YN", "N".into()),
+        ("FID_FAKE_TICK_INCU_YN", String::new()),
     ]
 }
 

@@ -30,6 +30,8 @@ const TRS: &[(&str, &str, bool)] = &[
     ("inquire-daily-itemchartprice", "FHKST03010100", false),
     ("inquire-daily-price", "FHKST01010400", false),
     ("inquire-time-itemchartprice", "FHKST03010200", false),
+    // Refused on the virtual server, as a third-party index of the portal says (unconfirmed).
+    ("inquire-time-dailychartprice", "FHKST03010230", true),
     ("search-stock-info", "CTPF1002R", true),
     ("chk-holiday", "CTCA0903R", false),
 ];
@@ -655,6 +657,42 @@ fn quotation_inner(st: &SimState, name: &str, qs: &Query) -> Result<Reply, Reply
                 Some((s, _)) if from <= to => {
                     let bars = m.period_day_bars_at(s.code, period, from, to, now, false);
                     bars.iter().rev().take(100).map(q::chart_row).collect()
+                }
+                _ => Vec::new(),
+            };
+            ok(vec![("output1", o1), ("output2", Value::Array(rows))])
+        }
+        "inquire-time-dailychartprice" => {
+            market_code(qs, "FID_COND_MRKT_DIV_CODE")?;
+            let code = qs.req("FID_INPUT_ISCD")?;
+            let hour = qs.req("FID_INPUT_HOUR_1")?;
+            let hour = (hour.len() == 6)
+                .then(|| NaiveTime::parse_from_str(hour, "%H%M%S").ok())
+                .flatten()
+                .ok_or_else(|| invalid("FID_INPUT_HOUR_1"))?;
+            let date =
+                ymd(qs.req("FID_INPUT_DATE_1")?).ok_or_else(|| invalid("FID_INPUT_DATE_1"))?;
+            match qs.req("FID_PW_DATA_INCU_YN")? {
+                "Y" | "N" => {}
+                _ => return Err(invalid("FID_PW_DATA_INCU_YN")),
+            }
+            let found = stock_of(code);
+            let o1 = q::time_chart_output1(found.as_ref().map(|(s, sn)| (*s, sn)));
+            // That day's session as it stood at its end, or now if it is today (never ahead).
+            let end =
+                crate::market::kst_to_utc(date.and_time(NaiveTime::MIN)) + Duration::hours(23);
+            let rows = match &found {
+                Some((s, _)) if date <= crate::market::kst_date(now) => {
+                    let bars = m.minute_bars_at(s.code, end.min(now));
+                    let mut cum = 0i64;
+                    let mut rows: Vec<Value> = Vec::with_capacity(bars.len());
+                    for b in &bars {
+                        cum += b.value.0;
+                        if b.date == date && b.time.is_some_and(|t| t <= hour) {
+                            rows.push(q::time_chart_row(b, cum));
+                        }
+                    }
+                    rows.into_iter().rev().take(120).collect()
                 }
                 _ => Vec::new(),
             };

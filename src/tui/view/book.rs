@@ -67,9 +67,11 @@ fn columns(width: u16, price: u16, qty: u16, cum: u16) -> Columns {
 
 pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     let theme = &state.settings.theme;
+    let lang = state.settings.lang;
+    let t = lang.t();
     let title = match state.selected {
-        Some(c) => format!("호가 {}", state.name_of(c).unwrap_or(c.as_str())),
-        None => "호가".to_string(),
+        Some(c) => format!("{} {}", t.book, state.name_of(c).unwrap_or(c.as_str())),
+        None => t.book.to_string(),
     };
     let right = data_label(state, &state.book);
     let inner = frame(state, Pane::Book, area, &title, &right, buf);
@@ -77,7 +79,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         return;
     }
     let Some(book) = state.book.value.as_ref() else {
-        draw_missing(state, &state.book, "", "loading order book…", inner, buf);
+        draw_missing(state, &state.book, "", t.loading_book, inner, buf);
         return;
     };
     let quote = state.selected_quote().map(|c| &c.quote);
@@ -114,8 +116,8 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         .max(4) as u16;
     let cols = columns(
         inner.width,
-        widest(&|l| group_thousands(l.price.0), "가격"),
-        widest(&|l| num(l.qty), "잔량"),
+        widest(&|l| group_thousands(l.price.0), t.book_cols[0]),
+        widest(&|l| num(l.qty), t.book_cols[1]),
         cum_w,
     );
     let (price_w, qty_w, cum_w, delta_w, bar_w) =
@@ -127,12 +129,11 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     // Column headers.
     {
         let mut x = inner.x + 2;
-        for (h, w) in [
-            ("가격", price_w),
-            ("잔량", qty_w),
-            ("누적", cum_w),
-            ("증감", delta_w),
-        ] {
+        for (h, w) in t
+            .book_cols
+            .into_iter()
+            .zip([price_w, qty_w, cum_w, delta_w])
+        {
             if w > 0 {
                 text::put_right_whole(buf, x + w, y, h, w, dim);
                 x += w + 1;
@@ -251,7 +252,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             let spread = book.spread_ticks();
             let line = |pieces: &[String], label: bool, spread: Option<String>| {
                 let mut l = if label {
-                    "현재 ".to_string()
+                    format!("{} ", t.book_last)
                 } else {
                     String::new()
                 };
@@ -265,9 +266,10 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             // nothing), the spread without the 현재 label, then without the spread, the rate,
             // the change and the label.
             let mut candidates = Vec::new();
-            if let Some(t) = spread {
+            if let Some(ticks) = spread {
                 for label in [true, false] {
-                    candidates.push(line(&pieces, label, Some(format!("  스프레드 {t}틱"))));
+                    let sp = format!("  {}", lang.spread(ticks));
+                    candidates.push(line(&pieces, label, Some(sp)));
                 }
             }
             for n in (1..=pieces.len()).rev() {
@@ -302,7 +304,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         };
         let mut x = inner.x + 1;
         if let Some(u) = upper {
-            let s = format!("상한 {}", group_thousands(u.0));
+            let s = format!("{} {}", t.upper, group_thousands(u.0));
             let w = text::put_whole(
                 buf,
                 x,
@@ -316,7 +318,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             }
         }
         if let Some(l) = lower {
-            let s = format!("하한 {}", group_thousands(l.0));
+            let s = format!("{} {}", t.lower, group_thousands(l.0));
             text::put_whole(
                 buf,
                 x,
@@ -335,10 +337,10 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         let vol = group_thousands(e.volume as i64);
         let room = inner.width.saturating_sub(1);
         let line = [
-            format!("예상체결 {price} {rate} × {vol}"),
-            format!("예상체결 {price} {rate}"),
-            format!("예상체결 {price}"),
-            format!("예상 {price}"),
+            format!("{} {price} {rate} × {vol}", t.expected),
+            format!("{} {price} {rate}", t.expected),
+            format!("{} {price}", t.expected),
+            format!("{} {price}", t.expected_short),
             price,
         ]
         .into_iter()
@@ -361,8 +363,9 @@ fn imbalance(state: &State, book: &OrderBook, area: Rect, buf: &mut Buffer) {
     let theme = &state.settings.theme;
     let a = book.total_ask_qty;
     let b = book.total_bid_qty;
-    let left = format!("매도 {}", compact(a));
-    let right = format!("{} 매수", compact(b));
+    let t = state.settings.lang.t();
+    let left = format!("{} {}", t.ask, compact(a));
+    let right = format!("{} {}", compact(b), t.bid);
     let lw = text::width(&left) as u16;
     let rw = text::width(&right) as u16;
     if lw + rw + 3 > area.width {

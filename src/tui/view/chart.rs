@@ -5,6 +5,7 @@
 use super::{data_label, draw_missing, frame};
 use crate::market::interval::week_start;
 use crate::market::{Calendar, Candle, Interval, group_thousands};
+use crate::tui::lang::Lang;
 use crate::tui::state::{MA_PERIODS, Pane, State};
 use crate::tui::widgets::candles::{
     CandleChart, CandleStyle, VolumeBars, fitted_axis_width, moving_average,
@@ -47,21 +48,6 @@ pub fn window(state: &State, len: usize, cap: usize) -> (usize, usize) {
     (end.saturating_sub(cap), end)
 }
 
-fn period_label(p: Interval) -> &'static str {
-    match p {
-        Interval::Min1 => "1분",
-        Interval::Min3 => "3분",
-        Interval::Min5 => "5분",
-        Interval::Min10 => "10분",
-        Interval::Min30 => "30분",
-        Interval::Min60 => "60분",
-        Interval::Day => "일",
-        Interval::Week => "주",
-        Interval::Month => "월",
-        Interval::Year => "년",
-    }
-}
-
 /// The day a candle is read by: a week by its first trading day, anything else by its date.
 fn candle_day(c: &Candle, p: Interval) -> NaiveDate {
     if p == Interval::Week {
@@ -86,8 +72,8 @@ fn date_label(c: &Candle, p: Interval, with_year: bool) -> String {
 
 /// The header's interval strip: the current interval highlighted among as many of its
 /// neighbours as fit in `width`, as `(interval, x offset)` pairs.
-fn interval_strip(current: Interval, width: u16) -> Vec<(Interval, u16)> {
-    let w = |i: Interval| text::width(period_label(i)) as u16 + 2;
+fn interval_strip(lang: Lang, current: Interval, width: u16) -> Vec<(Interval, u16)> {
+    let w = |i: Interval| text::width(lang.interval(i)) as u16 + 2;
     let all = Interval::ALL;
     let cur = current.index();
     let (mut a, mut b) = (cur, cur + 1);
@@ -128,19 +114,22 @@ fn interval_strip(current: Interval, width: u16) -> Vec<(Interval, u16)> {
 pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     let theme = &state.settings.theme;
     let ch = &state.chart;
+    let lang = state.settings.lang;
+    let t = lang.t();
     // The title drops the code rather than cut it; the name may shrink.
     let name = state
         .selected
         .map(|c| {
             let name = state.name_of(c).unwrap_or("");
-            let full = format!("{name} {c} · {}봉", period_label(ch.period));
+            let period = format!("{}{}", lang.interval(ch.period), t.candles);
+            let full = format!("{name} {c} · {period}");
             if text::width(&full) + 4 <= area.width as usize {
                 full
             } else {
-                format!("{name} · {}봉", period_label(ch.period))
+                format!("{name} · {period}")
             }
         })
-        .unwrap_or_else(|| "차트".to_string());
+        .unwrap_or_else(|| t.chart.to_string());
     let right = data_label(state, &ch.data);
     let inner = frame(state, Pane::Chart, area, &name, &right, buf);
     if inner.height == 0 || inner.width < 4 {
@@ -197,8 +186,8 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     let strip_w = inner
         .width
         .saturating_sub(if ma_w > 0 { ma_w + 1 } else { 0 });
-    for (p, dx) in interval_strip(ch.period, strip_w) {
-        let label = format!(" {} ", period_label(p));
+    for (p, dx) in interval_strip(lang, ch.period, strip_w) {
+        let label = format!(" {} ", lang.interval(p));
         let st = if p == ch.period {
             Style::default().fg(Color::Black).bg(theme.accent)
         } else {
@@ -215,9 +204,8 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     };
     let Some(candles) = ch.data.value.as_ref().filter(|c| !c.is_empty()) else {
         if body.height > 0 {
-            let loading = format!("loading {} chart…", ch.period.code());
-            let idle = "no stock open: / to search";
-            draw_missing(state, &ch.data, idle, &loading, body, buf);
+            let loading = lang.loading_chart(ch.period);
+            draw_missing(state, &ch.data, t.no_stock_open, &loading, body, buf);
         }
         return;
     };
@@ -247,15 +235,15 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         let st = super::dir_style(theme, prev.map(|p| c.close.0 - p).unwrap_or(0));
         let mut fields: Vec<(&str, String)> = vec![
             ("", when),
-            ("시 ", group_thousands(c.open.0)),
-            ("고 ", group_thousands(c.high.0)),
-            ("저 ", group_thousands(c.low.0)),
-            ("종 ", group_thousands(c.close.0)),
+            (t.ohlcv[0], group_thousands(c.open.0)),
+            (t.ohlcv[1], group_thousands(c.high.0)),
+            (t.ohlcv[2], group_thousands(c.low.0)),
+            (t.ohlcv[3], group_thousands(c.close.0)),
         ];
         if let Some(r) = chg {
             fields.push(("", super::fmt_rate(r)));
         }
-        fields.push(("량 ", compact(c.volume)));
+        fields.push((t.ohlcv[4], compact(c.volume)));
         let max_rows = match body.height {
             16.. => 3,
             8.. => 2,
@@ -307,8 +295,10 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         .enumerate()
         .filter(|(_, on)| **on)
         .map(|(i, _)| {
-            let all = moving_average(&candles[..end], MA_PERIODS[i]);
-            (all[start..end].to_vec(), MA_COLORS[i])
+            // Only the candles the visible averages need, not the whole series each frame.
+            let from = start.saturating_sub(MA_PERIODS[i].saturating_sub(1));
+            let all = moving_average(&candles[from..end], MA_PERIODS[i]);
+            (all[start - from..].to_vec(), MA_COLORS[i])
         })
         .collect();
     let mas: Vec<MaLine> = ma_values
@@ -354,16 +344,30 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             .is_some_and(|(a, b)| a.date.year() != b.date.year());
         let mut free_x = plot_all.x;
         let mut last_year: Option<i32> = None;
+        // Minutes across two sessions (the previous one comes first): the first bar of a new
+        // day is labelled by its date, before any time label that would crowd it out.
+        let new_day =
+            |i: usize| shown[i].time.is_some() && i > 0 && shown[i - 1].date != shown[i].date;
+        let col =
+            |i: usize| crate::tui::widgets::candles::column_of(i, n, stride, plot_all.x, plot_w);
+        let day_starts: Vec<u16> = (0..shown.len()).filter(|i| new_day(*i)).map(col).collect();
         for (i, c) in shown.iter().enumerate() {
             let x = crate::tui::widgets::candles::column_of(i, n, stride, plot_all.x, plot_w);
             if x < free_x {
                 continue;
             }
             let year = candle_day(c, ch.period).year();
-            let label = date_label(c, ch.period, spans_years && last_year != Some(year));
+            let label = if new_day(i) {
+                c.date.format("%m/%d").to_string()
+            } else {
+                date_label(c, ch.period, spans_years && last_year != Some(year))
+            };
             let w = text::width(&label) as u16;
             if x + w > plot_all.x + plot_w {
                 break;
+            }
+            if !new_day(i) && day_starts.iter().any(|d| *d > x && x + w + 2 > *d) {
+                continue;
             }
             text::put(buf, x, y, &label, w, Style::default().fg(theme.dim));
             free_x = x + w + 2;
@@ -394,7 +398,16 @@ fn cursor_lines(fields: &[(&str, String)], width: u16, max_rows: usize) -> Optio
     };
     for n in (1..=fields.len()).rev() {
         let shown = &fields[..n];
-        let labelled: Vec<String> = shown.iter().map(|(l, v)| format!("{l}{v}")).collect();
+        let labelled: Vec<String> = shown
+            .iter()
+            .map(|(l, v)| {
+                if l.is_empty() {
+                    v.clone()
+                } else {
+                    format!("{l} {v}")
+                }
+            })
+            .collect();
         let bare: Vec<String> = shown.iter().map(|(_, v)| v.clone()).collect();
         for words in [&labelled, &bare] {
             for rows in 1..=max_rows.max(1) {
@@ -414,12 +427,12 @@ mod tests {
     fn fields() -> Vec<(&'static str, String)> {
         vec![
             ("", "2026-12-01".into()),
-            ("시 ", "69,400".into()),
-            ("고 ", "69,900".into()),
-            ("저 ", "69,000".into()),
-            ("종 ", "69,400".into()),
+            ("시", "69,400".into()),
+            ("고", "69,900".into()),
+            ("저", "69,000".into()),
+            ("종", "69,400".into()),
             ("", "+1.22%".into()),
-            ("량 ", "25.7M".into()),
+            ("량", "25.7M".into()),
         ]
     }
 

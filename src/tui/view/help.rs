@@ -9,18 +9,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
-/// What the mouse does, for the overlay's last lines.
-const MOUSE: &[(&str, &str)] = &[
-    (
-        "click",
-        "focus a pane; open a watchlist row; sort by a column header (again: reverse)",
-    ),
-    (
-        "wheel",
-        "scroll the watchlist, pan the chart, scroll this help",
-    ),
-];
-
 /// One screen row of the help: a key column, a name column and a description piece.
 struct Row {
     keys: String,
@@ -32,15 +20,27 @@ struct Row {
 /// narrow. Descriptions wrap rather than being cut.
 fn rows(state: &State, width: u16) -> (Vec<Row>, u16, u16) {
     let km = &state.settings.keymap;
+    let lang = state.settings.lang;
+    let t = lang.t();
     let mut entries: Vec<(String, String, &str)> = Action::ALL
         .iter()
-        .map(|a| (km.keys_label(*a), a.name().to_string(), a.help()))
+        .map(|a| {
+            (
+                km.keys_label(*a),
+                a.name().to_string(),
+                lang.action_help(*a),
+            )
+        })
         .collect();
+    // What the mouse does, for the overlay's last lines.
     if state.settings.mouse {
         entries.extend(
-            MOUSE
-                .iter()
-                .map(|(k, h)| (format!("mouse {k}"), String::new(), *h)),
+            [
+                (t.mouse_click, t.mouse_click_help),
+                (t.mouse_wheel, t.mouse_wheel_help),
+            ]
+            .iter()
+            .map(|(k, h)| (format!("{} {k}", t.mouse), String::new(), *h)),
         );
     }
     // Columns as wide as their widest entry, when that leaves the description room.
@@ -116,12 +116,8 @@ pub fn draw(state: &State, screen: Rect, buf: &mut Buffer) {
     let (lines, key_w, name_w) = rows(state, w.saturating_sub(2));
     let h = max_h.min(lines.len() as u16 + 2);
     let area = centered(screen, w, h);
-    let inner = overlay(
-        area,
-        "help · j/k scroll · esc close · remap in [keys]",
-        theme,
-        buf,
-    );
+    let t = state.settings.lang.t();
+    let inner = overlay(area, t.help_title, theme, buf);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
@@ -157,9 +153,15 @@ pub fn draw(state: &State, screen: Rect, buf: &mut Buffer) {
         );
     }
     if scroll > 0 {
-        mark(buf, area, area.y, "▲ more", theme);
+        mark(buf, area, area.y, t.more_up, theme);
     }
     if scroll + n < lines.len() {
-        mark(buf, area, area.bottom().saturating_sub(1), "▼ more", theme);
+        mark(
+            buf,
+            area,
+            area.bottom().saturating_sub(1),
+            t.more_down,
+            theme,
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! The info pane: name, market, sector, market cap, listed shares, PER/PBR/EPS/BPS, 52-week
 //! range, limit prices and the status flags a trader must not miss.
 
-use super::{data_label, draw_missing, fmt_eok, frame};
-use crate::market::{Rate, SecurityKind, StatusFlags, Warning, group_thousands};
+use super::{data_label, draw_missing, frame};
+use crate::market::{Rate, SecurityKind, Warning, group_thousands};
 use crate::tui::state::{Pane, State};
 use crate::tui::widgets::text;
 use ratatui::buffer::Buffer;
@@ -20,13 +20,14 @@ fn opt_rate(v: Option<Rate>) -> String {
 
 pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     let theme = &state.settings.theme;
+    let t = state.settings.lang.t();
     let right = data_label(state, &state.info);
-    let inner = frame(state, Pane::Info, area, "종목정보", &right, buf);
+    let inner = frame(state, Pane::Info, area, t.info, &right, buf);
     if inner.height == 0 || inner.width < 6 {
         return;
     }
     let Some(info) = state.info.value.as_ref() else {
-        draw_missing(state, &state.info, "", "loading…", inner, buf);
+        draw_missing(state, &state.info, "", t.loading, inner, buf);
         return;
     };
     let quote = state.quotes.get(&info.code).map(|c| &c.quote);
@@ -44,11 +45,10 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         Style::default().add_modifier(Modifier::BOLD),
     );
     let kind = match info.kind {
-        SecurityKind::Stock => "",
-        SecurityKind::Preferred => " 우선주",
-        SecurityKind::Etf => " ETF",
-        SecurityKind::Reit => " 리츠",
-        SecurityKind::Other => "",
+        SecurityKind::Stock | SecurityKind::Other => String::new(),
+        SecurityKind::Preferred => format!(" {}", t.preferred),
+        SecurityKind::Etf => " ETF".to_string(),
+        SecurityKind::Reit => format!(" {}", t.reit),
     };
     // The code whole or not at all, then the market.
     for part in [
@@ -71,17 +71,20 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     let mut badges: Vec<(&str, Style)> = Vec::new();
     if flags.halted {
         badges.push((
-            StatusFlags::HALTED,
+            t.halted,
             Style::default().fg(Color::Black).bg(Color::Yellow),
         ));
     }
     if flags.managed {
-        badges.push((
-            StatusFlags::MANAGED,
-            Style::default().fg(Color::Black).bg(Color::Gray),
-        ));
+        badges.push((t.managed, Style::default().fg(Color::Black).bg(Color::Gray)));
     }
-    if let Some(label) = flags.warning.label() {
+    let warning = match flags.warning {
+        Warning::None => None,
+        Warning::Caution => Some(t.warnings[0]),
+        Warning::Warning => Some(t.warnings[1]),
+        Warning::Danger => Some(t.warnings[2]),
+    };
+    if let Some(label) = warning {
         let style = match flags.warning {
             Warning::Danger => Style::default().fg(Color::White).bg(Color::Red),
             Warning::Warning => Style::default().fg(Color::Black).bg(Color::LightRed),
@@ -90,10 +93,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         badges.push((label, style));
     }
     if flags.vi {
-        badges.push((
-            "VI발동",
-            Style::default().fg(Color::Black).bg(Color::Magenta),
-        ));
+        badges.push((t.vi, Style::default().fg(Color::Black).bg(Color::Magenta)));
     }
     for (b, st) in badges {
         x += 1;
@@ -124,40 +124,46 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             let shares = info.listed_shares?;
             quote.map(|q| crate::market::Krw(q.price.0.saturating_mul(shares as i64)))
         })
-        .map(|c| fmt_eok(c.0))
+        .map(|c| state.settings.lang.money(c.0))
         .unwrap_or_else(|| "-".into());
     let pair = |a: String, b: String| format!("{a} / {b}");
     let fields: Vec<(&str, String, Style)> = vec![
         (
-            "업종",
+            t.info_fields[0],
             info.sector.clone().unwrap_or_else(|| "-".into()),
             Style::default(),
         ),
-        ("시가총액", cap, Style::default()),
+        (t.info_fields[1], cap, Style::default()),
         (
-            "상장주식",
+            t.info_fields[2],
             info.listed_shares
                 .map(|s| group_thousands(s as i64))
                 .unwrap_or_else(|| "-".into()),
             Style::default(),
         ),
         (
-            "PER/PBR",
-            pair(crate::market::money::fmt_per(info.per), opt_rate(info.pbr)),
+            t.info_fields[3],
+            pair(
+                match info.per {
+                    Some(r) if r.0 < 0 => t.loss.to_string(),
+                    per => crate::market::money::fmt_per(per),
+                },
+                opt_rate(info.pbr),
+            ),
             Style::default(),
         ),
         (
-            "EPS/BPS",
+            t.info_fields[4],
             pair(opt_krw(info.eps), opt_krw(info.bps)),
             Style::default(),
         ),
         (
-            "52주 고/저",
+            t.info_fields[5],
             pair(opt_krw(info.w52_high), opt_krw(info.w52_low)),
             Style::default(),
         ),
         (
-            "상/하한가",
+            t.info_fields[6],
             pair(opt_krw(upper), opt_krw(lower)),
             Style::default().fg(theme.up),
         ),

@@ -24,7 +24,7 @@ pub fn draw(state: &State, buf: &mut Buffer) {
     let size = buf.area;
     let a = layout::areas(size, state.focus, state.side);
     if a.too_small {
-        too_small(size, buf);
+        too_small(state, size, buf);
         return;
     }
     if let Some(r) = a.watchlist {
@@ -53,12 +53,15 @@ pub fn draw(state: &State, buf: &mut Buffer) {
     }
 }
 
-fn too_small(size: Rect, buf: &mut Buffer) {
-    let lines = [
-        "enlarge the terminal".to_string(),
-        format!("hoga needs {}×{}", layout::MIN_WIDTH, layout::MIN_HEIGHT),
-        format!("now {}×{}", size.width, size.height),
-    ];
+fn too_small(state: &State, size: Rect, buf: &mut Buffer) {
+    let lang = state.settings.lang;
+    let [needs, now] = lang.needs(
+        layout::MIN_WIDTH,
+        layout::MIN_HEIGHT,
+        size.width,
+        size.height,
+    );
+    let lines = [lang.t().enlarge.to_string(), needs, now];
     let top = size.y + size.height.saturating_sub(lines.len() as u16) / 2;
     for (i, l) in lines.iter().enumerate() {
         let y = top + i as u16;
@@ -91,15 +94,7 @@ pub fn frame(
     } else {
         Style::default().fg(state.settings.theme.dim)
     };
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(if focused {
-            BorderType::Thick
-        } else {
-            BorderType::Plain
-        })
-        .border_style(border)
-        .render(area, buf);
+    draw_border(area, focused, border, buf);
     let title_style = if focused {
         Style::default().add_modifier(Modifier::BOLD)
     } else {
@@ -131,6 +126,38 @@ pub fn frame(
         width: area.width.saturating_sub(2),
         height: area.height.saturating_sub(2),
     }
+}
+
+/// A pane's box: only its edge cells are touched. (ratatui's `Block` also styles every cell
+/// inside, a fifth of the chart pane's frame time for a style that changes nothing.)
+fn draw_border(area: Rect, thick: bool, style: Style, buf: &mut Buffer) {
+    let area = area.intersection(buf.area);
+    if area.width < 2 || area.height < 2 {
+        return;
+    }
+    let (h, v, tl, tr, bl, br) = if thick {
+        ("━", "┃", "┏", "┓", "┗", "┛")
+    } else {
+        ("─", "│", "┌", "┐", "└", "┘")
+    };
+    let (l, r, t, b) = (area.left(), area.right() - 1, area.top(), area.bottom() - 1);
+    let mut put = |x: u16, y: u16, sym: &str| {
+        if let Some(c) = buf.cell_mut((x, y)) {
+            c.set_symbol(sym).set_style(style);
+        }
+    };
+    for x in l + 1..r {
+        put(x, t, h);
+        put(x, b, h);
+    }
+    for y in t + 1..b {
+        put(l, y, v);
+        put(r, y, v);
+    }
+    put(l, t, tl);
+    put(r, t, tr);
+    put(l, b, bl);
+    put(r, b, br);
 }
 
 /// Centres in `area` why a pane has nothing to draw: the data's problem, `idle` while no stock
@@ -179,7 +206,8 @@ pub fn data_label<T>(state: &State, d: &Data<T>) -> Vec<(String, Style)> {
     } else if let Some(crate::market::Provenance::Cached { fetched_at }) = d.provenance {
         out.push((
             format!(
-                "cached {}",
+                "{} {}",
+                state.settings.lang.t().cached,
                 short_age((state.now - fetched_at).num_seconds())
             ),
             Style::default().fg(theme.dim),
@@ -203,9 +231,9 @@ pub fn age(secs: i64) -> String {
 pub fn retry_label(state: &State, next_try: chrono::DateTime<chrono::Utc>) -> String {
     let s = (next_try - state.now).num_seconds();
     if s > 0 {
-        format!("retry {s}s")
+        state.settings.lang.retry_in(s)
     } else {
-        "retrying…".to_string()
+        state.settings.lang.t().retrying.to_string()
     }
 }
 

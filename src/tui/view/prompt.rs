@@ -10,18 +10,14 @@ use ratatui::style::{Modifier, Style};
 /// The overlay's title and the hint under the input.
 fn wording(state: &State, kind: PromptKind) -> (String, &'static str) {
     let list = &state.watchlists.current().name;
+    let lang = state.settings.lang;
+    let t = lang.t();
     match kind {
-        PromptKind::NewList => (
-            "새 관심목록 이름".to_string(),
-            "Enter create · Esc cancel · empty = 목록N",
-        ),
-        PromptKind::RenameList => (format!("{list} 이름 바꾸기"), "Enter rename · Esc cancel"),
+        PromptKind::NewList => (t.new_list.to_string(), t.new_list_hint),
+        PromptKind::RenameList => (lang.rename_title(list), t.rename_hint),
         PromptKind::DeleteList => (
-            format!(
-                "{list} 삭제? ({}종목)",
-                state.watchlists.current().codes.len()
-            ),
-            "y Enter delete · Esc keep",
+            lang.delete_title(list, state.watchlists.current().codes.len()),
+            t.delete_hint,
         ),
     }
 }

@@ -16,10 +16,12 @@ pub fn draw(state: &State, screen: Rect, buf: &mut Buffer) {
     // English is offered only when the loaded universe has English names (the master files
     // carry none; they come from the stock-info endpoint as stocks are looked at).
     let english = state.universe.iter().any(|l| l.name_en.is_some());
+    let lang = state.settings.lang;
+    let t = lang.t();
     let title = if english {
-        "종목 검색 (코드 · 이름 · English · 초성)"
+        t.search_title_en
     } else {
-        "종목 검색 (코드 · 이름 · 초성)"
+        t.search_title
     };
     let inner = overlay(area, title, theme, buf);
     if inner.height == 0 || inner.width < 3 {
@@ -40,18 +42,18 @@ pub fn draw(state: &State, screen: Rect, buf: &mut Buffer) {
     if state.search.results.is_empty() {
         let msg = if state.universe.is_empty() {
             match &state.universe_problem {
-                Some(p) => format!("stock list unavailable: {}", p.message),
-                None => "loading the stock list…".to_string(),
+                Some(p) => lang.stock_list_unavailable(&p.message),
+                None => t.loading_stocks.to_string(),
             }
         } else if q.is_empty() {
             let example = if english {
-                "삼성, samsung or ㅅㅅㅈㅈ"
+                t.search_example_en
             } else {
-                "삼성 or ㅅㅅㅈㅈ"
+                t.search_example
             };
-            format!("{} stocks: type a code, {example}", state.universe.len())
+            lang.stocks_type(state.universe.len(), example)
         } else {
-            "no match".to_string()
+            t.no_match.to_string()
         };
         if n > 0 {
             text::put(

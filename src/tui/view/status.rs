@@ -99,7 +99,8 @@ pub fn current_problem(state: &State) -> Option<&Problem> {
 }
 
 fn problem_text(state: &State, p: &Problem) -> String {
-    let mut s = format!("⚠ {} failed at {}: {}", p.what, hms(p.at), p.message);
+    let lang = state.settings.lang;
+    let mut s = lang.failed(&p.what, &hms(p.at), &p.message);
     if let Some(n) = p.next_try {
         s.push_str(" · ");
         s.push_str(&super::retry_label(state, n));
@@ -113,7 +114,7 @@ fn source_error(state: &State) -> Option<String> {
     let serving_old =
         stale_since(state).is_some() || state.status.breaker.as_deref() == Some("open");
     let (at, msg) = state.status.last_error.as_ref().filter(|_| serving_old)?;
-    Some(format!("⚠ {msg} (at {})", hms(*at)))
+    Some(state.settings.lang.error_at(msg, &hms(*at)))
 }
 
 /// The oldest fetch time among the panes showing a stale copy (the source failed and served
@@ -138,11 +139,12 @@ pub fn stale_since(state: &State) -> Option<DateTime<Utc>> {
 /// Each pane's data age (`quotes 3s book 1s …`), and the short form for a narrow bar: the
 /// oldest of them (`age 3s`).
 fn ages(state: &State) -> (String, String) {
+    let t = state.settings.lang.t();
     let list = [
-        ("quotes", state.quotes_at),
-        ("book", state.book.fetched_at()),
-        ("chart", state.chart.data.fetched_at()),
-        ("info", state.info.fetched_at()),
+        (t.ages[0], state.quotes_at),
+        (t.ages[1], state.book.fetched_at()),
+        (t.ages[2], state.chart.data.fetched_at()),
+        (t.ages[3], state.info.fetched_at()),
     ];
     let secs = |t: DateTime<Utc>| (state.now - t).num_seconds();
     let full: Vec<String> = list
@@ -150,7 +152,7 @@ fn ages(state: &State) -> (String, String) {
         .filter_map(|(name, t)| t.map(|t| format!("{name} {}", short_age(secs(t)))))
         .collect();
     let oldest = list.iter().filter_map(|(_, t)| t.map(secs)).max();
-    let short = oldest.map(|a| format!("age {}", short_age(a)));
+    let short = oldest.map(|a| format!("{} {}", t.age, short_age(a)));
     (full.join(" "), short.unwrap_or_default())
 }
 
@@ -165,7 +167,12 @@ pub fn time_text(state: &State) -> String {
     if let Some(p) = current_problem(state) {
         s.push_str(&problem_text(state, p));
     }
-    s.push_str(Calendar::krx().session_at(state.now).label());
+    s.push_str(
+        state
+            .settings
+            .lang
+            .session(Calendar::krx().session_at(state.now)),
+    );
     // The watchlist's title age and its rows' ages (streamed rows show none).
     for c in &state.watchlists.current().codes {
         let streamed = state
@@ -196,21 +203,22 @@ pub fn time_text(state: &State) -> String {
     s
 }
 
-/// Short names of the panes for the status bar's pane strip.
-fn pane_name(p: Pane) -> &'static str {
-    match p {
-        Pane::Watchlist => "목록",
-        Pane::Chart => "차트",
-        Pane::Book => "호가",
-        Pane::Info => "정보",
-        Pane::Tape => "체결",
+/// Short names of the panes for the status bar's pane strip (`short`: one letter each).
+fn pane_name(state: &State, p: Pane, short: bool) -> &'static str {
+    let i = Pane::ORDER.iter().position(|o| *o == p).unwrap_or(0);
+    let t = state.settings.lang.t();
+    if short {
+        t.pane_letter[i]
+    } else {
+        t.pane_short[i]
     }
 }
 
 /// `[목록|차트|호가|정보|체결]` when the layout leaves a pane out: shown panes plain, hidden
 /// ones dim, the focused one reversed. `None` when every pane is on screen. The tape counts
-/// only with a stream (without one it has nothing to show).
-pub fn pane_strip(state: &State, panes: &Areas) -> Option<Vec<(String, Style)>> {
+/// only with a stream (without one it has nothing to show). `short`: `[목|차|호|정|체]`, for a
+/// bar too narrow for the names.
+pub fn pane_strip(state: &State, panes: &Areas, short: bool) -> Option<Vec<(String, Style)>> {
     let names: Vec<Pane> = Pane::ORDER
         .into_iter()
         .filter(|p| *p != Pane::Tape || state.stream.is_some() || panes.tape.is_some())
@@ -231,7 +239,7 @@ pub fn pane_strip(state: &State, panes: &Areas) -> Option<Vec<(String, Style)>> 
         } else {
             dim
         };
-        out.push((pane_name(p).to_string(), st));
+        out.push((pane_name(state, p, short).to_string(), st));
     }
     out.push(("]".to_string(), dim));
     Some(out)
@@ -246,18 +254,21 @@ pub fn draw(state: &State, area: Rect, panes: &Areas, buf: &mut Buffer) {
     let y = area.y;
     let dim = Style::default().fg(theme.dim);
     let km = &state.settings.keymap;
-    let help = format!("{} help", km.first_key(Action::Help));
+    let t = state.settings.lang.t();
+    let help = format!("{} {}", km.first_key(Action::Help), t.help);
     let full_hint = format!(
-        "{help}  {} search  {} quit",
+        "{help}  {} {}  {} {}",
         km.first_key(Action::Search),
-        km.first_key(Action::Quit)
+        t.search,
+        km.first_key(Action::Quit),
+        t.quit
     );
     let help_w = text::width(&help) as u16;
-    let strip = pane_strip(state, panes);
-    let strip_w = strip
-        .as_ref()
-        .map(|s| s.iter().map(|(t, _)| text::width(t) as u16).sum::<u16>())
-        .unwrap_or(0);
+    let width_of = |s: &Option<Vec<(String, Style)>>| {
+        s.as_ref()
+            .map(|s| s.iter().map(|(t, _)| text::width(t) as u16).sum::<u16>())
+            .unwrap_or(0)
+    };
 
     let mut x = area.x;
     let (label, st) = source_label(state);
@@ -270,6 +281,13 @@ pub fn draw(state: &State, area: Rect, panes: &Areas, buf: &mut Buffer) {
         x += text::put_whole(buf, x, y, &ws, area.width, wst);
         x += 1;
     }
+
+    // The pane strip with the panes' names, or their first letters when that does not fit.
+    let mut strip = pane_strip(state, panes, false);
+    if x + width_of(&strip) >= area.right().saturating_sub(help_w) {
+        strip = pane_strip(state, panes, true);
+    }
+    let strip_w = width_of(&strip);
 
     // Right-hand side: the help key always, the pane strip before it if it fits.
     let help_x = area.right().saturating_sub(help_w);
@@ -285,7 +303,11 @@ pub fn draw(state: &State, area: Rect, panes: &Areas, buf: &mut Buffer) {
     // Clock and session first: they matter more than the details after them.
     let local = state.now.with_timezone(&KST);
     let session = Calendar::krx().session_at(state.now);
-    let clock = format!("KST {} {}", local.format("%H:%M"), session.label());
+    let clock = format!(
+        "KST {} {}",
+        local.format("%H:%M"),
+        state.settings.lang.session(session)
+    );
     let session_style = if session.is_auction() {
         Style::default()
             .fg(Color::Yellow)
@@ -303,22 +325,22 @@ pub fn draw(state: &State, area: Rect, panes: &Areas, buf: &mut Buffer) {
     // Each detail is its forms from longest to shortest: the first that fits is drawn.
     let mut details: Vec<Vec<String>> = Vec::new();
     if s.redis_up == Some(false) {
-        details.push(vec!["redis DOWN (memory cache)".to_string()]);
+        details.push(vec![t.redis_down.to_string()]);
     }
     let (full, short) = ages(state);
     if !full.is_empty() {
         details.push(vec![full, short]);
     }
     if s.redis_up == Some(true) {
-        details.push(vec!["redis up".to_string()]);
+        details.push(vec![t.redis_up.to_string()]);
     }
     if let Some(r) = s.cache_hit_rate {
-        details.push(vec![format!("cache {:.0}%", r * 100.0)]);
+        details.push(vec![format!("{} {:.0}%", t.cache, r * 100.0)]);
     }
     if s.budget_limit > 0 {
         // With other hoga processes on the key, say so: the budget is theirs too.
         let shared = if s.budget_peers > 1 {
-            format!(" shared ×{}", s.budget_peers)
+            format!(" {} ×{}", t.shared, s.budget_peers)
         } else {
             String::new()
         };
@@ -329,11 +351,12 @@ pub fn draw(state: &State, area: Rect, panes: &Areas, buf: &mut Buffer) {
     }
     // The simulated market says how to get real data, in full or pointing at help.
     if let Some(h) = &state.real_data_hint {
-        details.push(vec![h.clone(), "real data: KIS_APP_KEY/SECRET".to_string()]);
+        details.push(vec![h.clone(), t.real_data_short.to_string()]);
     }
     if let Some(t) = s.token_expires_at {
         details.push(vec![format!(
-            "token →{}",
+            "{} →{}",
+            state.settings.lang.t().token,
             t.with_timezone(&KST).format("%m-%d %H:%M")
         )]);
     }

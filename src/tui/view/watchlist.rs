@@ -1,9 +1,10 @@
 //! The watchlist pane: name (display-width truncated), code, market or status tag, price,
 //! change ▲/▼, change %, volume, traded value; cursor row, sort marker, flashing cells.
 
-use super::{dir_style, fmt_change, fmt_eok, fmt_rate, frame};
+use super::{dir_style, fmt_change, fmt_rate, frame};
 use crate::market::{StockCode, Warning, group_thousands};
 use crate::source::live::Channel;
+use crate::tui::lang::Lang;
 use crate::tui::state::{Mode, Pane, SortKey, State};
 use crate::tui::widgets::text::{self, compact};
 use ratatui::buffer::Buffer;
@@ -88,18 +89,19 @@ impl Col {
         }
     }
 
-    fn header(self) -> &'static str {
-        match self {
-            Col::Name => "종목명",
-            Col::Code => "코드",
-            Col::Tag => "시장",
-            Col::Price => "현재가",
-            Col::Change => "대비",
-            Col::Rate => "등락률",
-            Col::Volume => "거래량",
-            Col::Value => "대금",
-            Col::Age => "갱신",
-        }
+    fn header(self, lang: Lang) -> &'static str {
+        let i = match self {
+            Col::Name => 0,
+            Col::Code => 1,
+            Col::Tag => 2,
+            Col::Price => 3,
+            Col::Change => 4,
+            Col::Rate => 5,
+            Col::Volume => 6,
+            Col::Value => 7,
+            Col::Age => 8,
+        };
+        lang.t().wl_cols[i]
     }
 
     fn sort_key(self) -> SortKey {
@@ -116,7 +118,7 @@ impl Col {
 
     /// The header with the sort marker when the list is sorted by this column.
     fn header_text(self, state: &State) -> String {
-        let mut h = self.header().to_string();
+        let mut h = self.header(state.settings.lang).to_string();
         if state.sort.key != SortKey::Manual
             && self.sort_key() == state.sort.key
             && self != Col::Change
@@ -160,7 +162,9 @@ fn cells(state: &State, code: StockCode) -> Cells {
         change: q.map(|q| fmt_change(q.change)).unwrap_or_default(),
         rate: q.map(|q| fmt_rate(q.change_rate)).unwrap_or_default(),
         volume: q.map(|q| compact(q.volume)).unwrap_or_default(),
-        value: q.map(|q| fmt_eok(q.value.0)).unwrap_or_default(),
+        value: q
+            .map(|q| state.settings.lang.money(q.value.0))
+            .unwrap_or_default(),
     }
 }
 
@@ -275,8 +279,10 @@ fn columns(width: u16, w: &Widths, sorted_by: SortKey) -> Vec<(Col, u16)> {
 pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     let theme = &state.settings.theme;
     let wl = &state.watchlists;
+    let t = state.settings.lang.t();
     let title = format!(
-        "관심종목 {} ({}/{})",
+        "{} {} ({}/{})",
+        t.watchlist,
         wl.current().name,
         wl.active + 1,
         wl.lists.len()
@@ -287,7 +293,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             .quotes_at
             .map(|t| super::age((state.now - t).num_seconds()));
         right.push((
-            format!("STALE {}", since.unwrap_or_else(|| "no data".into())),
+            format!("STALE {}", since.unwrap_or_else(|| t.no_data.into())),
             Style::default().fg(Color::Black).bg(theme.stale),
         ));
         if let Some(n) = p.next_try {
@@ -300,7 +306,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         if state.sort.key != SortKey::Manual {
             let arrow = if state.sort.descending { "▼" } else { "▲" };
             right.push((
-                format!("{} {arrow}", state.sort.key.label()),
+                format!("{} {arrow}", state.settings.lang.sort_key(state.sort.key)),
                 Style::default().fg(theme.dim),
             ));
         }
@@ -347,7 +353,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             buf,
             inner.x,
             first_y,
-            "empty: / to search, a to add",
+            t.wl_empty,
             inner.width,
             Style::default().fg(theme.dim),
         );
@@ -400,18 +406,24 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
                 }
                 Col::Tag => {
                     let (tag, tst) = if flags.halted {
-                        ("정지", Style::default().fg(Color::Black).bg(Color::Yellow))
+                        (
+                            t.tags[0],
+                            Style::default().fg(Color::Black).bg(Color::Yellow),
+                        )
                     } else if flags.vi {
-                        ("VI", Style::default().fg(Color::Black).bg(Color::Magenta))
+                        (
+                            t.tags[1],
+                            Style::default().fg(Color::Black).bg(Color::Magenta),
+                        )
                     } else if flags.warning == Warning::Danger {
-                        ("위험", Style::default().fg(Color::White).bg(Color::Red))
+                        (t.tags[2], Style::default().fg(Color::White).bg(Color::Red))
                     } else if flags.warning == Warning::Warning {
                         (
-                            "경고",
+                            t.tags[3],
                             Style::default().fg(Color::Black).bg(Color::LightRed),
                         )
                     } else if flags.managed {
-                        ("관리", Style::default().fg(Color::Black).bg(Color::Gray))
+                        (t.tags[4], Style::default().fg(Color::Black).bg(Color::Gray))
                     } else {
                         (
                             listing.map(|l| l.market.tag()).unwrap_or(""),

@@ -65,7 +65,13 @@ impl Scale {
             return self.halves / 2;
         }
         let p = price.clamp(self.lo, self.hi);
-        // Rounded integer arithmetic: (hi - p) / span * (halves - 1).
+        // Rounded integer arithmetic: (hi - p) / span * (halves - 1), in i64 when it fits
+        // (every real price: 128-bit division is a tenth of the chart's frame otherwise).
+        if let Some(num) = (self.hi - p).checked_mul(self.halves - 1)
+            && let Some(num) = num.checked_add(span / 2)
+        {
+            return num / span;
+        }
         let num = (self.hi - p) as i128 * (self.halves - 1) as i128;
         ((num + span as i128 / 2) / span as i128) as i64
     }
@@ -331,6 +337,25 @@ pub fn moving_average(candles: &[Candle], period: usize) -> Vec<Option<i64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The i64 fast path rounds exactly as the 128-bit formula, and huge spans still work.
+    #[test]
+    fn the_scale_rounds_alike_in_64_and_128_bits() {
+        let reference = |s: &Scale, p: i64| {
+            let span = (s.hi - s.lo) as i128;
+            let num = (s.hi - p.clamp(s.lo, s.hi)) as i128 * (s.halves - 1) as i128;
+            ((num + span / 2) / span) as i64
+        };
+        for (lo, hi) in [(46_100, 85_500), (1, 2), (0, 3_000_000), (0, i64::MAX / 2)] {
+            let s = Scale::new(lo, hi, 57);
+            let step = ((hi - lo) / 997).max(1);
+            let mut p = lo;
+            while p <= hi {
+                assert_eq!(s.half(p), reference(&s, p), "{lo}..{hi} at {p}");
+                p = p.saturating_add(step);
+            }
+        }
+    }
     use crate::market::Krw;
     use chrono::NaiveDate;
 

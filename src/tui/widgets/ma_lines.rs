@@ -97,7 +97,16 @@ impl MaLines<'_> {
             if span <= 0 {
                 return (h - 1) / 2;
             }
-            let v = i128::from(v.clamp(self.lo, self.hi));
+            let v = v.clamp(self.lo, self.hi);
+            // In i64 when it fits (every real price), else in i128.
+            if let (Ok(span64), Some(n)) = (
+                i64::try_from(span),
+                (self.hi - v).checked_mul(i64::from(h - 1)),
+            ) && let Some(n) = n.checked_add(span64 / 2)
+            {
+                return i32::try_from(n / span64).unwrap_or(0);
+            }
+            let v = i128::from(v);
             let from_top = (i128::from(self.hi) - v) * i128::from(h - 1);
             i32::try_from((from_top + span / 2) / span).unwrap_or(0)
         };
