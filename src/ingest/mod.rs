@@ -6,6 +6,7 @@
 //! - `source`: what the run reads (over a `DataSource` or the KIS client directly).
 //! - `report`: progress bar / log lines. `cmd`: the command itself (options → plan → exit code).
 
+pub mod actions;
 pub mod args;
 pub mod cmd;
 pub mod report;
@@ -142,6 +143,9 @@ pub struct Summary {
     /// Of the resumed stocks, those the earlier run rejected entirely.
     pub stocks_rejected_before: u64,
     pub bars_stored: u64,
+    /// Corporate actions seen in this run (each stored once: a second sighting changes
+    /// nothing), by kind.
+    pub actions_seen: BTreeMap<String, u64>,
     pub rejected_rows: u64,
     pub rejects_by_category: BTreeMap<String, u64>,
     pub failed: Vec<FailedStock>,
@@ -237,6 +241,17 @@ impl Summary {
                 )
             }
         );
+        if !self.actions_seen.is_empty() {
+            let _ = writeln!(
+                s,
+                "  actions       {}",
+                self.actions_seen
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         let _ = writeln!(
             s,
             "  requests      {} API calls, {} EGW00201, {} retries, {} cache hits, {} tokens issued, {} breaker changes",
