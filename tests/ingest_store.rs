@@ -75,6 +75,7 @@ async fn exercise(store: Box<dyn Store>) {
             ("h1".into(), code("035720"), Progress::Rejected),
         ],
         adjustments: vec![],
+        no_trade: vec![],
     };
     assert_eq!(store.write(first.clone()).await.unwrap(), 3);
     assert_eq!(store.count_bars().await.unwrap(), 3);

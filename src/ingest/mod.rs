@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod args;
+pub mod audit;
 pub mod cmd;
 pub mod report;
 pub mod run;

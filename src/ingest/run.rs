@@ -71,7 +71,7 @@ enum Fetched {
 const VIA_MULTI_QUOTE: &str = "kis:multi_quote";
 /// (Raw bars: `FID_ORG_ADJ_PRC=1`. Before schema 2, hoga stored the adjusted chart under
 /// `kis:period_chart`; see the README on rebuilding such a store.)
-const VIA_CHART: &str = "kis:daily_chart_raw";
+pub(crate) const VIA_CHART: &str = "kis:daily_chart_raw";
 
 /// Commit at least this often, so an interrupt loses little and progress is visible.
 const COMMIT_EVERY: Duration = Duration::from_secs(1);
@@ -276,6 +276,9 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
                         batch.rejects.extend(checked.rejects);
                         batch.progress.push((args_hash.clone(), code, mark));
                         batch.adjustments.extend(actions);
+                        batch
+                            .no_trade
+                            .extend(checked.no_trade.iter().map(|d| (code, *d)));
                     }
                 }
                 processed += 1;

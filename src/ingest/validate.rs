@@ -29,6 +29,8 @@ pub struct Rules<'a> {
 pub struct Checked {
     pub bars: Vec<Bar>,
     pub rejects: Vec<Reject>,
+    /// Days in range the source answered without a trade (a halt): no bar, and not a gap.
+    pub no_trade: Vec<NaiveDate>,
 }
 
 /// What the limits of the trading day after `prev_day` are judged against.
@@ -134,6 +136,7 @@ pub fn check_with_bases(
             // No trade that day (a halted stock's quote, or its chart row, which repeats the
             // base as open/high/low/close): there is no bar to store, and nothing wrong with
             // the data.
+            out.no_trade.push(c.date);
             continue;
         }
         let base_today = prev

@@ -116,6 +116,8 @@ pub struct WriteBatch {
     /// Corporate actions learned. An action already stored keeps its factor (it is learned
     /// once); only a kind still `other` is replaced by a better one.
     pub adjustments: Vec<Adjustment>,
+    /// Days the source answered for a stock without a trade (no bar, and not a gap).
+    pub no_trade: Vec<(StockCode, NaiveDate)>,
 }
 
 impl WriteBatch {
@@ -138,6 +140,7 @@ impl WriteBatch {
             && self.rejects.is_empty()
             && self.progress.is_empty()
             && self.adjustments.is_empty()
+            && self.no_trade.is_empty()
     }
 }
 
@@ -238,6 +241,20 @@ pub trait Store: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<StoredBar>>;
+
+    /// Per stock, the first and last dates with a stored bar.
+    async fn bar_spans(&self) -> Result<HashMap<StockCode, (NaiveDate, NaiveDate)>>;
+
+    /// Days recorded without trades in `[from, to]`, per stock.
+    async fn no_trade_days(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<HashMap<StockCode, BTreeSet<NaiveDate>>>;
+
+    /// The stocks of the most recently stored universe (those the last master-file load
+    /// listed; a stock missing from it is no longer listed).
+    async fn listed_now(&self) -> Result<BTreeSet<StockCode>>;
 
     /// Adjusted bars of every stock on one day (`stocks` drives the lookup, so the primary
     /// key serves it: no scan of `daily_bars`).

@@ -223,6 +223,17 @@ impl Store for PgStore {
             )
             .await?;
         }
+        if !batch.no_trade.is_empty() {
+            let code: Vec<String> = batch.no_trade.iter().map(|x| x.0.to_string()).collect();
+            let date: Vec<String> = batch.no_trade.iter().map(|x| date_text(x.1)).collect();
+            tx.execute(
+                "INSERT INTO no_trade_days (code, date)
+                 SELECT * FROM UNNEST($1::text[], $2::text[])
+                 ON CONFLICT (code, date) DO NOTHING",
+                &[&code, &date],
+            )
+            .await?;
+        }
         if !batch.adjustments.is_empty() {
             let at = ts(batch.ingested_at);
             let st = tx
@@ -401,6 +412,61 @@ impl Store for PgStore {
             )
             .await?;
         rows.iter().map(pg_bar).collect()
+    }
+
+    async fn bar_spans(&self) -> Result<HashMap<StockCode, (NaiveDate, NaiveDate)>> {
+        let c = self.client.lock().await;
+        let rows = c
+            .query(
+                "SELECT code, MIN(date), MAX(date) FROM daily_bars GROUP BY code",
+                &[],
+            )
+            .await?;
+        let mut out = HashMap::new();
+        for r in rows {
+            out.insert(
+                parse_code(r.try_get::<_, &str>(0)?)?,
+                (
+                    parse_date(r.try_get::<_, &str>(1)?)?,
+                    parse_date(r.try_get::<_, &str>(2)?)?,
+                ),
+            );
+        }
+        Ok(out)
+    }
+
+    async fn no_trade_days(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<HashMap<StockCode, BTreeSet<NaiveDate>>> {
+        let c = self.client.lock().await;
+        let rows = c
+            .query(
+                "SELECT code, date FROM no_trade_days WHERE date BETWEEN $1 AND $2",
+                &[&date_text(from), &date_text(to)],
+            )
+            .await?;
+        let mut out: HashMap<StockCode, BTreeSet<NaiveDate>> = HashMap::new();
+        for r in rows {
+            out.entry(parse_code(r.try_get::<_, &str>(0)?)?)
+                .or_default()
+                .insert(parse_date(r.try_get::<_, &str>(1)?)?);
+        }
+        Ok(out)
+    }
+
+    async fn listed_now(&self) -> Result<BTreeSet<StockCode>> {
+        let c = self.client.lock().await;
+        let rows = c
+            .query(
+                "SELECT code FROM stocks WHERE updated_at = (SELECT MAX(updated_at) FROM stocks)",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| parse_code(r.try_get::<_, &str>(0)?))
+            .collect()
     }
 
     async fn adjusted_day(&self, date: NaiveDate) -> Result<Vec<StoredBar>> {

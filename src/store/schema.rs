@@ -12,6 +12,8 @@
 //! later ex-date of the stock, kept by the store) and the view `daily_bars_adjusted`, which
 //! scales each raw bar by the cumulative factor of the first ex-date after it, rounded half up
 //! to the won (`market::adjust`). `daily_bars` itself is left as it was: every row is kept.
+//! It also adds `no_trade_days`: days the source answered for a stock without trades (a
+//! halt), so the gap audit can tell them from missing bars.
 //!
 //! Migrations run under a lock (SQLite `BEGIN IMMEDIATE`, PostgreSQL an advisory transaction
 //! lock), so hogas started at once apply each version once. Before anything is written the
@@ -98,6 +100,11 @@ pub const SQLITE: &[(i64, &str)] = &[
         source TEXT NOT NULL,
         learned_at TEXT NOT NULL,
         PRIMARY KEY (code, ex_date)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS no_trade_days (
+        code TEXT NOT NULL,
+        date TEXT NOT NULL,
+        PRIMARY KEY (code, date)
     ) WITHOUT ROWID;
     CREATE VIEW IF NOT EXISTS daily_bars_adjusted AS
     SELECT b.code, b.date,
@@ -193,6 +200,11 @@ pub const POSTGRES: &[(i64, &str)] = &[
         source TEXT NOT NULL,
         learned_at TEXT NOT NULL,
         PRIMARY KEY (code, ex_date)
+    );
+    CREATE TABLE IF NOT EXISTS no_trade_days (
+        code TEXT NOT NULL,
+        date TEXT NOT NULL,
+        PRIMARY KEY (code, date)
     );
     CREATE OR REPLACE VIEW daily_bars_adjusted AS
     SELECT b.code, b.date,
@@ -338,7 +350,7 @@ mod tests {
             v1["ingest_progress"],
             ["args_hash", "code", "status"].map(String::from)
         );
-        assert_eq!(owned_tables().unwrap().len(), 7);
+        assert_eq!(owned_tables().unwrap().len(), 8);
     }
 
     #[test]

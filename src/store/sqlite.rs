@@ -409,6 +409,15 @@ impl Store for SqliteStore {
                     ])?;
                 }
             }
+            {
+                let mut st = tx.prepare_cached(
+                    "INSERT INTO no_trade_days (code, date) VALUES (?1, ?2)
+                     ON CONFLICT (code, date) DO NOTHING",
+                )?;
+                for (code, d) in &batch.no_trade {
+                    st.execute(params![code.as_str(), date_text(*d)])?;
+                }
+            }
             let codes: BTreeSet<StockCode> = batch.adjustments.iter().map(|a| a.code).collect();
             for code in codes {
                 recompute_cumulative(&tx, code)?;
@@ -580,6 +589,57 @@ impl Store for SqliteStore {
             raw.into_iter()
                 .map(|(code, date, v, source, at)| stored_bar(&code, &date, v, source, at))
                 .collect()
+        })
+        .await
+    }
+
+    async fn bar_spans(&self) -> Result<HashMap<StockCode, (NaiveDate, NaiveDate)>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT code, MIN(date), MAX(date) FROM daily_bars GROUP BY code",
+            )?;
+            let mut rows = st.query([])?;
+            let mut out = HashMap::new();
+            while let Some(r) = rows.next()? {
+                let (code, a, b): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                out.insert(parse_code(&code)?, (parse_date(&a)?, parse_date(&b)?));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn no_trade_days(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<HashMap<StockCode, BTreeSet<NaiveDate>>> {
+        self.with(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT code, date FROM no_trade_days WHERE date BETWEEN ?1 AND ?2",
+            )?;
+            let mut rows = st.query(params![date_text(from), date_text(to)])?;
+            let mut out: HashMap<StockCode, BTreeSet<NaiveDate>> = HashMap::new();
+            while let Some(r) = rows.next()? {
+                let (code, d): (String, String) = (r.get(0)?, r.get(1)?);
+                out.entry(parse_code(&code)?)
+                    .or_default()
+                    .insert(parse_date(&d)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn listed_now(&self) -> Result<BTreeSet<StockCode>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT code FROM stocks WHERE updated_at = (SELECT MAX(updated_at) FROM stocks)",
+            )?;
+            let codes: Vec<String> = st
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            codes.iter().map(|c| parse_code(c)).collect()
         })
         .await
     }
