@@ -284,6 +284,7 @@ fn plan(from: NaiveDate, to: NaiveDate, via: Via) -> Plan {
         force: false,
         concurrency: 4,
         batch_size: 500,
+        shard: None,
     }
 }
 

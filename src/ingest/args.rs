@@ -62,6 +62,11 @@ pub struct IngestArgs {
     #[arg(long)]
     pub repair: bool,
 
+    /// Only shard K of N (K from 0): a stable subset of the universe by code hash, so N
+    /// workers (Airflow mapped tasks, cron jobs on N machines) cover the market once.
+    #[arg(long, value_name = "K/N", value_parser = super::Shard::parse)]
+    pub shard: Option<super::Shard>,
+
     /// Requests in flight at once (default: `[ingest] concurrency`).
     /// 1–256, as `[ingest] concurrency` allows.
     #[arg(long, value_name = "N", value_parser = concurrency_in_range)]

@@ -89,6 +89,7 @@ pub fn plan(
         force: args.force,
         concurrency: args.concurrency.unwrap_or(settings.concurrency).max(1),
         batch_size: settings.batch_size.max(1),
+        shard: args.shard,
     })
 }
 

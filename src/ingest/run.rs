@@ -472,6 +472,10 @@ fn select(plan: &Plan, universe: &[Listing]) -> (Vec<Item>, Vec<StockCode>) {
             })
             .collect(),
     };
+    if let Some(shard) = plan.shard {
+        items.retain(|i| shard.contains(i.code));
+        unknown.retain(|c| shard.contains(*c));
+    }
     items.sort_by_key(|i| i.code);
     items.dedup_by_key(|i| i.code);
     (items, unknown)
