@@ -136,6 +136,7 @@ fn plan(from: NaiveDate, to: NaiveDate, via: Via, codes: Option<Vec<StockCode>>)
         force: false,
         concurrency: 8,
         batch_size: 2_000,
+        shard: None,
     }
 }
 

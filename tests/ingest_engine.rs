@@ -284,6 +284,7 @@ fn plan(from: NaiveDate, to: NaiveDate, via: Via) -> Plan {
         force: false,
         concurrency: 4,
         batch_size: 500,
+        shard: None,
     }
 }
 
@@ -425,7 +426,7 @@ async fn chart_fallback_rows_are_labelled_as_chart_rows() {
     assert_eq!(charted, vec![code(3), code(31)]);
     for b in store.bars(None, day(3, 6), day(3, 6)).await.unwrap() {
         let want = if src.not_quoted.contains(&b.bar.code) {
-            "kis:period_chart"
+            "kis:daily_chart_raw"
         } else {
             "kis:multi_quote"
         };

@@ -50,7 +50,7 @@ fn listing(c: &str, name: &str) -> Listing {
 }
 
 async fn exercise(store: Box<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 1);
+    assert_eq!(store.schema_version().await.unwrap(), 2);
     let t0 = Utc.with_ymd_and_hms(2026, 3, 6, 7, 0, 0).unwrap();
 
     // Bars, a reject and resume marks go in together.
@@ -74,6 +74,8 @@ async fn exercise(store: Box<dyn Store>) {
             ("h1".into(), code("005930"), Progress::Stored),
             ("h1".into(), code("035720"), Progress::Rejected),
         ],
+        adjustments: vec![],
+        no_trade: vec![],
     };
     assert_eq!(store.write(first.clone()).await.unwrap(), 3);
     assert_eq!(store.count_bars().await.unwrap(), 3);
@@ -209,7 +211,7 @@ async fn sqlite_store() {
     exercise(spec.open().await.unwrap()).await;
     // Reopening does not re-run migrations and keeps the data.
     let store = spec.open().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 1);
+    assert_eq!(store.schema_version().await.unwrap(), 2);
     assert_eq!(store.count_bars().await.unwrap(), 5_003);
 }
 
@@ -223,7 +225,7 @@ async fn postgres_store() {
     .unwrap();
     exercise(spec.open().await.unwrap()).await;
     let store = spec.open().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 1);
+    assert_eq!(store.schema_version().await.unwrap(), 2);
     assert_eq!(store.count_bars().await.unwrap(), 5_003);
     drop(store);
     let (client, conn) = tokio_postgres::connect(PG_URL, tokio_postgres::NoTls)
@@ -269,13 +271,13 @@ fn sqlite_opened_at_once_migrates_once() {
         let path = dir.path().join(format!("race{round}.db"));
         let spec = StoreSpec::Sqlite(path.clone());
         for r in open_at_once(&spec, 3) {
-            assert_eq!(r, Ok(1), "round {round}");
+            assert_eq!(r, Ok(2), "round {round}");
         }
         let conn = rusqlite::Connection::open(&path).unwrap();
         let versions: i64 = conn
             .query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(versions, 1, "round {round}");
+        assert_eq!(versions, 2, "round {round}");
     }
 }
 
@@ -318,9 +320,9 @@ fn postgres_opened_at_once_migrates_once() {
             n.unwrap()
         });
         for r in results {
-            assert_eq!(r, Ok(1), "round {round}");
+            assert_eq!(r, Ok(2), "round {round}");
         }
-        assert_eq!(versions, 1, "round {round}");
+        assert_eq!(versions, 2, "round {round}");
     }
 }
 

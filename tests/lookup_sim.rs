@@ -289,6 +289,48 @@ async fn charts_match_the_simulator_across_pages() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daily_chart_is_raw_and_adjusted_with_the_flag() {
+    // 솔브레인 (357780) splits 1:5 on 2025-04-14.
+    let env = start(SimConfig::frozen(FROZEN).seed(7)).await;
+    let c = code("357780");
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let (from, to) = (d("2025-03-01"), d("2025-05-30"));
+    let m = env.sim.market();
+    let raw: Vec<Candle> = m
+        .period_day_bars_adj(c, Period::Day, from, to, env.now(), false, false)
+        .iter()
+        .map(|b| hoga::sim::model::candle(b, None))
+        .collect();
+    let adj: Vec<Candle> = m
+        .period_day_bars_adj(c, Period::Day, from, to, env.now(), false, true)
+        .iter()
+        .map(|b| hoga::sim::model::candle(b, None))
+        .collect();
+    assert_ne!(raw, adj);
+    let args = |adjusted: bool| {
+        let mut a = vec![
+            "chart",
+            "357780",
+            "--from",
+            "2025-03-01",
+            "--to",
+            "2025-05-30",
+            "--json",
+        ];
+        if adjusted {
+            a.push("--adjusted");
+        }
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |adjusted: bool| {
+        let a = args(adjusted);
+        env.json(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    assert_eq!(run(false)["bars"], Value::from(bars_json(&raw)));
+    assert_eq!(run(true)["bars"], Value::from(bars_json(&adj)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn minute_chart_matches_the_simulator() {
     // kis-sim frozen and hoga on the same clock (`--clock`), at every kind of moment of a
     // trading day, so every path runs whatever the wall clock says.

@@ -52,6 +52,21 @@ pub struct IngestArgs {
     #[arg(long, value_enum, default_value_t = Via::Auto)]
     pub via: Via,
 
+    /// Report, per stock, the trading days of its listed period in the range (default: from
+    /// the first stored bar to the latest closed day) with no bar and no known reason (a
+    /// halt); exit 0 when complete, 1 when days are missing. Nothing is fetched.
+    #[arg(long)]
+    pub audit: bool,
+
+    /// Audit, then fetch exactly the missing days, then audit again (exit 0 once complete).
+    #[arg(long)]
+    pub repair: bool,
+
+    /// Only shard K of N (K from 0): a stable subset of the universe by code hash, so N
+    /// workers (Airflow mapped tasks, cron jobs on N machines) cover the market once.
+    #[arg(long, value_name = "K/N", value_parser = super::Shard::parse)]
+    pub shard: Option<super::Shard>,
+
     /// Requests in flight at once (default: `[ingest] concurrency`).
     /// 1–256, as `[ingest] concurrency` allows.
     #[arg(long, value_name = "N", value_parser = concurrency_in_range)]

@@ -89,6 +89,7 @@ pub fn plan(
         force: args.force,
         concurrency: args.concurrency.unwrap_or(settings.concurrency).max(1),
         batch_size: settings.batch_size.max(1),
+        shard: args.shard,
     })
 }
 
@@ -110,6 +111,126 @@ pub fn cancel_on_signals(token: CancellationToken, reporter: Arc<dyn Reporter>) 
     });
 }
 
+/// The store the options name (`--store`), else the configured one.
+async fn open_store(args: &IngestArgs, settings: &Settings) -> Result<Arc<dyn Store>, i32> {
+    let spec = match &args.store {
+        Some(text) => match StoreSpec::parse(text, &settings.data_dir) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("hoga --ingest: {e}");
+                return Err(Exit::Config.code());
+            }
+        },
+        None => settings.store.clone(),
+    };
+    match spec.open().await {
+        Ok(s) => Ok(Arc::from(s)),
+        Err(e) => {
+            eprintln!("hoga --ingest: cannot open {}: {e}", spec.describe());
+            Err(Exit::Config.code())
+        }
+    }
+}
+
+/// `--audit` (no source needed) and `--repair` (fetches through `source`). Prints the report
+/// (a table on stderr, `--json` on stdout); exit 0 when no day is missing (after the repair),
+/// 1 when some are, 2 on a bad option or store.
+pub async fn audit_command(
+    args: &IngestArgs,
+    settings: &Settings,
+    source: Option<Arc<dyn crate::source::DataSource>>,
+    clock: SharedClock,
+) -> i32 {
+    use super::audit::{Scope, audit, repair};
+    let now = clock.now();
+    let latest = Calendar::krx().last_closed_trading_day(now);
+    let from = args.from.or(args.date);
+    let to = args.to.or(args.date).unwrap_or(latest);
+    if let Some(f) = from
+        && f > to
+    {
+        eprintln!("hoga --ingest: --from {f} is after --to {to}");
+        return Exit::Config.code();
+    }
+    let mut codes = None;
+    if !args.codes.is_empty() {
+        let mut out = Vec::new();
+        for c in args.codes.iter().filter(|c| !c.trim().is_empty()) {
+            match StockCode::new(c) {
+                Ok(c) => out.push(c),
+                Err(e) => {
+                    eprintln!("hoga --ingest: --codes: {e}");
+                    return Exit::Config.code();
+                }
+            }
+        }
+        codes = Some(out);
+    }
+    let scope = Scope {
+        from,
+        to,
+        codes,
+        market: args.market.market(),
+    };
+    let store = match open_store(args, settings).await {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let before = match audit(store.as_ref(), &scope).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("hoga --ingest: audit: {e}");
+            return Exit::Config.code();
+        }
+    };
+    eprint!("{}", before.render());
+    let (Some(source), true) = (source, args.repair) else {
+        if args.json {
+            match serde_json::to_string(&before) {
+                Ok(t) => println!("{t}"),
+                Err(e) => eprintln!("hoga --ingest: audit as JSON: {e}"),
+            }
+        }
+        return if before.complete() {
+            Exit::Ok.code()
+        } else {
+            Exit::Data.code()
+        };
+    };
+    let concurrency = args.concurrency.unwrap_or(settings.concurrency);
+    let done = repair(&before, source.as_ref(), store.as_ref(), now, concurrency).await;
+    eprintln!(
+        "repair: {} days asked in {} stocks, {} bars stored, {} days without trades, {} rejected,          {} API calls, {} failed",
+        done.days_asked,
+        done.stocks,
+        done.bars_stored,
+        done.no_trade,
+        done.rejected,
+        done.chart_calls,
+        done.failed.len()
+    );
+    for f in &done.failed {
+        eprintln!("  {} {}", f.code, f.error);
+    }
+    let after = match audit(store.as_ref(), &scope).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("hoga --ingest: audit: {e}");
+            return Exit::Config.code();
+        }
+    };
+    eprint!("after {}", after.render());
+    if args.json {
+        let v = serde_json::json!({ "before": before, "repair": done, "after": after });
+        println!("{v}");
+    }
+    if after.complete() {
+        Exit::Ok.code()
+    } else {
+        Exit::Data.code()
+    }
+}
+
 /// Runs the command with an already-built source. Prints the summary; returns the exit code.
 pub async fn execute(
     args: &IngestArgs,
@@ -118,6 +239,9 @@ pub async fn execute(
     clock: SharedClock,
     cancel: CancellationToken,
 ) -> i32 {
+    if args.audit || args.repair {
+        return audit_command(args, settings, Some(source), clock).await;
+    }
     let plan = match plan(args, settings, clock.now(), source.batches_quotes()) {
         Ok(p) => p,
         Err(msg) => {
@@ -197,6 +321,10 @@ pub async fn main(
     settings: &Settings,
     clock: SharedClock,
 ) -> i32 {
+    if args.audit && !args.repair {
+        // The audit reads the store only.
+        return audit_command(args, settings, None, clock).await;
+    }
     if !source.kis.has_credentials() {
         eprintln!(
             "hoga --ingest: no KIS credentials: set KIS_APP_KEY and KIS_APP_SECRET, or \

@@ -6,7 +6,9 @@
 //! - `source`: what the run reads (over a `DataSource` or the KIS client directly).
 //! - `report`: progress bar / log lines. `cmd`: the command itself (options → plan → exit code).
 
+pub mod actions;
 pub mod args;
+pub mod audit;
 pub mod cmd;
 pub mod report;
 pub mod run;
@@ -81,6 +83,42 @@ pub struct Plan {
     pub concurrency: usize,
     /// Bars per transaction (a transaction is also committed at least once a second).
     pub batch_size: usize,
+    /// `--shard K/N`: only the stocks whose code hashes to K of N.
+    pub shard: Option<Shard>,
+}
+
+/// One of N stable parts of the universe (`--shard K/N`, K from 0): a stock belongs to shard
+/// `sha256(code)[..8] as big-endian u64 % N`, the same on every machine and every day, so N
+/// workers cover the market exactly once between them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// `K/N` with 0 ≤ K < N ≤ 4096.
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let err = || format!("{s:?} is not K/N (0 <= K < N <= 4096, e.g. 0/4)");
+        let (k, n) = s.trim().split_once('/').ok_or_else(err)?;
+        let index: u32 = k.trim().parse().map_err(|_| err())?;
+        let count: u32 = n.trim().parse().map_err(|_| err())?;
+        if count == 0 || count > 4096 || index >= count {
+            return Err(err());
+        }
+        Ok(Shard { index, count })
+    }
+
+    pub fn of(code: StockCode, count: u32) -> u32 {
+        let d = Sha256::digest(code.as_str().as_bytes());
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&d[..8]);
+        (u64::from_be_bytes(b) % u64::from(count.max(1))) as u32
+    }
+
+    pub fn contains(&self, code: StockCode) -> bool {
+        Shard::of(code, self.count) == self.index
+    }
 }
 
 impl Plan {
@@ -95,13 +133,17 @@ impl Plan {
             c.sort();
             c.dedup();
         }
-        let args = serde_json::json!({
+        let mut args = serde_json::json!({
             "from": self.from.to_string(),
             "to": self.to.to_string(),
             "codes": codes,
             "market": self.market.map(|m| m.label()),
             "via": self.via,
         });
+        // Only when sharded, so the identity of an unsharded run is what it always was.
+        if let (Some(s), Some(o)) = (self.shard, args.as_object_mut()) {
+            o.insert("shard".into(), format!("{}/{}", s.index, s.count).into());
+        }
         let text = args.to_string();
         let hash = hex::encode(Sha256::digest(text.as_bytes()));
         (hash[..16].to_string(), text)
@@ -142,6 +184,9 @@ pub struct Summary {
     /// Of the resumed stocks, those the earlier run rejected entirely.
     pub stocks_rejected_before: u64,
     pub bars_stored: u64,
+    /// Corporate actions seen in this run (each stored once: a second sighting changes
+    /// nothing), by kind.
+    pub actions_seen: BTreeMap<String, u64>,
     pub rejected_rows: u64,
     pub rejects_by_category: BTreeMap<String, u64>,
     pub failed: Vec<FailedStock>,
@@ -237,6 +282,17 @@ impl Summary {
                 )
             }
         );
+        if !self.actions_seen.is_empty() {
+            let _ = writeln!(
+                s,
+                "  actions       {}",
+                self.actions_seen
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         let _ = writeln!(
             s,
             "  requests      {} API calls, {} EGW00201, {} retries, {} cache hits, {} tokens issued, {} breaker changes",

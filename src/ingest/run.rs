@@ -57,6 +57,10 @@ enum Fetched {
         base: Option<validate::Base>,
         /// The `source` column of these bars.
         via: &'static str,
+        /// Corporate actions learned from the answer.
+        actions: Vec<crate::store::Adjustment>,
+        /// The base price of each ex-date among the candles (for the limit check).
+        ex_bases: BTreeMap<chrono::NaiveDate, crate::market::Krw>,
     },
     Failed(SourceError),
     /// Not started because the run was interrupted.
@@ -65,7 +69,9 @@ enum Fetched {
 
 /// `source` of bars from a multi-quote call, and from the period chart.
 const VIA_MULTI_QUOTE: &str = "kis:multi_quote";
-const VIA_CHART: &str = "kis:period_chart";
+/// (Raw bars: `FID_ORG_ADJ_PRC=1`. Before schema 2, hoga stored the adjusted chart under
+/// `kis:period_chart`; see the README on rebuilding such a store.)
+pub(crate) const VIA_CHART: &str = "kis:daily_chart_raw";
 
 /// Commit at least this often, so an interrupt loses little and progress is visible.
 const COMMIT_EVERY: Duration = Duration::from_secs(1);
@@ -174,6 +180,20 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
     let mut pass_items = todo.clone();
     let outage = Outage::default();
     let mut answered: std::collections::HashSet<StockCode> = std::collections::HashSet::new();
+    // A daily run learns actions from each quote's base against the stored raw close of the
+    // trading day before.
+    let known_closes: HashMap<StockCode, crate::market::Krw> = match (&deps.store, plan.via) {
+        (Some(store), Via::MultiQuote) => {
+            let prev = Calendar::krx().prev_trading_day(plan.to);
+            store
+                .bars(None, prev, prev)
+                .await?
+                .into_iter()
+                .map(|b| (b.bar.code, b.bar.close))
+                .collect()
+        }
+        _ => HashMap::new(),
+    };
     for pass in 0..2 {
         if pass_items.is_empty() || deps.cancel.is_cancelled() || outage.gave_up() {
             break;
@@ -193,7 +213,7 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
             _ => pass_items.iter().map(|i| vec![*i]).collect(),
         };
         let mut stream = futures::stream::iter(units)
-            .map(|unit| fetch_unit(plan, &deps, &outage, unit))
+            .map(|unit| fetch_unit(plan, &deps, &outage, &known_closes, unit))
             .buffer_unordered(plan.concurrency.max(1));
         let mut failed_now = Vec::new();
         while let Some(results) = stream.next().await {
@@ -217,12 +237,25 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
                             error: e.to_string(),
                         });
                     }
-                    Fetched::Bars { candles, base, via } => {
+                    Fetched::Bars {
+                        candles,
+                        base,
+                        via,
+                        actions,
+                        ex_bases,
+                    } => {
                         answered.insert(code);
                         let kind = kinds.get(&code).copied().unwrap_or(SecurityKind::Stock);
-                        let checked = validate::check(
-                            &run_id, code, kind, &candles, base, plan.from, plan.to, rules,
+                        let checked = validate::check_with_bases(
+                            &run_id, code, kind, &candles, base, &ex_bases, plan.from, plan.to,
+                            rules,
                         );
+                        for a in &actions {
+                            *summary
+                                .actions_seen
+                                .entry(a.kind.as_str().to_string())
+                                .or_insert(0) += 1;
+                        }
                         let mark = if !checked.bars.is_empty() {
                             summary.stocks_stored += 1;
                             Progress::Stored
@@ -242,6 +275,10 @@ pub async fn run(plan: &Plan, deps: Deps) -> Result<Summary, IngestError> {
                         batch.bars.extend(checked.bars);
                         batch.rejects.extend(checked.rejects);
                         batch.progress.push((args_hash.clone(), code, mark));
+                        batch.adjustments.extend(actions);
+                        batch
+                            .no_trade
+                            .extend(checked.no_trade.iter().map(|d| (code, *d)));
                     }
                 }
                 processed += 1;
@@ -435,6 +472,10 @@ fn select(plan: &Plan, universe: &[Listing]) -> (Vec<Item>, Vec<StockCode>) {
             })
             .collect(),
     };
+    if let Some(shard) = plan.shard {
+        items.retain(|i| shard.contains(i.code));
+        unknown.retain(|c| shard.contains(*c));
+    }
     items.sort_by_key(|i| i.code);
     items.dedup_by_key(|i| i.code);
     (items, unknown)
@@ -447,6 +488,7 @@ async fn fetch_unit(
     plan: &Plan,
     deps: &Deps,
     outage: &Outage,
+    known_closes: &HashMap<StockCode, crate::market::Krw>,
     unit: Vec<Item>,
 ) -> Vec<(StockCode, Fetched)> {
     let skipped = |unit: &[Item]| unit.iter().map(|i| (i.code, Fetched::Skipped)).collect();
@@ -457,7 +499,7 @@ async fn fetch_unit(
         biased;
         _ = deps.cancel.cancelled() => skipped(&unit),
         _ = outage.stop.cancelled() => skipped(&unit),
-        out = fetch_unit_now(plan, deps, outage, &unit) => out,
+        out = fetch_unit_now(plan, deps, outage, known_closes, &unit) => out,
     }
 }
 
@@ -465,6 +507,7 @@ async fn fetch_unit_now(
     plan: &Plan,
     deps: &Deps,
     outage: &Outage,
+    known_closes: &HashMap<StockCode, crate::market::Krw>,
     unit: &[Item],
 ) -> Vec<(StockCode, Fetched)> {
     let cal = Calendar::krx();
@@ -480,18 +523,35 @@ async fn fetch_unit_now(
                 let by_code: HashMap<StockCode, _> = bars.iter().map(|b| (b.code, b)).collect();
                 for item in unit {
                     match by_code.get(&item.code).filter(|b| b.candle.date == plan.to) {
-                        Some(b) => out.push((
-                            item.code,
-                            Fetched::Bars {
-                                candles: vec![b.candle],
-                                base: Some(validate::Base {
-                                    prev_day: cal.prev_trading_day(plan.to),
-                                    prev_close: b.prev_close,
-                                    limits: b.limits,
-                                }),
-                                via: VIA_MULTI_QUOTE,
-                            },
-                        )),
+                        Some(b) => {
+                            let mut actions = Vec::new();
+                            if let Some(stored) = known_closes.get(&item.code)
+                                && let Some(mut a) = super::actions::from_base(
+                                    item.code,
+                                    plan.to,
+                                    b.prev_close,
+                                    *stored,
+                                )
+                            {
+                                // The chart's ex-date row says what kind of action it was.
+                                a.kind = action_kind(deps, outage, item.code, plan.to, &a).await;
+                                actions.push(a);
+                            }
+                            out.push((
+                                item.code,
+                                Fetched::Bars {
+                                    candles: vec![b.candle],
+                                    base: Some(validate::Base {
+                                        prev_day: cal.prev_trading_day(plan.to),
+                                        prev_close: b.prev_close,
+                                        limits: b.limits,
+                                    }),
+                                    via: VIA_MULTI_QUOTE,
+                                    actions,
+                                    ex_bases: BTreeMap::new(),
+                                },
+                            ))
+                        }
                         // Left out of the answer, or a quote of another day: ask the chart.
                         None => {
                             out.push((item.code, fetch_chart(plan, deps, outage, item.code).await))
@@ -519,17 +579,52 @@ async fn fetch_unit_now(
 async fn fetch_chart(plan: &Plan, deps: &Deps, outage: &Outage, code: StockCode) -> Fetched {
     let from = Calendar::krx().prev_trading_day(plan.from);
     match patiently(deps, outage, || {
-        source::daily_chart(deps.source.as_ref(), code, from, plan.to)
+        source::raw_daily_chart(deps.source.as_ref(), code, from, plan.to)
     })
     .await
     {
-        Ok(candles) => Fetched::Bars {
-            candles,
-            base: None,
-            via: VIA_CHART,
-        },
+        Ok(days) => {
+            let (actions, ex_bases) = super::actions::in_series(code, &days);
+            Fetched::Bars {
+                candles: days.into_iter().map(|d| d.candle).collect(),
+                base: None,
+                via: VIA_CHART,
+                actions,
+                ex_bases,
+            }
+        }
         // KIS does not know the code (no universe to check it against): a failure, said so.
         Err(e) => Fetched::Failed(e),
+    }
+}
+
+/// The kind of the action `a` on `date`, from the raw chart's row of that day (one call, for
+/// the few stocks whose base moved); `a`'s own guess when the chart cannot say.
+async fn action_kind(
+    deps: &Deps,
+    outage: &Outage,
+    code: StockCode,
+    date: chrono::NaiveDate,
+    a: &crate::store::Adjustment,
+) -> crate::market::ActionKind {
+    let from = Calendar::krx().prev_trading_day(date);
+    match patiently(deps, outage, || {
+        source::raw_daily_chart(deps.source.as_ref(), code, from, date)
+    })
+    .await
+    {
+        Ok(days) => days
+            .iter()
+            .find(|d| d.candle.date == date)
+            .map(|d| {
+                crate::market::ActionKind::from_codes(
+                    d.flng_cls_code.as_deref(),
+                    d.revl_issu_reas.as_deref(),
+                    a.factor,
+                )
+            })
+            .unwrap_or(a.kind),
+        Err(_) => a.kind,
     }
 }
 

@@ -61,3 +61,14 @@ pub async fn daily_chart(
         .await?
         .value)
 }
+
+/// Raw daily chart rows (what traded, `FID_ORG_ADJ_PRC=1`) in `[from, to]` with their
+/// corporate-action fields, oldest first.
+pub async fn raw_daily_chart(
+    source: &dyn DataSource,
+    code: StockCode,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<crate::market::ChartDay>, SourceError> {
+    Ok(source.chart_days(code, from, to, false, BATCH).await?.value)
+}

@@ -29,6 +29,8 @@ pub struct Rules<'a> {
 pub struct Checked {
     pub bars: Vec<Bar>,
     pub rejects: Vec<Reject>,
+    /// Days in range the source answered without a trade (a halt): no bar, and not a gap.
+    pub no_trade: Vec<NaiveDate>,
 }
 
 /// What the limits of the trading day after `prev_day` are judged against.
@@ -75,6 +77,34 @@ pub fn check(
     to: NaiveDate,
     rules: Rules<'_>,
 ) -> Checked {
+    check_with_bases(
+        run_id,
+        code,
+        kind,
+        candles,
+        base,
+        &std::collections::BTreeMap::new(),
+        from,
+        to,
+        rules,
+    )
+}
+
+/// `check`, where `ex_bases` gives the base price (기준가) of ex-dates: on those days the
+/// limits are ±30 % of that base, not of the previous close (a split's first day trades a
+/// fifth of the close before it).
+#[allow(clippy::too_many_arguments)]
+pub fn check_with_bases(
+    run_id: &str,
+    code: StockCode,
+    kind: SecurityKind,
+    candles: &[Candle],
+    base: Option<Base>,
+    ex_bases: &std::collections::BTreeMap<NaiveDate, Krw>,
+    from: NaiveDate,
+    to: NaiveDate,
+    rules: Rules<'_>,
+) -> Checked {
     let mut out = Checked::default();
     let mut seen = HashSet::new();
     // The last accepted bar, or the given base.
@@ -102,12 +132,19 @@ pub fn check(
             ));
             continue;
         }
-        if c.volume == 0 && (c.open.0 == 0 || c.high.0 == 0 || c.low.0 == 0) {
-            // No trade that day (a halted stock's quote): there is no bar to store, and
-            // nothing wrong with the data.
+        if c.volume == 0 && (c.value.0 == 0 || c.open.0 == 0 || c.high.0 == 0 || c.low.0 == 0) {
+            // No trade that day (a halted stock's quote, or its chart row, which repeats the
+            // base as open/high/low/close): there is no bar to store, and nothing wrong with
+            // the data.
+            out.no_trade.push(c.date);
             continue;
         }
-        let base_today = prev.filter(|b| b.prev_day == rules.calendar.prev_trading_day(c.date));
+        let base_today = prev
+            .filter(|b| b.prev_day == rules.calendar.prev_trading_day(c.date))
+            .map(|b| match ex_bases.get(&c.date) {
+                Some(moved) if b.limits.is_none() => Base::close(b.prev_day, *moved),
+                _ => b,
+            });
         match check_one(c, kind, base_today, rules) {
             Ok(bar_volume) => {
                 out.bars.push(Bar {

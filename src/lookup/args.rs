@@ -38,6 +38,11 @@ pub struct ChartArgs {
     /// Last date (KST), inclusive. Default: today.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub to: Option<NaiveDate>,
+    /// Daily bars adjusted for corporate actions (수정주가, as the monitor's chart and the
+    /// store's `daily_bars_adjusted` view show them); without it, daily bars are as traded
+    /// (원주가). Weekly and longer bars are always adjusted.
+    #[arg(long)]
+    pub adjusted: bool,
     #[arg(long)]
     pub json: bool,
 }

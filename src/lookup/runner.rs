@@ -156,7 +156,14 @@ async fn chart(
                 "--from {from} is after --to {to}"
             )));
         }
-        let bars = source.chart(code, a.period, from, to, LOOKUP).await?;
+        let bars = if a.period == Period::Day {
+            source
+                .chart_days(code, from, to, a.adjusted, LOOKUP)
+                .await?
+                .map(|days| days.into_iter().map(|d| d.candle).collect::<Vec<_>>())
+        } else {
+            source.chart(code, a.period, from, to, LOOKUP).await?
+        };
         if bars.value.is_empty() {
             let days = from.iter_days().take_while(|d| *d <= to);
             let why = if !days.into_iter().any(|d| Calendar::krx().is_trading_day(d)) {

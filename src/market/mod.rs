@@ -1,6 +1,7 @@
 //! The pure domain: money, codes, quotes, books, candles, tick sizes, limits, the KRX calendar.
 //! No I/O and no tokio here; every other layer speaks these types.
 
+pub mod adjust;
 pub mod bar_check;
 pub mod calendar;
 pub mod candle;
@@ -13,6 +14,7 @@ pub mod text;
 pub mod tick;
 pub mod types;
 
+pub use adjust::{ActionKind, ChartDay, Ratio};
 pub use calendar::{Calendar, KST, Session, SessionTimes, kst_date, kst_to_utc};
 pub use candle::{Side, Trade};
 pub use code::{InvalidCode, Market, StockCode};

@@ -41,6 +41,12 @@
 //! - Weekly/monthly rows: dated by the period's last trading day in the period chart, by its
 //!   first in inquire-daily-price (as the captures show).
 //! - Response headers: `tr_id` echoed, `tr_cont` "D", a `gt_uid`. Master records end in `\n`.
+//! - Corporate actions (`model::actions`): the factor is the ex-date's base over the raw close
+//!   before it; the adjusted chart (`FID_ORG_ADJ_PRC=0`) multiplies earlier prices by the
+//!   product of the later factors (up to today) and rounds once, half up, to the won; volume
+//!   and value are not adjusted. The ex-date row's `prdy_vrss` is against the moved base,
+//!   `prtt_rate` is base / previous close in % (2 dp), `mod_yn` "Y"; other rows "00", "0.00",
+//!   "N" and a blank `revl_issu_reas`. Only the daily period carries the action fields.
 
 pub mod auth;
 pub mod clock;

@@ -500,6 +500,26 @@ impl DataSource for KisSource {
         .await
     }
 
+    async fn chart_days(
+        &self,
+        code: StockCode,
+        from: NaiveDate,
+        to: NaiveDate,
+        adjusted: bool,
+        req: Req,
+    ) -> Result<Sourced<Vec<crate::market::ChartDay>>, SourceError> {
+        let client = &self.client;
+        let key = format!(
+            "{}:{}",
+            self.keys.chart(code, Period::Day, from, to),
+            if adjusted { "adj" } else { "raw" }
+        );
+        self.fetch(CacheKind::Chart, key, req, || {
+            client.daily_chart_days(code, from, to, adjusted, req.priority)
+        })
+        .await
+    }
+
     async fn minute_chart(
         &self,
         code: StockCode,

@@ -247,6 +247,24 @@ pub trait DataSource: Send + Sync {
         ))
     }
 
+    /// Daily chart rows in `[from, to]` with their corporate-action fields, oldest first:
+    /// raw (what traded, `adjusted` false) or adjusted (수정주가). A source without
+    /// corporate actions (the simulated market) answers its chart, which is both.
+    async fn chart_days(
+        &self,
+        code: StockCode,
+        from: NaiveDate,
+        to: NaiveDate,
+        adjusted: bool,
+        req: Req,
+    ) -> Result<Sourced<Vec<crate::market::ChartDay>>, SourceError> {
+        let _ = adjusted;
+        Ok(self
+            .chart(code, Period::Day, from, to, req)
+            .await?
+            .map(|c| c.into_iter().map(crate::market::ChartDay::plain).collect()))
+    }
+
     /// Reference information for the info pane and `hoga info`.
     async fn info(&self, code: StockCode, req: Req) -> Result<Sourced<StockInfo>, SourceError>;
 

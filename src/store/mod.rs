@@ -12,7 +12,7 @@ pub mod postgres;
 pub mod schema;
 pub mod sqlite;
 
-use crate::market::{Krw, Listing, StockCode};
+use crate::market::{ActionKind, Krw, Listing, Ratio, StockCode};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -89,6 +89,20 @@ impl Progress {
     }
 }
 
+/// One corporate action as stored in `adjustments`: prices before `ex_date` are multiplied
+/// by `factor` (and by the factors of every later ex-date) in the adjusted series.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adjustment {
+    pub code: StockCode,
+    pub ex_date: NaiveDate,
+    /// The ex-date's base price over the raw close before it, exact.
+    pub factor: Ratio,
+    pub kind: ActionKind,
+    /// Where it was learned: `kis:daily_chart` (a backfill's raw chart), `kis:quote_base`
+    /// (a daily run's base price against the stored close).
+    pub source: String,
+}
+
 /// Everything written for a group of stocks, committed atomically.
 #[derive(Clone, Debug, Default)]
 pub struct WriteBatch {
@@ -99,6 +113,11 @@ pub struct WriteBatch {
     pub rejects: Vec<Reject>,
     /// Resume marks: (run identity, stock, outcome).
     pub progress: Vec<(String, StockCode, Progress)>,
+    /// Corporate actions learned. An action already stored keeps its factor (it is learned
+    /// once); only a kind still `other` is replaced by a better one.
+    pub adjustments: Vec<Adjustment>,
+    /// Days the source answered for a stock without a trade (no bar, and not a gap).
+    pub no_trade: Vec<(StockCode, NaiveDate)>,
 }
 
 impl WriteBatch {
@@ -117,7 +136,11 @@ impl WriteBatch {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.bars.is_empty() && self.rejects.is_empty() && self.progress.is_empty()
+        self.bars.is_empty()
+            && self.rejects.is_empty()
+            && self.progress.is_empty()
+            && self.adjustments.is_empty()
+            && self.no_trade.is_empty()
     }
 }
 
@@ -206,6 +229,36 @@ pub trait Store: Send + Sync {
     ) -> Result<HashMap<StockCode, BTreeSet<NaiveDate>>>;
 
     async fn count_bars(&self) -> Result<i64>;
+
+    /// Stored corporate actions, of one stock or all, ordered by code then ex-date.
+    async fn adjustments(&self, code: Option<StockCode>) -> Result<Vec<Adjustment>>;
+
+    /// Bars in `[from, to]` from the view `daily_bars_adjusted` (raw bars scaled by the
+    /// cumulative factors of later ex-dates), for one stock or all, ordered by code then date.
+    async fn adjusted_bars(
+        &self,
+        code: Option<StockCode>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<StoredBar>>;
+
+    /// Per stock, the first and last dates with a stored bar.
+    async fn bar_spans(&self) -> Result<HashMap<StockCode, (NaiveDate, NaiveDate)>>;
+
+    /// Days recorded without trades in `[from, to]`, per stock.
+    async fn no_trade_days(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<HashMap<StockCode, BTreeSet<NaiveDate>>>;
+
+    /// The stocks of the most recently stored universe (those the last master-file load
+    /// listed; a stock missing from it is no longer listed).
+    async fn listed_now(&self) -> Result<BTreeSet<StockCode>>;
+
+    /// Adjusted bars of every stock on one day (`stocks` drives the lookup, so the primary
+    /// key serves it: no scan of `daily_bars`).
+    async fn adjusted_day(&self, date: NaiveDate) -> Result<Vec<StoredBar>>;
 
     /// Rejects, of one run or all.
     async fn rejects(&self, run_id: Option<&str>) -> Result<Vec<Reject>>;
@@ -333,6 +386,14 @@ pub fn redact_url(url: &str) -> String {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_string(),
     }
+}
+
+/// The cumulative factor of each ex-date of one stock (sorted by ex-date): the product of its
+/// factor and every later one, multiplied oldest first as `SimMarket::adjust_bars` does.
+pub fn cumulative(factors: &[Ratio]) -> Vec<Ratio> {
+    (0..factors.len())
+        .map(|k| factors[k..].iter().fold(Ratio::ONE, |f, x| f.times(*x)))
+        .collect()
 }
 
 /// Timestamps are stored as RFC 3339 UTC text with milliseconds.

@@ -4,10 +4,10 @@
 //! whatever the batch size, inside one transaction.
 
 use super::schema;
-use super::sqlite::{listing_from_row, listing_row, stored_bar};
+use super::sqlite::{adjustment_from_row, listing_from_row, listing_row, stored_bar};
 use super::{
-    Progress, Reject, Result, RunRecord, Store, StoreError, StoredBar, WriteBatch, date_text,
-    parse_code, parse_date, redact_url, ts,
+    Adjustment, Progress, Reject, Result, RunRecord, Store, StoreError, StoredBar, WriteBatch,
+    date_text, parse_code, parse_date, redact_url, ts,
 };
 use crate::market::{Listing, StockCode};
 use async_trait::async_trait;
@@ -223,6 +223,75 @@ impl Store for PgStore {
             )
             .await?;
         }
+        if !batch.no_trade.is_empty() {
+            let code: Vec<String> = batch.no_trade.iter().map(|x| x.0.to_string()).collect();
+            let date: Vec<String> = batch.no_trade.iter().map(|x| date_text(x.1)).collect();
+            tx.execute(
+                "INSERT INTO no_trade_days (code, date)
+                 SELECT * FROM UNNEST($1::text[], $2::text[])
+                 ON CONFLICT (code, date) DO NOTHING",
+                &[&code, &date],
+            )
+            .await?;
+        }
+        if !batch.adjustments.is_empty() {
+            let at = ts(batch.ingested_at);
+            let st = tx
+                .prepare(
+                    "INSERT INTO adjustments
+                        (code, ex_date, factor_num, factor_den, cum_num, cum_den, kind, source,
+                         learned_at)
+                     VALUES ($1, $2, $3, $4, $3, $4, $5, $6, $7)
+                     ON CONFLICT (code, ex_date) DO UPDATE SET kind = excluded.kind,
+                        source = excluded.source
+                     WHERE adjustments.kind = 'other' AND excluded.kind <> 'other'",
+                )
+                .await?;
+            for a in &batch.adjustments {
+                tx.execute(
+                    &st,
+                    &[
+                        &a.code.to_string(),
+                        &date_text(a.ex_date),
+                        &a.factor.num,
+                        &a.factor.den,
+                        &a.kind.as_str(),
+                        &a.source,
+                        &at,
+                    ],
+                )
+                .await?;
+            }
+            let codes: BTreeSet<StockCode> = batch.adjustments.iter().map(|a| a.code).collect();
+            for code in codes {
+                let code = code.to_string();
+                let rows = tx
+                    .query(
+                        "SELECT ex_date, factor_num, factor_den FROM adjustments
+                         WHERE code = $1 ORDER BY ex_date",
+                        &[&code],
+                    )
+                    .await?;
+                let mut dates = Vec::with_capacity(rows.len());
+                let mut factors = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let (d, n, m): (String, i64, i64) =
+                        (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+                    factors.push(crate::market::Ratio::new(n, m).ok_or_else(|| {
+                        StoreError::Corrupt(format!("{code} {d}: factor {n}/{m}"))
+                    })?);
+                    dates.push(d);
+                }
+                for (d, cum) in dates.iter().zip(super::cumulative(&factors)) {
+                    tx.execute(
+                        "UPDATE adjustments SET cum_num = $3, cum_den = $4
+                         WHERE code = $1 AND ex_date = $2",
+                        &[&code, d, &cum.num, &cum.den],
+                    )
+                    .await?;
+                }
+            }
+        }
         tx.commit().await?;
         Ok(n)
     }
@@ -299,6 +368,119 @@ impl Store for PgStore {
                 )
             })
             .collect()
+    }
+
+    async fn adjustments(&self, code: Option<StockCode>) -> Result<Vec<Adjustment>> {
+        let c = self.client.lock().await;
+        let code = code.map(|c| c.to_string());
+        let rows = c
+            .query(
+                "SELECT code, ex_date, factor_num, factor_den, kind, source FROM adjustments
+                 WHERE ($1::text IS NULL OR code = $1) ORDER BY code, ex_date",
+                &[&code],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                adjustment_from_row(
+                    r.try_get::<_, &str>(0)?,
+                    r.try_get::<_, &str>(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get::<_, &str>(4)?,
+                    r.try_get(5)?,
+                )
+            })
+            .collect()
+    }
+
+    async fn adjusted_bars(
+        &self,
+        code: Option<StockCode>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<StoredBar>> {
+        let c = self.client.lock().await;
+        let code = code.map(|c| c.to_string());
+        let rows = c
+            .query(
+                "SELECT code, date, open, high, low, close, volume, value, source, ingested_at
+                 FROM daily_bars_adjusted
+                 WHERE ($1::text IS NULL OR code = $1) AND date BETWEEN $2 AND $3
+                 ORDER BY code, date",
+                &[&code, &date_text(from), &date_text(to)],
+            )
+            .await?;
+        rows.iter().map(pg_bar).collect()
+    }
+
+    async fn bar_spans(&self) -> Result<HashMap<StockCode, (NaiveDate, NaiveDate)>> {
+        let c = self.client.lock().await;
+        let rows = c
+            .query(
+                "SELECT code, MIN(date), MAX(date) FROM daily_bars GROUP BY code",
+                &[],
+            )
+            .await?;
+        let mut out = HashMap::new();
+        for r in rows {
+            out.insert(
+                parse_code(r.try_get::<_, &str>(0)?)?,
+                (
+                    parse_date(r.try_get::<_, &str>(1)?)?,
+                    parse_date(r.try_get::<_, &str>(2)?)?,
+                ),
+            );
+        }
+        Ok(out)
+    }
+
+    async fn no_trade_days(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<HashMap<StockCode, BTreeSet<NaiveDate>>> {
+        let c = self.client.lock().await;
+        let rows = c
+            .query(
+                "SELECT code, date FROM no_trade_days WHERE date BETWEEN $1 AND $2",
+                &[&date_text(from), &date_text(to)],
+            )
+            .await?;
+        let mut out: HashMap<StockCode, BTreeSet<NaiveDate>> = HashMap::new();
+        for r in rows {
+            out.entry(parse_code(r.try_get::<_, &str>(0)?)?)
+                .or_default()
+                .insert(parse_date(r.try_get::<_, &str>(1)?)?);
+        }
+        Ok(out)
+    }
+
+    async fn listed_now(&self) -> Result<BTreeSet<StockCode>> {
+        let c = self.client.lock().await;
+        let rows = c
+            .query(
+                "SELECT code FROM stocks WHERE updated_at = (SELECT MAX(updated_at) FROM stocks)",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| parse_code(r.try_get::<_, &str>(0)?))
+            .collect()
+    }
+
+    async fn adjusted_day(&self, date: NaiveDate) -> Result<Vec<StoredBar>> {
+        let c = self.client.lock().await;
+        let rows = c
+            .query(
+                "SELECT v.code, v.date, v.open, v.high, v.low, v.close, v.volume, v.value,
+                        v.source, v.ingested_at
+                 FROM stocks s JOIN daily_bars_adjusted v ON v.code = s.code
+                 WHERE v.date = $1 ORDER BY v.code",
+                &[&date_text(date)],
+            )
+            .await?;
+        rows.iter().map(pg_bar).collect()
     }
 
     async fn bars(
@@ -474,4 +656,21 @@ impl Store for PgStore {
             })
             .collect())
     }
+}
+
+fn pg_bar(r: &tokio_postgres::Row) -> Result<StoredBar> {
+    stored_bar(
+        r.try_get::<_, &str>(0)?,
+        r.try_get::<_, &str>(1)?,
+        [
+            r.try_get(2)?,
+            r.try_get(3)?,
+            r.try_get(4)?,
+            r.try_get(5)?,
+            r.try_get(6)?,
+            r.try_get(7)?,
+        ],
+        r.try_get(8)?,
+        r.try_get(9)?,
+    )
 }

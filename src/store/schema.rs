@@ -7,6 +7,14 @@
 //! PostgreSQL uses BIGINT where SQLite says INTEGER (SQLite integers are 64-bit already;
 //! PostgreSQL's INTEGER is 32-bit and a day's traded value overflows it).
 //!
+//! Version 2 adds `adjustments` (one row per corporate action: the exact factor as
+//! `factor_num/factor_den`, and `cum_num/cum_den`, the product of its factor and those of every
+//! later ex-date of the stock, kept by the store) and the view `daily_bars_adjusted`, which
+//! scales each raw bar by the cumulative factor of the first ex-date after it, rounded half up
+//! to the won (`market::adjust`). `daily_bars` itself is left as it was: every row is kept.
+//! It also adds `no_trade_days`: days the source answered for a stock without trades (a
+//! halt), so the gap audit can tell them from missing bars.
+//!
 //! Migrations run under a lock (SQLite `BEGIN IMMEDIATE`, PostgreSQL an advisory transaction
 //! lock), so hogas started at once apply each version once. Before anything is written the
 //! columns of tables that already exist are checked (`check_columns`): a database holding a
@@ -16,9 +24,10 @@ use super::StoreError;
 use std::collections::BTreeMap;
 
 /// (version, SQL) for SQLite.
-pub const SQLITE: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE IF NOT EXISTS daily_bars (
+pub const SQLITE: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE IF NOT EXISTS daily_bars (
         code TEXT NOT NULL,
         date TEXT NOT NULL,
         open INTEGER NOT NULL,
@@ -77,12 +86,48 @@ pub const SQLITE: &[(i64, &str)] = &[(
         status TEXT NOT NULL,
         PRIMARY KEY (args_hash, code)
     ) WITHOUT ROWID;",
-)];
+    ),
+    (
+        2,
+        "CREATE TABLE IF NOT EXISTS adjustments (
+        code TEXT NOT NULL,
+        ex_date TEXT NOT NULL,
+        factor_num INTEGER NOT NULL,
+        factor_den INTEGER NOT NULL,
+        cum_num INTEGER NOT NULL,
+        cum_den INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL,
+        learned_at TEXT NOT NULL,
+        PRIMARY KEY (code, ex_date)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS no_trade_days (
+        code TEXT NOT NULL,
+        date TEXT NOT NULL,
+        PRIMARY KEY (code, date)
+    ) WITHOUT ROWID;
+    CREATE VIEW IF NOT EXISTS daily_bars_adjusted AS
+    SELECT b.code, b.date,
+        CASE WHEN a.cum_num IS NULL THEN b.open
+             ELSE (2 * b.open * a.cum_num + a.cum_den) / (2 * a.cum_den) END AS open,
+        CASE WHEN a.cum_num IS NULL THEN b.high
+             ELSE (2 * b.high * a.cum_num + a.cum_den) / (2 * a.cum_den) END AS high,
+        CASE WHEN a.cum_num IS NULL THEN b.low
+             ELSE (2 * b.low * a.cum_num + a.cum_den) / (2 * a.cum_den) END AS low,
+        CASE WHEN a.cum_num IS NULL THEN b.close
+             ELSE (2 * b.close * a.cum_num + a.cum_den) / (2 * a.cum_den) END AS close,
+        b.volume, b.value, b.source, b.ingested_at
+    FROM daily_bars b
+    LEFT JOIN adjustments a ON a.code = b.code AND a.ex_date = (
+        SELECT MIN(x.ex_date) FROM adjustments x WHERE x.code = b.code AND x.ex_date > b.date);",
+    ),
+];
 
 /// (version, SQL) for PostgreSQL.
-pub const POSTGRES: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE IF NOT EXISTS daily_bars (
+pub const POSTGRES: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE IF NOT EXISTS daily_bars (
         code TEXT NOT NULL,
         date TEXT NOT NULL,
         open BIGINT NOT NULL,
@@ -141,7 +186,42 @@ pub const POSTGRES: &[(i64, &str)] = &[(
         status TEXT NOT NULL,
         PRIMARY KEY (args_hash, code)
     );",
-)];
+    ),
+    (
+        2,
+        "CREATE TABLE IF NOT EXISTS adjustments (
+        code TEXT NOT NULL,
+        ex_date TEXT NOT NULL,
+        factor_num BIGINT NOT NULL,
+        factor_den BIGINT NOT NULL,
+        cum_num BIGINT NOT NULL,
+        cum_den BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL,
+        learned_at TEXT NOT NULL,
+        PRIMARY KEY (code, ex_date)
+    );
+    CREATE TABLE IF NOT EXISTS no_trade_days (
+        code TEXT NOT NULL,
+        date TEXT NOT NULL,
+        PRIMARY KEY (code, date)
+    );
+    CREATE OR REPLACE VIEW daily_bars_adjusted AS
+    SELECT b.code, b.date,
+        CASE WHEN a.cum_num IS NULL THEN b.open
+             ELSE (2 * b.open * a.cum_num + a.cum_den) / (2 * a.cum_den) END AS open,
+        CASE WHEN a.cum_num IS NULL THEN b.high
+             ELSE (2 * b.high * a.cum_num + a.cum_den) / (2 * a.cum_den) END AS high,
+        CASE WHEN a.cum_num IS NULL THEN b.low
+             ELSE (2 * b.low * a.cum_num + a.cum_den) / (2 * a.cum_den) END AS low,
+        CASE WHEN a.cum_num IS NULL THEN b.close
+             ELSE (2 * b.close * a.cum_num + a.cum_den) / (2 * a.cum_den) END AS close,
+        b.volume, b.value, b.source, b.ingested_at
+    FROM daily_bars b
+    LEFT JOIN adjustments a ON a.code = b.code AND a.ex_date = (
+        SELECT MIN(x.ex_date) FROM adjustments x WHERE x.code = b.code AND x.ex_date > b.date);",
+    ),
+];
 
 /// The newest version this build knows.
 pub fn latest(migrations: &[(i64, &str)]) -> i64 {
@@ -270,7 +350,7 @@ mod tests {
             v1["ingest_progress"],
             ["args_hash", "code", "status"].map(String::from)
         );
-        assert_eq!(owned_tables().unwrap().len(), 6);
+        assert_eq!(owned_tables().unwrap().len(), 8);
     }
 
     #[test]

@@ -5,8 +5,8 @@
 
 use super::schema;
 use super::{
-    Bar, Progress, Reject, Result, RunRecord, Store, StoreError, StoredBar, WriteBatch, date_text,
-    parse_code, parse_date, ts,
+    Adjustment, Bar, Progress, Reject, Result, RunRecord, Store, StoreError, StoredBar, WriteBatch,
+    date_text, parse_code, parse_date, ts,
 };
 use crate::market::{Krw, Listing, StockCode};
 use async_trait::async_trait;
@@ -36,6 +36,17 @@ const INSERT_REJECT: &str = "INSERT INTO rejects (run_id, code, date, category, 
 const UPSERT_PROGRESS: &str = "INSERT INTO ingest_progress (args_hash, code, status)
     VALUES (?1, ?2, ?3)
     ON CONFLICT (args_hash, code) DO UPDATE SET status = excluded.status";
+
+/// An action is learned once: a second sighting changes nothing but an `other` kind.
+pub(crate) const UPSERT_ADJUSTMENT: &str = "INSERT INTO adjustments
+    (code, ex_date, factor_num, factor_den, cum_num, cum_den, kind, source, learned_at)
+    VALUES (?1, ?2, ?3, ?4, ?3, ?4, ?5, ?6, ?7)
+    ON CONFLICT (code, ex_date) DO UPDATE SET kind = excluded.kind, source = excluded.source
+    WHERE adjustments.kind = 'other' AND excluded.kind <> 'other'";
+
+const ADJ_COLS: &str = "code, ex_date, factor_num, factor_den, kind, source";
+
+const BAR_COLS: &str = "code, date, open, high, low, close, volume, value, source, ingested_at";
 
 const UPSERT_STOCK: &str = "INSERT INTO stocks
     (code, name, name_en, market, isin, group_code, kind, listed_shares, base_price,
@@ -239,6 +250,50 @@ pub(crate) fn listing_from_row(
     })
 }
 
+/// Recomputes `cum_num/cum_den` of every action of `code` from the factors.
+fn recompute_cumulative(tx: &rusqlite::Transaction<'_>, code: StockCode) -> Result<()> {
+    let rows: Vec<(String, i64, i64)> = tx
+        .prepare_cached(
+            "SELECT ex_date, factor_num, factor_den FROM adjustments WHERE code = ?1
+             ORDER BY ex_date",
+        )?
+        .query_map([code.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let factors = rows
+        .iter()
+        .map(|(d, n, m)| {
+            crate::market::Ratio::new(*n, *m)
+                .ok_or_else(|| StoreError::Corrupt(format!("{code} {d}: factor {n}/{m}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut st = tx.prepare_cached(
+        "UPDATE adjustments SET cum_num = ?3, cum_den = ?4 WHERE code = ?1 AND ex_date = ?2",
+    )?;
+    for ((d, _, _), cum) in rows.iter().zip(super::cumulative(&factors)) {
+        st.execute(params![code.as_str(), d, cum.num, cum.den])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn adjustment_from_row(
+    code: &str,
+    ex_date: &str,
+    num: i64,
+    den: i64,
+    kind: &str,
+    source: String,
+) -> Result<Adjustment> {
+    Ok(Adjustment {
+        code: parse_code(code)?,
+        ex_date: parse_date(ex_date)?,
+        factor: crate::market::Ratio::new(num, den)
+            .ok_or_else(|| StoreError::Corrupt(format!("factor {num}/{den}")))?,
+        kind: crate::market::ActionKind::parse(kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("action kind {kind:?}")))?,
+        source,
+    })
+}
+
 fn bar_from_row(
     r: &rusqlite::Row<'_>,
 ) -> rusqlite::Result<(String, String, [i64; 6], String, String)> {
@@ -341,6 +396,31 @@ impl Store for SqliteStore {
                 for (hash, code, p) in &batch.progress {
                     st.execute(params![hash, code.as_str(), p.as_str()])?;
                 }
+                let mut st = tx.prepare_cached(UPSERT_ADJUSTMENT)?;
+                for a in &batch.adjustments {
+                    st.execute(params![
+                        a.code.as_str(),
+                        date_text(a.ex_date),
+                        a.factor.num,
+                        a.factor.den,
+                        a.kind.as_str(),
+                        a.source,
+                        at
+                    ])?;
+                }
+            }
+            {
+                let mut st = tx.prepare_cached(
+                    "INSERT INTO no_trade_days (code, date) VALUES (?1, ?2)
+                     ON CONFLICT (code, date) DO NOTHING",
+                )?;
+                for (code, d) in &batch.no_trade {
+                    st.execute(params![code.as_str(), date_text(*d)])?;
+                }
+            }
+            let codes: BTreeSet<StockCode> = batch.adjustments.iter().map(|a| a.code).collect();
+            for code in codes {
+                recompute_cumulative(&tx, code)?;
             }
             tx.commit()?;
             Ok(batch.bars.len())
@@ -440,6 +520,144 @@ impl Store for SqliteStore {
                         .collect::<rusqlite::Result<_>>()?
                 }
             };
+            raw.into_iter()
+                .map(|(code, date, v, source, at)| stored_bar(&code, &date, v, source, at))
+                .collect()
+        })
+        .await
+    }
+
+    async fn adjustments(&self, code: Option<StockCode>) -> Result<Vec<Adjustment>> {
+        self.with(move |c| {
+            let raw: Vec<(String, String, i64, i64, String, String)> = {
+                let map = |r: &rusqlite::Row<'_>| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                };
+                match code {
+                    Some(code) => c
+                        .prepare_cached(&format!(
+                            "SELECT {ADJ_COLS} FROM adjustments WHERE code = ?1 ORDER BY ex_date"
+                        ))?
+                        .query_map([code.as_str()], map)?
+                        .collect::<rusqlite::Result<_>>()?,
+                    None => c
+                        .prepare_cached(&format!(
+                            "SELECT {ADJ_COLS} FROM adjustments ORDER BY code, ex_date"
+                        ))?
+                        .query_map([], map)?
+                        .collect::<rusqlite::Result<_>>()?,
+                }
+            };
+            raw.into_iter()
+                .map(|(c, d, n, m, k, s)| adjustment_from_row(&c, &d, n, m, &k, s))
+                .collect()
+        })
+        .await
+    }
+
+    async fn adjusted_bars(
+        &self,
+        code: Option<StockCode>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<StoredBar>> {
+        self.with(move |c| {
+            let (from, to) = (date_text(from), date_text(to));
+            let raw: Vec<_> = match code {
+                Some(code) => c
+                    .prepare_cached(&format!(
+                        "SELECT {BAR_COLS} FROM daily_bars_adjusted
+                         WHERE code = ?1 AND date BETWEEN ?2 AND ?3 ORDER BY code, date"
+                    ))?
+                    .query_map(params![code.as_str(), from, to], bar_from_row)?
+                    .collect::<rusqlite::Result<_>>()?,
+                None => c
+                    .prepare_cached(&format!(
+                        "SELECT {BAR_COLS} FROM daily_bars_adjusted
+                         WHERE date BETWEEN ?1 AND ?2 ORDER BY code, date"
+                    ))?
+                    .query_map(params![from, to], bar_from_row)?
+                    .collect::<rusqlite::Result<_>>()?,
+            };
+            raw.into_iter()
+                .map(|(code, date, v, source, at)| stored_bar(&code, &date, v, source, at))
+                .collect()
+        })
+        .await
+    }
+
+    async fn bar_spans(&self) -> Result<HashMap<StockCode, (NaiveDate, NaiveDate)>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT code, MIN(date), MAX(date) FROM daily_bars GROUP BY code",
+            )?;
+            let mut rows = st.query([])?;
+            let mut out = HashMap::new();
+            while let Some(r) = rows.next()? {
+                let (code, a, b): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                out.insert(parse_code(&code)?, (parse_date(&a)?, parse_date(&b)?));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn no_trade_days(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<HashMap<StockCode, BTreeSet<NaiveDate>>> {
+        self.with(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT code, date FROM no_trade_days WHERE date BETWEEN ?1 AND ?2",
+            )?;
+            let mut rows = st.query(params![date_text(from), date_text(to)])?;
+            let mut out: HashMap<StockCode, BTreeSet<NaiveDate>> = HashMap::new();
+            while let Some(r) = rows.next()? {
+                let (code, d): (String, String) = (r.get(0)?, r.get(1)?);
+                out.entry(parse_code(&code)?)
+                    .or_default()
+                    .insert(parse_date(&d)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn listed_now(&self) -> Result<BTreeSet<StockCode>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT code FROM stocks WHERE updated_at = (SELECT MAX(updated_at) FROM stocks)",
+            )?;
+            let codes: Vec<String> = st
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            codes.iter().map(|c| parse_code(c)).collect()
+        })
+        .await
+    }
+
+    async fn adjusted_day(&self, date: NaiveDate) -> Result<Vec<StoredBar>> {
+        self.with(move |c| {
+            let cols = BAR_COLS
+                .split(", ")
+                .map(|k| format!("v.{k}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let raw: Vec<_> = c
+                .prepare_cached(&format!(
+                    "SELECT {cols} FROM stocks s CROSS JOIN daily_bars_adjusted v
+                     WHERE v.code = s.code AND v.date = ?1 ORDER BY v.code"
+                ))?
+                .query_map([date_text(date)], bar_from_row)?
+                .collect::<rusqlite::Result<_>>()?;
             raw.into_iter()
                 .map(|(code, date, v, source, at)| stored_bar(&code, &date, v, source, at))
                 .collect()

@@ -82,6 +82,7 @@ pub fn plan(from: NaiveDate, to: NaiveDate, via: Via) -> Plan {
         force: false,
         concurrency: 16,
         batch_size: 2_000,
+        shard: None,
     }
 }
 

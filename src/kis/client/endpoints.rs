@@ -139,6 +139,52 @@ impl KisClient {
         Ok(bars.into_values().collect())
     }
 
+    /// Daily chart rows in `[from, to]` with their corporate-action fields, oldest first, raw
+    /// (`adjusted` false: what traded) or adjusted (수정주가), paged like `period_chart`.
+    pub async fn daily_chart_days(
+        &self,
+        code: StockCode,
+        from: NaiveDate,
+        to: NaiveDate,
+        adjusted: bool,
+        prio: Priority,
+    ) -> Result<Vec<crate::market::ChartDay>, KisError> {
+        let mut days: BTreeMap<NaiveDate, crate::market::ChartDay> = BTreeMap::new();
+        let mut end = to;
+        for _ in 0..2_000 {
+            if end < from {
+                break;
+            }
+            let body = self
+                .get(
+                    wire::request::PERIOD_CHART,
+                    wire::request::daily_chart(code, from, end, adjusted),
+                    prio,
+                )
+                .await?;
+            let (page, raw_rows) = wire::chart::period_chart_days(&body)?;
+            let Some(oldest) = page.iter().map(|b| b.candle.date).min() else {
+                break;
+            };
+            for b in page {
+                if b.candle.date >= from && b.candle.date <= to {
+                    days.entry(b.candle.date).or_insert(b);
+                }
+            }
+            if raw_rows < wire::request::PERIOD_CHART_PAGE {
+                break;
+            }
+            let Some(next) = oldest.pred_opt() else {
+                break;
+            };
+            if next >= end {
+                break;
+            }
+            end = next;
+        }
+        Ok(days.into_values().collect())
+    }
+
     /// The latest session's one-minute bars (today's once its pre-open has begun, else the last
     /// trading day's), oldest first, paging back by time (30 rows per call). Each
     /// bar's `value` is the traded value within that minute.

@@ -181,6 +181,15 @@ pub fn period_chart(code: StockCode, period: Period, from: NaiveDate, to: NaiveD
     ]
 }
 
+/// One page of the daily chart, raw (원주가, `FID_ORG_ADJ_PRC=1`) or adjusted (`0`).
+pub fn daily_chart(code: StockCode, from: NaiveDate, to: NaiveDate, adjusted: bool) -> Query {
+    let mut q = period_chart(code, Period::Day, from, to);
+    if let Some(p) = q.iter_mut().find(|(k, _)| *k == "FID_ORG_ADJ_PRC") {
+        p.1 = if adjusted { "0" } else { "1" }.into();
+    }
+    q
+}
+
 /// One page of today's minute chart: bars at or before `at`, newest first, at most 30.
 pub fn minute_chart(code: StockCode, at: NaiveTime) -> Query {
     vec![

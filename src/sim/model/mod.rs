@@ -6,6 +6,7 @@
 //! order books and minute bars at any instant are read. Ground truth for tests is the same
 //! API: "what is the quote/bar/book of this code at this instant".
 
+pub mod actions;
 pub mod grid;
 pub mod intraday;
 pub mod series;
@@ -108,6 +109,8 @@ pub struct SimMarket {
     index: HashMap<StockCode, usize>,
     /// Trading days from `anchor()` to `horizon()`, oldest first.
     days: Vec<NaiveDate>,
+    /// Corporate actions by stock index: (ex-date's day index, action), oldest first.
+    actions: HashMap<usize, Vec<(usize, actions::SimAction)>>,
     calendar: &'static Calendar,
     clock: SharedClock,
     cache: Mutex<Cache>,
@@ -131,11 +134,26 @@ impl SimMarket {
             .map(|(i, s)| (s.code, i))
             .collect();
         let calendar = Calendar::krx();
+        let days = calendar.trading_days(anchor(), horizon());
+        let mut acts: HashMap<usize, Vec<(usize, actions::SimAction)>> = HashMap::new();
+        for (code, list) in actions::by_code(calendar) {
+            let Some(si) = stocks.iter().position(|s| s.code.as_str() == code) else {
+                continue;
+            };
+            for (d, act) in list.list {
+                if let Ok(di) = days.binary_search(&d)
+                    && di > 0
+                {
+                    acts.entry(si).or_default().push((di, act));
+                }
+            }
+        }
         SimMarket {
             seed,
             stocks,
             index,
-            days: calendar.trading_days(anchor(), horizon()),
+            days,
+            actions: acts,
             calendar,
             clock,
             cache: Mutex::new(Cache {
@@ -191,37 +209,128 @@ impl SimMarket {
         }
     }
 
-    /// Closes of stock `si` for day indices `0..=upto`.
+    /// Closes of stock `si` for day indices `0..=upto` (raw: as traded).
     fn closes(&self, si: usize, upto: usize) -> Vec<i64> {
         let mut cache = self.lock();
         let s = &self.stocks[si];
+        let acts = self.actions.get(&si).map(Vec::as_slice).unwrap_or(&[]);
         let v = cache.closes.entry(si).or_default();
         if v.len() <= upto {
-            let mut base = v
+            // The level the series reverts to moves with every action already passed.
+            let mut level = s.level as f64;
+            for (di, act) in acts.iter().filter(|(di, _)| *di < v.len()) {
+                let prev = v[*di - 1];
+                level *= act.base_on(prev, grid_of(s)) as f64 / prev as f64;
+            }
+            let mut close = v
                 .last()
                 .copied()
                 .unwrap_or_else(|| series::initial_close(self.seed, s));
             for d in v.len()..=upto {
-                base = series::next_close(self.seed, s, self.days[d], base);
-                v.push(base);
+                let mut base = close;
+                if let Some((_, act)) = acts.iter().find(|(di, _)| *di == d) {
+                    base = act.base_on(close, grid_of(s));
+                    level *= base as f64 / close as f64;
+                }
+                close = series::next_close_at(self.seed, s, level, self.days[d], base);
+                v.push(close);
             }
         }
         v[..=upto].to_vec()
     }
 
+    /// The base (기준가) of day `di` given the closes up to at least `di - 1`: the previous
+    /// close, moved by a corporate action on an ex-date.
+    fn base_from(&self, si: usize, di: usize, closes: &[i64]) -> i64 {
+        if di == 0 {
+            return series::initial_close(self.seed, &self.stocks[si]);
+        }
+        let prev = closes[di - 1];
+        match self.action_at(si, di) {
+            Some(act) => act.base_on(prev, grid_of(&self.stocks[si])),
+            None => prev,
+        }
+    }
+
+    fn action_at(&self, si: usize, di: usize) -> Option<&actions::SimAction> {
+        self.actions
+            .get(&si)?
+            .iter()
+            .find(|(d, _)| *d == di)
+            .map(|(_, a)| a)
+    }
+
     fn close_and_base(&self, si: usize, di: usize) -> (i64, i64) {
         let c = self.closes(si, di);
-        let base = if di == 0 {
-            series::initial_close(self.seed, &self.stocks[si])
-        } else {
-            c[di - 1]
-        };
-        (base, c[di])
+        (self.base_from(si, di, &c), c[di])
     }
 
     fn bar_at(&self, si: usize, di: usize) -> DayBar {
         let (base, close) = self.close_and_base(si, di);
         series::bar(self.seed, &self.stocks[si], self.days[di], base, close)
+    }
+
+    /// The corporate actions of `code` with ex-dates up to `asof`: (ex-date, kind, factor,
+    /// `flng_cls_code`, `revl_issu_reas`), oldest first. Ground truth for tests.
+    pub fn actions_until(&self, code: StockCode, asof: NaiveDate) -> Vec<SimActionInfo> {
+        let Some(&si) = self.index.get(&code) else {
+            return Vec::new();
+        };
+        let Some(acts) = self.actions.get(&si) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (di, act) in acts {
+            if self.days[*di] > asof {
+                continue;
+            }
+            let c = self.closes(si, *di);
+            let base = self.base_from(si, *di, &c);
+            let (flng, revl) = act.wire_codes();
+            out.push(SimActionInfo {
+                code,
+                ex_date: self.days[*di],
+                kind: act.kind,
+                factor: actions::factor(base, c[*di - 1]),
+                base,
+                prev_close: c[*di - 1],
+                flng_cls_code: flng,
+                revl_issu_reas: revl,
+            });
+        }
+        out
+    }
+
+    /// The action of `code` whose ex-date is `date`, if any.
+    pub fn action_on(&self, code: StockCode, date: NaiveDate) -> Option<SimActionInfo> {
+        self.actions_until(code, date)
+            .into_iter()
+            .find(|a| a.ex_date == date)
+    }
+
+    /// `bars` (of `code`, daily) adjusted as KIS's 수정주가 chart is on `asof`: each price is
+    /// scaled by the product of the factors of the ex-dates after its day (up to `asof`),
+    /// rounded half up to the won once. Volume and value are left as traded.
+    pub fn adjust_bars(&self, code: StockCode, bars: &mut [DayBar], asof: NaiveDate) {
+        let acts = self.actions_until(code, asof);
+        if acts.is_empty() {
+            return;
+        }
+        for b in bars.iter_mut() {
+            let f = acts
+                .iter()
+                .filter(|a| a.ex_date > b.date)
+                .fold(crate::market::Ratio::ONE, |f, a| f.times(a.factor));
+            if f.is_one() {
+                continue;
+            }
+            let adj = |p: i64| if p == 0 { 0 } else { f.apply(p).unwrap_or(p) };
+            b.open = adj(b.open);
+            b.high = adj(b.high);
+            b.low = adj(b.low);
+            b.close = adj(b.close);
+            b.base = adj(b.base);
+        }
     }
 
     fn path(&self, si: usize, di: usize) -> Arc<Path> {
@@ -505,11 +614,7 @@ impl SimMarket {
             if start <= end {
                 let closes = self.closes(si, end);
                 for di in start..=end {
-                    let base = if di == 0 {
-                        series::initial_close(self.seed, &self.stocks[si])
-                    } else {
-                        closes[di - 1]
-                    };
+                    let base = self.base_from(si, di, &closes);
                     out.push(series::bar(
                         self.seed,
                         &self.stocks[si],
@@ -569,7 +674,26 @@ impl SimMarket {
         t: DateTime<Utc>,
         date_by_first: bool,
     ) -> Vec<DayBar> {
-        let days = self.daily_bars_at(code, from, to, t);
+        self.period_day_bars_adj(code, period, from, to, t, date_by_first, false)
+    }
+
+    /// `period_day_bars_at`, adjusted for corporate actions up to `t`'s day when `adjusted`
+    /// (the chart's `FID_ORG_ADJ_PRC=0`); periods are built from the adjusted days.
+    #[allow(clippy::too_many_arguments)]
+    pub fn period_day_bars_adj(
+        &self,
+        code: StockCode,
+        period: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+        t: DateTime<Utc>,
+        date_by_first: bool,
+        adjusted: bool,
+    ) -> Vec<DayBar> {
+        let mut days = self.daily_bars_at(code, from, to, t);
+        if adjusted {
+            self.adjust_bars(code, &mut days, kst_date(t));
+        }
         let key = |d: NaiveDate| -> (i32, u32) {
             match period {
                 Period::Week => {
@@ -876,6 +1000,21 @@ impl SimMarket {
     pub fn kst(date: NaiveDate, h: u32, m: u32, s: u32) -> DateTime<Utc> {
         kst_to_utc(date.and_time(NaiveTime::from_hms_opt(h, m, s).unwrap_or(NaiveTime::MIN)))
     }
+}
+
+/// A corporate action as kis-sim applies it (ground truth for tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SimActionInfo {
+    pub code: StockCode,
+    pub ex_date: NaiveDate,
+    pub kind: crate::market::ActionKind,
+    /// base / prev_close, reduced.
+    pub factor: crate::market::Ratio,
+    /// The ex-date's base price (기준가) and the raw close before it.
+    pub base: i64,
+    pub prev_close: i64,
+    pub flng_cls_code: &'static str,
+    pub revl_issu_reas: &'static str,
 }
 
 /// Per-share fundamentals.

@@ -41,6 +41,11 @@ pub fn initial_close(seed: u64, s: &SimStock) -> i64 {
 
 /// The close of `date` given the previous close `base`.
 pub fn next_close(seed: u64, s: &SimStock, date: NaiveDate, base: i64) -> i64 {
+    next_close_at(seed, s, s.level as f64, date, base)
+}
+
+/// `next_close` reverting to `level` (the stock's level moved by its corporate actions).
+pub fn next_close_at(seed: u64, s: &SimStock, level: f64, date: NaiveDate, base: i64) -> i64 {
     let g = grid_of(s);
     if s.flags.halted && date >= halt_from() {
         return base;
@@ -51,7 +56,7 @@ pub fn next_close(seed: u64, s: &SimStock, date: NaiveDate, base: i64) -> i64 {
     let beta = 0.6 + unit(hash(&[seed, code, word("beta")])) * 0.8;
     let regime = 0.7 + 0.8 * unit(hash(&[seed, code, dk / 20, word("regime")]));
     let own = normal(hash(&[seed, code, dk, word("close")])) * s.vol * regime;
-    let pull = -0.015 * (base as f64 / s.level as f64).ln();
+    let pull = -0.015 * (base as f64 / level).ln();
     // Now and then a stock closes at its daily limit (상한가/하한가), as real ones do.
     let (lo, hi) = g.limits(base);
     if s.kind != crate::market::SecurityKind::Etf {

@@ -647,16 +647,26 @@ fn quotation_inner(st: &SimState, name: &str, qs: &Query) -> Result<Reply, Reply
             let to = ymd(qs.req("FID_INPUT_DATE_2")?).ok_or_else(|| invalid("FID_INPUT_DATE_2"))?;
             let period = q::period_of(qs.req("FID_PERIOD_DIV_CODE")?)
                 .ok_or_else(|| invalid("FID_PERIOD_DIV_CODE"))?;
-            match qs.req("FID_ORG_ADJ_PRC")? {
-                "0" | "1" => {}
+            let adjusted = match qs.req("FID_ORG_ADJ_PRC")? {
+                "0" => true,
+                "1" => false,
                 _ => return Err(invalid("FID_ORG_ADJ_PRC")),
-            }
+            };
             let found = stock_of(code);
             let o1 = q::chart_output1(m, found.as_ref().map(|(s, sn)| (*s, sn)), code, now);
             let rows: Vec<Value> = match &found {
                 Some((s, _)) if from <= to => {
-                    let bars = m.period_day_bars_at(s.code, period, from, to, now, false);
-                    bars.iter().rev().take(100).map(q::chart_row).collect()
+                    let bars =
+                        m.period_day_bars_adj(s.code, period, from, to, now, false, adjusted);
+                    let daily = period == Period::Day;
+                    bars.iter()
+                        .rev()
+                        .take(100)
+                        .map(|b| {
+                            let act = daily.then(|| m.action_on(s.code, b.date)).flatten();
+                            q::chart_row_with(b, act.as_ref())
+                        })
+                        .collect()
                 }
                 _ => Vec::new(),
             };

@@ -769,6 +769,13 @@ pub fn chart_output1(
 
 /// One `output2` row of the period chart.
 pub fn chart_row(b: &DayBar) -> Value {
+    chart_row_with(b, None)
+}
+
+/// One `output2` row of the period chart; on an ex-date (`act`) the row carries 락구분
+/// (`flng_cls_code`), 재평가사유 (`revl_issu_reas`), `prtt_rate` (the base over the raw close
+/// before it, in %, 2 dp) and `mod_yn` "Y", and `prdy_vrss` is against the moved base.
+pub fn chart_row_with(b: &DayBar, act: Option<&crate::sim::model::SimActionInfo>) -> Value {
     let change = b.close - b.base;
     let sign = if change > 0 {
         "2"
@@ -785,12 +792,22 @@ pub fn chart_row(b: &DayBar) -> Value {
         ("stck_lwpr", b.low.to_string()),
         ("acml_vol", b.volume.to_string()),
         ("acml_tr_pbmn", b.value.to_string()),
-        ("flng_cls_code", "00".into()),
-        ("prtt_rate", "0.00".into()),
-        ("mod_yn", "N".into()),
+        (
+            "flng_cls_code",
+            act.map(|a| a.flng_cls_code).unwrap_or("00").into(),
+        ),
+        (
+            "prtt_rate",
+            act.map(|a| format!("{:.2}", a.base as f64 * 100.0 / a.prev_close as f64))
+                .unwrap_or_else(|| "0.00".into()),
+        ),
+        ("mod_yn", if act.is_some() { "Y" } else { "N" }.into()),
         ("prdy_vrss_sign", sign.into()),
         ("prdy_vrss", change.to_string()),
-        ("revl_issu_reas", String::new()),
+        (
+            "revl_issu_reas",
+            act.map(|a| a.revl_issu_reas).unwrap_or("").into(),
+        ),
     ])
 }
 
