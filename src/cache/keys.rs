@@ -49,6 +49,37 @@ impl Keys {
     pub fn universe(&self) -> String {
         format!("{}:universe", self.base)
     }
+
+    /// An index snapshot (`0001`, …).
+    pub fn index(&self, code: crate::market::IndexCode) -> String {
+        format!("{}:index:{code}", self.base)
+    }
+
+    /// An index chart over an inclusive date range.
+    pub fn index_chart(
+        &self,
+        code: crate::market::IndexCode,
+        period: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> String {
+        format!(
+            "{}:indexchart:{code}:{}:{}_{}",
+            self.base,
+            period.code(),
+            from.format("%Y%m%d"),
+            to.format("%Y%m%d")
+        )
+    }
+
+    /// One ranking (`volume`, `gainers`, …) of one market.
+    pub fn ranking(
+        &self,
+        kind: crate::market::RankKind,
+        market: crate::market::RankMarket,
+    ) -> String {
+        format!("{}:rank:{}:{}", self.base, kind.label(), market.label())
+    }
 }
 
 #[cfg(test)]

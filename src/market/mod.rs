@@ -5,6 +5,7 @@ pub mod bar_check;
 pub mod calendar;
 pub mod candle;
 pub mod code;
+pub mod index;
 pub mod interval;
 pub mod live;
 pub mod money;
@@ -16,6 +17,9 @@ pub mod types;
 pub use calendar::{Calendar, KST, Session, SessionTimes, kst_date, kst_to_utc};
 pub use candle::{Side, Trade};
 pub use code::{InvalidCode, Market, StockCode};
+pub use index::{
+    Breadth, IndexBar, IndexCode, IndexQuote, Points, RANK_ROWS, RankKind, RankMarket, RankRow,
+};
 pub use interval::{Interval, UnknownInterval};
 pub use live::{ExpectedUpdate, LiveEvent, MarketStatus};
 pub use money::{Krw, Rate, group_thousands};

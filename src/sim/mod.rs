@@ -41,6 +41,13 @@
 //! - Weekly/monthly rows: dated by the period's last trading day in the period chart, by its
 //!   first in inquire-daily-price (as the captures show).
 //! - Response headers: `tr_id` echoed, `tr_cont` "D", a `gt_uid`. Master records end in `\n`.
+//! - Index TRs (§14.1–14.2): `acml_vol` in 천주 and `acml_tr_pbmn` in 백만원, truncated; the
+//!   index-price's year high/low (`dryy_*`) are today's; a finished day's index high/low are
+//!   settled from its open, close and the constituents' extremes; an unknown index code gets
+//!   zeros. Breadth: `ascn_issu_cnt` includes `uplm_issu_cnt`, `down_issu_cnt` `lslm_issu_cnt`.
+//! - Rankings (§14.5–14.6): every issue of the market (ETFs included), ties to the lower code;
+//!   `FID_BLNG_CLS_CODE` 0–2 rank by volume, 3–4 by traded value; the fluctuation ranking serves
+//!   sort codes 0 (상승율) and 1 (하락율), against the previous close; `J` only.
 
 pub mod auth;
 pub mod clock;

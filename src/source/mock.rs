@@ -3,7 +3,10 @@
 
 use super::{DataSource, Req, SourceError, SourceKind, SourceMetrics, SourceStatus, Sourced};
 use crate::clock::SharedClock;
-use crate::market::{Candle, Listing, OrderBook, Period, Provenance, Quote, StockCode, StockInfo};
+use crate::market::{
+    Candle, IndexBar, IndexCode, IndexQuote, Listing, OrderBook, Period, Provenance, Quote,
+    RankKind, RankMarket, RankRow, StockCode, StockInfo,
+};
 use crate::sim::SimMarket;
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -116,6 +119,40 @@ impl DataSource for MockSource {
 
     async fn universe(&self, _req: Req) -> Result<Sourced<Vec<Listing>>, SourceError> {
         Ok(self.sim(self.market.universe_at(self.market.now())))
+    }
+
+    async fn index(&self, code: IndexCode, _req: Req) -> Result<Sourced<IndexQuote>, SourceError> {
+        self.market
+            .index_at(code.as_str(), self.market.now())
+            .map(|v| self.sim(v))
+            .ok_or_else(|| SourceError::Fatal(format!("unknown index code {code}")))
+    }
+
+    async fn index_chart(
+        &self,
+        code: IndexCode,
+        period: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+        _req: Req,
+    ) -> Result<Sourced<Vec<IndexBar>>, SourceError> {
+        if crate::sim::model::overview::index_def(code.as_str()).is_none() {
+            return Err(SourceError::Fatal(format!("unknown index code {code}")));
+        }
+        let now = self.market.now();
+        Ok(self.sim(
+            self.market
+                .index_bars_at(code.as_str(), period, from, to, now, usize::MAX),
+        ))
+    }
+
+    async fn ranking(
+        &self,
+        kind: RankKind,
+        market: RankMarket,
+        _req: Req,
+    ) -> Result<Sourced<Vec<RankRow>>, SourceError> {
+        Ok(self.sim(self.market.ranking_at(kind, market, self.market.now())))
     }
 
     fn status(&self) -> SourceStatus {

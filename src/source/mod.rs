@@ -9,7 +9,8 @@ pub mod kis;
 pub mod mock;
 
 use crate::market::{
-    Candle, Env, Listing, OrderBook, Period, Provenance, Quote, StockCode, StockInfo,
+    Candle, Env, IndexBar, IndexCode, IndexQuote, Listing, OrderBook, Period, Provenance, Quote,
+    RankKind, RankMarket, RankRow, StockCode, StockInfo,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -143,6 +144,10 @@ pub enum SourceError {
     /// The request can never succeed as asked (bad parameter, not permitted, unsupported).
     #[error("{0}")]
     Fatal(String),
+    /// This source does not serve that (a real-only TR on the virtual server, or a source
+    /// without it): asking again will not help.
+    #[error("{0}")]
+    Unsupported(String),
     /// The source failed in a way that may pass (network, 5xx, rate limit after retries).
     #[error("{message}")]
     Unavailable {
@@ -154,6 +159,10 @@ pub enum SourceError {
 impl SourceError {
     pub fn is_auth(&self) -> bool {
         matches!(self, SourceError::Auth(_))
+    }
+
+    pub fn is_unsupported(&self) -> bool {
+        matches!(self, SourceError::Unsupported(_))
     }
 }
 
@@ -236,6 +245,47 @@ pub trait DataSource: Send + Sync {
 
     /// The whole listed universe (KOSPI + KOSDAQ).
     async fn universe(&self, req: Req) -> Result<Sourced<Vec<Listing>>, SourceError>;
+
+    /// An index now with its breadth (KOSPI `0001`, KOSDAQ `1001`, KOSPI200 `2001`). Where
+    /// no live index is served (the virtual server) its last close, with `closed_on` set.
+    async fn index(&self, code: IndexCode, req: Req) -> Result<Sourced<IndexQuote>, SourceError> {
+        let _ = (code, req);
+        Err(SourceError::Unsupported(format!(
+            "{} serves no index",
+            self.describe()
+        )))
+    }
+
+    /// Index bars (D/W/M/Y) in `[from, to]`, oldest first.
+    async fn index_chart(
+        &self,
+        code: IndexCode,
+        period: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+        req: Req,
+    ) -> Result<Sourced<Vec<IndexBar>>, SourceError> {
+        let _ = (code, period, from, to, req);
+        Err(SourceError::Unsupported(format!(
+            "{} serves no index chart",
+            self.describe()
+        )))
+    }
+
+    /// A ranking of one market: at most 30 rows in rank order, each with its traded value.
+    /// Real server only on KIS (`Unsupported` on the virtual server, without a request).
+    async fn ranking(
+        &self,
+        kind: RankKind,
+        market: RankMarket,
+        req: Req,
+    ) -> Result<Sourced<Vec<RankRow>>, SourceError> {
+        let _ = (kind, market, req);
+        Err(SourceError::Unsupported(format!(
+            "{} serves no rankings",
+            self.describe()
+        )))
+    }
 
     /// Current health, cheap to call on every frame.
     fn status(&self) -> SourceStatus;

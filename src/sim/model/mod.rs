@@ -8,6 +8,7 @@
 
 pub mod grid;
 pub mod intraday;
+pub mod overview;
 pub mod series;
 pub mod trades;
 pub mod universe;
@@ -111,6 +112,8 @@ pub struct SimMarket {
     calendar: &'static Calendar,
     clock: SharedClock,
     cache: Mutex<Cache>,
+    /// Index and ranking memos (`overview`).
+    overview: Mutex<overview::Memo>,
 }
 
 impl std::fmt::Debug for SimMarket {
@@ -143,6 +146,7 @@ impl SimMarket {
                 paths: HashMap::new(),
                 trades: HashMap::new(),
             }),
+            overview: Mutex::new(overview::Memo::default()),
         }
     }
 
@@ -210,13 +214,27 @@ impl SimMarket {
     }
 
     fn close_and_base(&self, si: usize, di: usize) -> (i64, i64) {
-        let c = self.closes(si, di);
+        // Reads the two values in place: copying the whole series per call is what made a
+        // market-wide pass (indices, rankings) slow.
+        let mut cache = self.lock();
+        let s = &self.stocks[si];
+        let v = cache.closes.entry(si).or_default();
+        if v.len() <= di {
+            let mut base = v
+                .last()
+                .copied()
+                .unwrap_or_else(|| series::initial_close(self.seed, s));
+            for d in v.len()..=di {
+                base = series::next_close(self.seed, s, self.days[d], base);
+                v.push(base);
+            }
+        }
         let base = if di == 0 {
-            series::initial_close(self.seed, &self.stocks[si])
+            series::initial_close(self.seed, s)
         } else {
-            c[di - 1]
+            v[di - 1]
         };
-        (base, c[di])
+        (base, v[di])
     }
 
     fn bar_at(&self, si: usize, di: usize) -> DayBar {

@@ -1,0 +1,503 @@
+//! The market at a glance, computed from the same snapshots every quote is built from: the
+//! indices (KOSPI 0001, KOSDAQ 1001, KOSPI200 2001) as capitalisation-weighted sums of their
+//! constituents, their breadth, and the rankings. So the index moves with its constituents,
+//! breadth counts agree with the quotes and rankings agree with the quotes.
+//!
+//! An index is `scale × Σ price_i × listed_shares_i`, `scale` fixed so the index stands at its
+//! base level on the simulated history's first day. Intraday, its high and low are the
+//! extremes of the summed 10-second paths so far; a finished day's high and low are settled
+//! from the day's open, close and the constituents' extremes (cheap for any day of history).
+
+use super::*;
+use crate::market::{
+    Breadth, IndexBar, IndexCode, IndexQuote, Points, RankKind, RankMarket, RankRow,
+};
+
+/// One simulated index.
+#[derive(Debug)]
+pub struct IndexDef {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// Level on the first simulated day, in points.
+    pub base: f64,
+}
+
+pub const INDICES: [IndexDef; 3] = [
+    IndexDef {
+        code: "0001",
+        name: "코스피",
+        base: 2_500.0,
+    },
+    IndexDef {
+        code: "1001",
+        name: "코스닥",
+        base: 750.0,
+    },
+    IndexDef {
+        code: "2001",
+        name: "코스피200",
+        base: 330.0,
+    },
+];
+
+/// Constituents of KOSPI200: the largest KOSPI issues by capitalisation at their level.
+pub const KOSPI200_SIZE: usize = 200;
+
+pub fn index_def(code: &str) -> Option<&'static IndexDef> {
+    INDICES.iter().find(|d| d.code == code.trim())
+}
+
+/// A finished day of an index, in hundredths of a point, shares and won.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexDay {
+    pub date: NaiveDate,
+    pub base: i64,
+    pub open: i64,
+    pub high: i64,
+    pub low: i64,
+    pub close: i64,
+    pub volume: u64,
+    pub value: i64,
+    pub breadth: Breadth,
+}
+
+impl IndexDay {
+    pub fn bar(&self) -> IndexBar {
+        IndexBar {
+            date: self.date,
+            open: Points(self.open),
+            high: Points(self.high),
+            low: Points(self.low),
+            close: Points(self.close),
+            volume: self.volume,
+            value: Krw(self.value),
+        }
+    }
+}
+
+struct Members {
+    idx: Vec<usize>,
+    weights: Vec<f64>,
+    /// Hundredths of a point per won of weighted price.
+    scale: f64,
+}
+
+/// One stock's state at an instant, as its quote shows it.
+#[derive(Clone, Copy, Debug)]
+struct StockNow {
+    price: i64,
+    base: i64,
+    change_rate: Rate,
+    volume: u64,
+    value: i64,
+    direction: Direction,
+}
+
+/// Every stock at one instant (memoised per 10-second step).
+struct MarketNow {
+    key: (usize, u8, usize),
+    stocks: Vec<Option<StockNow>>,
+}
+
+#[derive(Default)]
+pub struct Memo {
+    members: HashMap<&'static str, Arc<Members>>,
+    paths: HashMap<(&'static str, usize), Arc<Vec<f64>>>,
+    days: HashMap<(&'static str, usize), IndexDay>,
+    now: Option<Arc<MarketNow>>,
+}
+
+fn breadth_add(b: &mut Breadth, d: Direction) {
+    match d {
+        Direction::UpperLimit => {
+            b.up += 1;
+            b.limit_up += 1;
+        }
+        Direction::Up => b.up += 1,
+        Direction::Flat => b.unchanged += 1,
+        Direction::LowerLimit => {
+            b.down += 1;
+            b.limit_down += 1;
+        }
+        Direction::Down => b.down += 1,
+    }
+}
+
+fn pts(sum: f64, scale: f64) -> i64 {
+    (sum * scale).round() as i64
+}
+
+impl SimMarket {
+    fn overview(&self) -> MutexGuard<'_, Memo> {
+        self.overview.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn members(&self, def: &'static IndexDef) -> Arc<Members> {
+        if let Some(m) = self.overview().members.get(def.code) {
+            return m.clone();
+        }
+        let equity = |s: &SimStock| matches!(s.kind, SecurityKind::Stock | SecurityKind::Preferred);
+        let mut idx: Vec<usize> = (0..self.stocks.len())
+            .filter(|&i| {
+                let s = &self.stocks[i];
+                equity(s)
+                    && match def.code {
+                        "1001" => s.market == crate::market::Market::Kosdaq,
+                        _ => s.market == crate::market::Market::Kospi,
+                    }
+            })
+            .collect();
+        if def.code == "2001" {
+            let cap = |i: &usize| {
+                let s = &self.stocks[*i];
+                s.level as u128 * s.listed_shares as u128
+            };
+            idx.sort_by(|a, b| cap(b).cmp(&cap(a)).then(a.cmp(b)));
+            idx.truncate(KOSPI200_SIZE);
+            idx.sort_unstable();
+        }
+        let weights: Vec<f64> = idx
+            .iter()
+            .map(|&i| self.stocks[i].listed_shares as f64)
+            .collect();
+        let first: f64 = idx
+            .iter()
+            .zip(&weights)
+            .map(|(&i, w)| series::initial_close(self.seed, &self.stocks[i]) as f64 * w)
+            .sum();
+        let scale = if first > 0.0 {
+            def.base * 100.0 / first
+        } else {
+            0.0
+        };
+        let m = Arc::new(Members {
+            idx,
+            weights,
+            scale,
+        });
+        self.overview().members.insert(def.code, m.clone());
+        m
+    }
+
+    /// The weighted price sum of an index at every 10-second step of day `di`.
+    fn index_path(&self, def: &'static IndexDef, di: usize) -> Arc<Vec<f64>> {
+        if let Some(p) = self.overview().paths.get(&(def.code, di)) {
+            return p.clone();
+        }
+        let m = self.members(def);
+        let steps = self.steps_of(self.days[di]).max(4);
+        let mut sums = vec![0.0f64; steps];
+        for (&si, w) in m.idx.iter().zip(&m.weights) {
+            let path = self.path(si, di);
+            if path.bar.volume == 0 {
+                let b = path.bar.base as f64 * w;
+                sums.iter_mut().for_each(|s| *s += b);
+            } else {
+                for (k, s) in sums.iter_mut().enumerate() {
+                    *s += path.price(k) as f64 * w;
+                }
+            }
+        }
+        let p = Arc::new(sums);
+        let mut memo = self.overview();
+        if memo.paths.len() > 16 {
+            memo.paths.retain(|(_, d), _| *d + 1 >= di);
+        }
+        memo.paths.insert((def.code, di), p.clone());
+        p
+    }
+
+    /// A finished day of index `def` (day index `di`).
+    fn index_day_at(&self, def: &'static IndexDef, di: usize) -> IndexDay {
+        if let Some(d) = self.overview().days.get(&(def.code, di)) {
+            return *d;
+        }
+        let m = self.members(def);
+        let (mut o, mut h, mut l, mut c, mut b) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        let (mut volume, mut value) = (0u64, 0i64);
+        let mut breadth = Breadth::default();
+        for (&si, w) in m.idx.iter().zip(&m.weights) {
+            let bar = self.bar_at(si, di);
+            let traded = bar.volume > 0;
+            let pick = |p: i64| if traded { p } else { bar.close };
+            o += pick(bar.open) as f64 * w;
+            h += pick(bar.high) as f64 * w;
+            l += pick(bar.low) as f64 * w;
+            c += bar.close as f64 * w;
+            b += bar.base as f64 * w;
+            volume = volume.saturating_add(bar.volume);
+            value = value.saturating_add(bar.value);
+            let (lower, upper) = grid_of(&self.stocks[si]).limits(bar.base);
+            breadth_add(
+                &mut breadth,
+                Direction::of_change(Krw(bar.close), Krw(bar.base), Krw(upper), Krw(lower)),
+            );
+        }
+        let (open, close) = (pts(o, m.scale), pts(c, m.scale));
+        let top = open.max(close);
+        let bottom = open.min(close);
+        let day = IndexDay {
+            date: self.days[di],
+            base: pts(b, m.scale),
+            open,
+            high: top + ((pts(h, m.scale) - top).max(0) as f64 * 0.4).round() as i64,
+            low: bottom - ((bottom - pts(l, m.scale)).max(0) as f64 * 0.4).round() as i64,
+            close,
+            volume,
+            value,
+            breadth,
+        };
+        self.overview().days.insert((def.code, di), day);
+        day
+    }
+
+    /// Every stock at `t`, memoised per step of the trading day in force.
+    fn market_now(
+        &self,
+        t: DateTime<Utc>,
+    ) -> Option<(NaiveDate, Phase, NaiveTime, Arc<MarketNow>)> {
+        let (date, phase, time) = self.phase_at(t)?;
+        let di = self.day_index(date)?;
+        let key = match phase {
+            Phase::PreOpenAuction { .. } => (di, 0, 0),
+            Phase::Continuous { step } => (di, 1, step),
+            Phase::ClosingAuction { .. } => (di, 2, 0),
+            Phase::Final => (di, 3, 0),
+        };
+        if let Some(n) = self.overview().now.as_ref().filter(|n| n.key == key) {
+            return Some((date, phase, time, n.clone()));
+        }
+        let stocks = self
+            .stocks
+            .iter()
+            .map(|s| {
+                self.snapshot_at(s.code, t).map(|snap| StockNow {
+                    price: snap.price,
+                    base: snap.base,
+                    change_rate: Rate::of(Krw(snap.change()), Krw(snap.base)),
+                    volume: snap.volume,
+                    value: snap.value,
+                    direction: snap.direction(),
+                })
+            })
+            .collect();
+        let n = Arc::new(MarketNow { key, stocks });
+        self.overview().now = Some(n.clone());
+        Some((date, phase, time, n))
+    }
+
+    /// Index `code` at `t` (ground truth for inquire-index-price): volume in shares, value in
+    /// won, breadth over its constituents as their quotes show them.
+    pub fn index_at(&self, code: &str, t: DateTime<Utc>) -> Option<IndexQuote> {
+        let def = index_def(code)?;
+        let m = self.members(def);
+        let (date, phase, _, now) = self.market_now(t)?;
+        let di = self.day_index(date)?;
+        let day = if phase == Phase::Final {
+            Some(self.index_day_at(def, di))
+        } else {
+            None
+        };
+        let (mut sum, mut base) = (0.0, 0.0);
+        let (mut volume, mut value) = (0u64, 0i64);
+        let mut breadth = Breadth::default();
+        for (&si, w) in m.idx.iter().zip(&m.weights) {
+            let s = now.stocks.get(si).copied().flatten()?;
+            sum += s.price as f64 * w;
+            base += s.base as f64 * w;
+            volume = volume.saturating_add(s.volume);
+            value = value.saturating_add(s.value);
+            breadth_add(&mut breadth, s.direction);
+        }
+        let (v, prev) = (pts(sum, m.scale), pts(base, m.scale));
+        let (open, high, low) = match (phase, day) {
+            (_, Some(d)) => (d.open, d.high, d.low),
+            (Phase::PreOpenAuction { .. }, _) => (v, v, v),
+            (Phase::Continuous { step }, _) => {
+                let path = self.index_path(def, di);
+                let upto = &path[..=step.min(path.len() - 1)];
+                let hi = upto.iter().copied().fold(f64::MIN, f64::max);
+                let lo = upto.iter().copied().fold(f64::MAX, f64::min);
+                (pts(path[0], m.scale), pts(hi, m.scale), pts(lo, m.scale))
+            }
+            _ => {
+                let path = self.index_path(def, di);
+                let hi = path.iter().copied().fold(f64::MIN, f64::max);
+                let lo = path.iter().copied().fold(f64::MAX, f64::min);
+                (pts(path[0], m.scale), pts(hi, m.scale), pts(lo, m.scale))
+            }
+        };
+        let change = v - prev;
+        Some(IndexQuote {
+            code: IndexCode::new(def.code).ok()?,
+            name: Some(def.name.to_string()),
+            value: Points(v),
+            change: Points(change),
+            change_rate: Points(change).rate_of(Points(prev)),
+            prev_close: Points(prev),
+            open: Points(open),
+            high: Points(high.max(v).max(open)),
+            low: Points(low.min(v).min(open)),
+            volume,
+            value_traded: Krw(value),
+            breadth: Some(breadth),
+            as_of: t,
+            closed_on: None,
+        })
+    }
+
+    /// The finished day `date` of index `code` (ground truth for the daily index chart).
+    pub fn index_day(&self, code: &str, date: NaiveDate) -> Option<IndexDay> {
+        let def = index_def(code)?;
+        let di = self.day_index(date)?;
+        Some(self.index_day_at(def, di))
+    }
+
+    /// Index bars (D/W/M/Y) with dates in `[from, to]` as known at `t`, oldest first, at most
+    /// `limit` of the newest (a week/month/year is dated by its last trading day in range).
+    /// Today's bar appears once trading has started (a partial bar during the session).
+    pub fn index_bars_at(
+        &self,
+        code: &str,
+        period: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+        t: DateTime<Utc>,
+        limit: usize,
+    ) -> Vec<IndexBar> {
+        let Some(def) = index_def(code) else {
+            return Vec::new();
+        };
+        let Some((date, phase, _)) = self.phase_at(t) else {
+            return Vec::new();
+        };
+        let key = |d: NaiveDate| -> (i32, u32) {
+            match period {
+                Period::Week => {
+                    let w = d.iso_week();
+                    (w.year(), w.week())
+                }
+                Period::Month => (d.year(), d.month()),
+                Period::Year => (d.year(), 0),
+                Period::Day | Period::Minute => (d.num_days_from_ce(), 0),
+            }
+        };
+        // Newest first: today's partial bar, then finished days back to `from`.
+        let mut days: Vec<IndexBar> = Vec::new();
+        let today_partial = !matches!(phase, Phase::Final | Phase::PreOpenAuction { .. });
+        if today_partial
+            && date >= from
+            && date <= to
+            && let Some(q) = self.index_at(code, t)
+        {
+            days.push(IndexBar {
+                date,
+                open: q.open,
+                high: q.high,
+                low: q.low,
+                close: q.value,
+                volume: q.volume,
+                value: q.value_traded,
+            });
+        }
+        let last_final = match phase {
+            Phase::Final => self.day_index(date),
+            _ => self.day_index(date).and_then(|d| d.checked_sub(1)),
+        };
+        let mut periods: Vec<(i32, u32)> = days.iter().map(|b| key(b.date)).collect();
+        if let (Some(last), Some(end)) = (last_final, self.day_index_at_or_before(to)) {
+            let mut di = end.min(last) as i64;
+            while di >= 0 {
+                let d = self.days[di as usize];
+                if d < from {
+                    break;
+                }
+                let k = key(d);
+                if !periods.contains(&k) {
+                    if periods.len() >= limit {
+                        break;
+                    }
+                    periods.push(k);
+                }
+                days.push(self.index_day_at(def, di as usize).bar());
+                di -= 1;
+            }
+        }
+        // Aggregate oldest first.
+        days.reverse();
+        let mut out: Vec<(IndexBar, (i32, u32))> = Vec::new();
+        for b in days {
+            let k = key(b.date);
+            match out.last_mut() {
+                Some((agg, ak)) if *ak == k => {
+                    agg.date = b.date;
+                    agg.high = agg.high.max(b.high);
+                    agg.low = agg.low.min(b.low);
+                    agg.close = b.close;
+                    agg.volume = agg.volume.saturating_add(b.volume);
+                    agg.value = Krw(agg.value.0.saturating_add(b.value.0));
+                }
+                _ => out.push((b, k)),
+            }
+        }
+        let skip = out.len().saturating_sub(limit);
+        out.into_iter().skip(skip).map(|(b, _)| b).collect()
+    }
+
+    /// A ranking at `t` (ground truth for volume-rank and ranking/fluctuation): 30 rows over
+    /// every issue of the market as their quotes show them; ties go to the lower code.
+    pub fn ranking_at(&self, kind: RankKind, market: RankMarket, t: DateTime<Utc>) -> Vec<RankRow> {
+        let Some((_, _, _, now)) = self.market_now(t) else {
+            return Vec::new();
+        };
+        let mut rows: Vec<(usize, StockNow)> = now
+            .stocks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| Some((i, (*s)?)))
+            .filter(|(i, _)| match market {
+                RankMarket::All => true,
+                RankMarket::Kospi => self.stocks[*i].market == crate::market::Market::Kospi,
+                RankMarket::Kosdaq => self.stocks[*i].market == crate::market::Market::Kosdaq,
+            })
+            .collect();
+        let code = |i: usize| self.stocks[i].code;
+        match kind {
+            RankKind::Volume => {
+                rows.sort_by(|a, b| b.1.volume.cmp(&a.1.volume).then(code(a.0).cmp(&code(b.0))))
+            }
+            RankKind::Value => {
+                rows.sort_by(|a, b| b.1.value.cmp(&a.1.value).then(code(a.0).cmp(&code(b.0))))
+            }
+            RankKind::Gainers => rows.sort_by(|a, b| {
+                b.1.change_rate
+                    .cmp(&a.1.change_rate)
+                    .then(code(a.0).cmp(&code(b.0)))
+            }),
+            RankKind::Losers => rows.sort_by(|a, b| {
+                a.1.change_rate
+                    .cmp(&b.1.change_rate)
+                    .then(code(a.0).cmp(&code(b.0)))
+            }),
+        }
+        rows.into_iter()
+            .take(crate::market::RANK_ROWS)
+            .enumerate()
+            .map(|(r, (i, s))| RankRow {
+                rank: r as u32 + 1,
+                code: self.stocks[i].code,
+                name: self.stocks[i].name.clone(),
+                price: Krw(s.price),
+                change: Krw(s.price - s.base),
+                change_rate: s.change_rate,
+                volume: s.volume,
+                value: Some(Krw(s.value)),
+            })
+            .collect()
+    }
+
+    /// Sign code of a stock's change in a ranking row (상한/상승/보합/하한/하락).
+    pub fn direction_of(&self, code: StockCode, t: DateTime<Utc>) -> Option<Direction> {
+        self.snapshot_at(code, t).map(|s| s.direction())
+    }
+}
