@@ -487,3 +487,150 @@ async fn on_the_virtual_server_rank_exits_1_and_index_is_the_last_close() {
         "{text}"
     );
 }
+
+fn million(v: Krw) -> Krw {
+    Krw(v.0 / 1_000_000 * 1_000_000)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn investor_flows_are_the_sims_and_published_after_the_close() {
+    let code = client_support::code("005930");
+    for (at, today_published) in [(SESSION, false), ("2026-11-25T16:00:00+09:00", true)] {
+        let sim = start(SimConfig::frozen(at).rate(500)).await;
+        let dir = tempfile::tempdir().unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339(at).unwrap().to_utc();
+        let clock: hoga::clock::SharedClock =
+            std::sync::Arc::new(hoga::clock::ManualClock::new(now));
+        let c = client(&config(&sim, 500), options(dir.path(), Some(clock)));
+        let m = sim.market();
+        let days = c.investors(code, P).await.unwrap();
+        let today = kst_date(now);
+        let latest = if today_published {
+            today
+        } else {
+            hoga::market::Calendar::krx().prev_trading_day(today)
+        };
+        assert_eq!(days[0].date, latest, "at {at}");
+        assert!(days.len() >= 20);
+        assert!(days.windows(2).all(|w| w[0].date > w[1].date));
+        for d in days.iter().take(5) {
+            let t = m.investor_day(code, d.date).unwrap();
+            assert_eq!((d.close, d.change), (t.close, t.change));
+            for (got, want) in [
+                (d.individual, t.individual),
+                (d.foreign, t.foreign),
+                (d.institution, t.institution),
+            ] {
+                assert_eq!(
+                    (got.net_qty, got.buy_qty, got.sell_qty),
+                    (want.net_qty, want.buy_qty, want.sell_qty)
+                );
+                assert_eq!(got.net_value, million(want.net_value));
+                assert_eq!(got.buy_value, million(want.buy_value));
+            }
+            // Every share bought was sold: the three net figures cancel, and add up to the day.
+            let bar = m.final_day_bar(code, d.date).unwrap();
+            assert_eq!(
+                t.individual.net_qty + t.foreign.net_qty + t.institution.net_qty,
+                0
+            );
+            assert_eq!(
+                t.individual.buy_qty + t.foreign.buy_qty + t.institution.buy_qty,
+                bar.volume
+            );
+            assert_eq!(
+                t.individual.sell_value.0 + t.foreign.sell_value.0 + t.institution.sell_value.0,
+                bar.value
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vi_status_is_the_sims_and_real_only() {
+    let sim = start(SimConfig::frozen(SESSION).rate(500)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_mc, clock) = manual_clock();
+    let c = client(&config(&sim, 500), options(dir.path(), Some(clock)));
+    let now = session_instant();
+    let m = sim.market();
+    let all = c.vi_status(None, P).await.unwrap();
+    let truth = m.vi_events_at(None, now);
+    assert!(!all.is_empty(), "some stock moved 10 % by 10:30");
+    assert_eq!(all.len(), truth.len().min(30));
+    assert_eq!(all, truth[..all.len()].to_vec());
+    for e in &all {
+        // The quote agrees: the day's range reached the trigger price.
+        let q = m.quote_at(e.code, now).unwrap();
+        assert!(q.low <= e.price && e.price <= q.high, "{e:?}");
+        let gap = e.static_gap.unwrap();
+        assert!(gap.0.abs() >= 1_000, "{e:?}");
+        assert_eq!(
+            e.active,
+            e.triggered_at.unwrap() + chrono::Duration::minutes(2)
+                > chrono::NaiveTime::from_hms_opt(10, 30, 0).unwrap()
+        );
+    }
+    let one = c.vi_status(Some(all[0].code), P).await.unwrap();
+    assert_eq!(one, m.vi_events_at(Some(all[0].code), now));
+
+    let virt = start(SimConfig::frozen(SESSION).virtual_server().rate(500)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_mc, clock) = manual_clock();
+    let mut cfg = config(&virt, 500);
+    cfg.kis.virtual_server = true;
+    let c = client(&cfg, options(dir.path(), Some(clock)));
+    assert!(c.vi_status(None, P).await.unwrap_err().is_unsupported());
+    assert!(
+        !c.investors(all[0].code, P).await.unwrap().is_empty(),
+        "investor flows are served on virtual"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hoga_info_shows_investor_flows_and_vi() {
+    let sim = start(SimConfig::frozen(SESSION)).await;
+    let home = tempfile::tempdir().unwrap();
+    let now = sim.market().now();
+    let vi = sim.market().vi_events_at(None, now);
+    let code = vi[0].code.to_string();
+    let v = json_of(&hoga(&sim, home.path(), &["info", &code, "--json"], false));
+    let yesterday = hoga::market::Calendar::krx().prev_trading_day(kst_date(now));
+    assert_eq!(v["code"], code.as_str());
+    let inv = v["investors"].as_array().unwrap();
+    assert_eq!(inv.len(), 5);
+    assert_eq!(
+        inv[0]["date"],
+        yesterday.to_string(),
+        "today's figures come after the close"
+    );
+    let t = sim.market().investor_day(vi[0].code, yesterday).unwrap();
+    assert_eq!(inv[0]["foreign"]["net_qty"], t.foreign.net_qty);
+    assert_eq!(
+        v["vi"].as_array().unwrap().len(),
+        sim.market().vi_events_at(Some(vi[0].code), now).len()
+    );
+    let text = hoga(&sim, home.path(), &["info", &code], false);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("investor flows") && text.contains("외국인"),
+        "{text}"
+    );
+    assert!(text.contains("VI "), "{text}");
+
+    let virt = start(SimConfig::frozen(SESSION).virtual_server()).await;
+    let v = json_of(&hoga(
+        &virt,
+        home.path(),
+        &["info", "005930", "--json"],
+        true,
+    ));
+    assert_eq!(v["vi"], Value::Null);
+    assert!(v["investors"].is_array());
+    let text = hoga(&virt, home.path(), &["info", "005930"], true);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("VI: served by the real KIS server only"),
+        "{text}"
+    );
+}

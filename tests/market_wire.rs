@@ -234,3 +234,84 @@ fn ranking_queries_follow_the_spec() {
         "/uapi/domestic-stock/v1/quotations/volume-rank"
     );
 }
+
+#[test]
+fn investor_rows_skip_the_unpublished_day_and_scale_values() {
+    let b = body(
+        "inquire-investor",
+        r#"{"output":[
+        {"stck_bsop_date":"20261119","stck_clpr":"66600","prdy_vrss":"800","prdy_vrss_sign":"2",
+         "prsn_ntby_qty":"","frgn_ntby_qty":"","orgn_ntby_qty":"","prsn_ntby_tr_pbmn":"","frgn_ntby_tr_pbmn":"",
+         "orgn_ntby_tr_pbmn":"","prsn_shnu_vol":"","frgn_shnu_vol":"","orgn_shnu_vol":"","prsn_shnu_tr_pbmn":"",
+         "frgn_shnu_tr_pbmn":"","orgn_shnu_tr_pbmn":"","prsn_seln_vol":"","frgn_seln_vol":"","orgn_seln_vol":"",
+         "prsn_seln_tr_pbmn":"","frgn_seln_tr_pbmn":"","orgn_seln_tr_pbmn":""},
+        {"stck_bsop_date":"20261118","stck_clpr":"65800","prdy_vrss":"300","prdy_vrss_sign":"5",
+         "prsn_ntby_qty":"-120000","frgn_ntby_qty":"150000","orgn_ntby_qty":"-30000",
+         "prsn_ntby_tr_pbmn":"-7896","frgn_ntby_tr_pbmn":"9870","orgn_ntby_tr_pbmn":"-1974",
+         "prsn_shnu_vol":"5000000","frgn_shnu_vol":"3000000","orgn_shnu_vol":"1000000",
+         "prsn_shnu_tr_pbmn":"329000","frgn_shnu_tr_pbmn":"197400","orgn_shnu_tr_pbmn":"65800",
+         "prsn_seln_vol":"5120000","frgn_seln_vol":"2850000","orgn_seln_vol":"1030000",
+         "prsn_seln_tr_pbmn":"336896","frgn_seln_tr_pbmn":"187530","orgn_seln_tr_pbmn":"67774"},
+        {"stck_bsop_date":"20261117","stck_clpr":"66100","prdy_vrss":"0","prdy_vrss_sign":"3","prsn_ntby_qty":"10"}],
+        "rt_cd":"0","msg_cd":"MCA00000","msg1":"정상처리 되었습니다."}"#,
+    );
+    let days = wire::flows::investor(&b).unwrap();
+    assert_eq!(
+        days.len(),
+        2,
+        "today's row without investor figures is not published yet"
+    );
+    let d = days[0];
+    assert_eq!(d.date.to_string(), "2026-11-18");
+    assert_eq!((d.close, d.change), (Krw(65_800), Krw(-300)));
+    assert_eq!(d.individual.net_qty, -120_000);
+    assert_eq!(d.foreign.net_value, Krw(9_870_000_000), "백만원 → won");
+    assert_eq!(d.institution.buy_qty, 1_000_000);
+    assert_eq!(d.foreign.sell_value, Krw(187_530_000_000));
+    assert_eq!(days[1].individual.net_qty, 10);
+    let bad = body(
+        "inquire-investor",
+        r#"{"output":[{"stck_bsop_date":"20261118","prsn_ntby_qty":"x"}],"rt_cd":"0","msg_cd":"MCA00000","msg1":""}"#,
+    );
+    assert!(wire::flows::investor(&bad).is_err());
+}
+
+#[test]
+fn vi_status_accepts_an_object_or_an_array() {
+    let one = body(
+        "inquire-vi-status",
+        r#"{"output":{"hts_kor_isnm":"에코프로","mksc_shrn_iscd":"086520","vi_cls_code":"Y","bsop_date":"20261119",
+        "cntg_vi_hour":"101530","vi_cncl_hour":"000000","vi_kind_code":"1","vi_prc":"110000","vi_stnd_prc":"100000",
+        "vi_dprt":"10.00","vi_dmc_stnd_prc":"0","vi_dmc_dprt":"0.00","vi_count":"1"},
+        "rt_cd":"0","msg_cd":"MCA00000","msg1":"정상처리 되었습니다."}"#,
+    );
+    let ev = wire::flows::vi_status(&one).unwrap();
+    assert_eq!(ev.len(), 1);
+    let e = &ev[0];
+    assert_eq!(
+        (e.code, e.name.as_str(), e.active),
+        (code("086520"), "에코프로", true)
+    );
+    assert_eq!(e.kind, Some(hoga::market::ViKind::Static));
+    assert_eq!(e.triggered_at.unwrap().to_string(), "10:15:30");
+    assert_eq!(e.released_at, None, "000000: not released");
+    assert_eq!(
+        (e.price, e.static_base, e.static_gap),
+        (Krw(110_000), Some(Krw(100_000)), Some(Rate(1_000)))
+    );
+    assert_eq!((e.dynamic_base, e.dynamic_gap, e.count), (None, None, 1));
+    let many = body(
+        "inquire-vi-status",
+        r#"{"output":[{"mksc_shrn_iscd":"005930","vi_cls_code":"N","cntg_vi_hour":"090500","vi_cncl_hour":"090700",
+        "vi_kind_code":"2","vi_prc":"70000","vi_dmc_stnd_prc":"68000","vi_dmc_dprt":"2.94"},{"mksc_shrn_iscd":""},{}],
+        "rt_cd":"0","msg_cd":"MCA00000","msg1":""}"#,
+    );
+    let ev = wire::flows::vi_status(&many).unwrap();
+    assert_eq!(ev.len(), 1);
+    assert!(!ev[0].active);
+    assert_eq!(ev[0].released_at.unwrap().to_string(), "09:07:00");
+    assert_eq!(
+        (ev[0].dynamic_base, ev[0].dynamic_gap),
+        (Some(Krw(68_000)), Some(Rate(294)))
+    );
+}

@@ -72,6 +72,19 @@ impl Keys {
         )
     }
 
+    /// A stock's investor flows.
+    pub fn investors(&self, code: StockCode) -> String {
+        format!("{}:investors:{code}", self.base)
+    }
+
+    /// The day's VI events, of every stock (`all`) or of one.
+    pub fn vi(&self, code: Option<StockCode>) -> String {
+        match code {
+            Some(c) => format!("{}:vi:{c}", self.base),
+            None => format!("{}:vi:all", self.base),
+        }
+    }
+
     /// One ranking (`volume`, `gainers`, …) of one market.
     pub fn ranking(
         &self,

@@ -5,9 +5,10 @@ use super::table::{Align, Table};
 use super::text::{provenance_text, rate_text};
 use super::{LookupError, write_out};
 use crate::market::{
-    IndexCode, IndexQuote, KST, Points, RankKind, RankMarket, RankRow, group_thousands,
+    IndexCode, IndexQuote, InvestorDay, KST, Krw, Points, RankKind, RankMarket, RankRow, StockCode,
+    ViEvent, group_thousands,
 };
-use crate::source::{DataSource, Req, Sourced};
+use crate::source::{DataSource, Req, SourceError, Sourced};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use serde::Serialize;
@@ -300,4 +301,121 @@ pub(super) async fn rank(
         rank_table(a.kind, a.market, &rows, now)
     };
     write_out(out, &text)
+}
+
+/// What `hoga info` adds to the reference information: investor flows (published after the
+/// close) and the day's VI events. Either may be unavailable without failing the lookup.
+pub(super) struct InfoExtras {
+    investors: Result<Sourced<Vec<InvestorDay>>, SourceError>,
+    vi: Result<Sourced<Vec<ViEvent>>, SourceError>,
+}
+
+/// Investor days `hoga info` shows.
+const INFO_DAYS: usize = 5;
+
+pub(super) async fn info_extras(code: StockCode, source: &dyn DataSource) -> InfoExtras {
+    InfoExtras {
+        investors: source.investor_flows(code, LOOKUP).await,
+        vi: source.vi_status(Some(code), LOOKUP).await,
+    }
+}
+
+/// `info --json` with `investors` (the last days, newest first) and `vi` (today's events),
+/// each `null` when not available.
+pub(super) fn info_json<T: Serialize>(base: &T, x: &InfoExtras) -> Result<String, LookupError> {
+    let mut v = serde_json::to_value(base)
+        .map_err(|e| LookupError::Data(format!("cannot encode JSON: {e}")))?;
+    if let Some(o) = v.as_object_mut() {
+        let days = x.investors.as_ref().ok().map(|d| {
+            d.value
+                .iter()
+                .take(INFO_DAYS)
+                .copied()
+                .collect::<Vec<InvestorDay>>()
+        });
+        o.insert(
+            "investors".into(),
+            serde_json::to_value(days).unwrap_or(serde_json::Value::Null),
+        );
+        let vi = x.vi.as_ref().ok().map(|v| v.value.clone());
+        o.insert(
+            "vi".into(),
+            serde_json::to_value(vi).unwrap_or(serde_json::Value::Null),
+        );
+    }
+    to_json(&v)
+}
+
+fn eok(v: Krw) -> String {
+    // 억원 with one decimal: traders read flows in 억.
+    let tenths = v.0 / 10_000_000;
+    let sign = if tenths < 0 { "-" } else { "" };
+    let a = tenths.unsigned_abs();
+    format!("{sign}{}.{}", group_thousands((a / 10) as i64), a % 10)
+}
+
+pub(super) fn info_text(x: &InfoExtras) -> String {
+    let mut out = String::new();
+    match &x.investors {
+        Ok(days) if !days.value.is_empty() => {
+            out.push_str(
+                "\ninvestor flows, net buying (published after the close; today's once it is over)\n",
+            );
+            let mut t = Table::new(&[
+                ("DATE", Align::Left),
+                ("개인", Align::Right),
+                ("외국인", Align::Right),
+                ("기관", Align::Right),
+                ("개인 (억원)", Align::Right),
+                ("외국인 (억원)", Align::Right),
+                ("기관 (억원)", Align::Right),
+            ]);
+            for d in days.value.iter().take(INFO_DAYS) {
+                t.row(vec![
+                    d.date.to_string(),
+                    group_thousands(d.individual.net_qty),
+                    group_thousands(d.foreign.net_qty),
+                    group_thousands(d.institution.net_qty),
+                    eok(d.individual.net_value),
+                    eok(d.foreign.net_value),
+                    eok(d.institution.net_value),
+                ]);
+            }
+            out.push_str(&t.render());
+        }
+        Ok(_) => out.push_str("\ninvestor flows: none published yet\n"),
+        Err(e) => out.push_str(&format!("\ninvestor flows: not available ({e})\n")),
+    }
+    match &x.vi {
+        Ok(v) if v.value.is_empty() => out.push_str("VI: none today\n"),
+        Ok(v) => {
+            for e in &v.value {
+                let at = e
+                    .triggered_at
+                    .map_or_else(|| "-".to_string(), |t| t.format("%H:%M:%S").to_string());
+                let state = if e.active {
+                    "in force now".to_string()
+                } else {
+                    e.released_at.map_or_else(
+                        || "released".to_string(),
+                        |t| format!("released {}", t.format("%H:%M:%S")),
+                    )
+                };
+                let gap = e
+                    .static_gap
+                    .or(e.dynamic_gap)
+                    .map_or_else(String::new, |r| format!(" ({})", rate_text(r)));
+                out.push_str(&format!(
+                    "VI {at} {} at {}{gap}, {state}\n",
+                    e.kind.map_or("", |k| k.label()),
+                    e.price.grouped()
+                ));
+            }
+        }
+        Err(e) if e.is_unsupported() => {
+            out.push_str("VI: served by the real KIS server only (this is the virtual server)\n")
+        }
+        Err(e) => out.push_str(&format!("VI: not available ({e})\n")),
+    }
+    out
 }

@@ -254,10 +254,13 @@ async fn info(
 ) -> Result<(), LookupError> {
     let code = stock_code(&a.code, source).await?;
     let i = source.info(code, LOOKUP).await?;
+    let extras = super::market::info_extras(code, source).await;
     let text = if a.json {
-        to_json(&InfoJson::new(&i.value))?
+        super::market::info_json(&InfoJson::new(&i.value), &extras)?
     } else {
-        info_table(&i.value, &i.provenance, now)
+        let mut t = info_table(&i.value, &i.provenance, now);
+        t.push_str(&super::market::info_text(&extras));
+        t
     };
     write_out(out, &text)
 }

@@ -5,6 +5,7 @@ pub mod bar_check;
 pub mod calendar;
 pub mod candle;
 pub mod code;
+pub mod flows;
 pub mod index;
 pub mod interval;
 pub mod live;
@@ -17,6 +18,7 @@ pub mod types;
 pub use calendar::{Calendar, KST, Session, SessionTimes, kst_date, kst_to_utc};
 pub use candle::{Side, Trade};
 pub use code::{InvalidCode, Market, StockCode};
+pub use flows::{Flow, InvestorDay, ViEvent, ViKind};
 pub use index::{
     Breadth, IndexBar, IndexCode, IndexQuote, Points, RANK_ROWS, RankKind, RankMarket, RankRow,
 };

@@ -48,6 +48,10 @@
 //! - Rankings (§14.5–14.6): every issue of the market (ETFs included), ties to the lower code;
 //!   `FID_BLNG_CLS_CODE` 0–2 rank by volume, 3–4 by traded value; the fluctuation ranking serves
 //!   sort codes 0 (상승율) and 1 (하락율), against the previous close; `J` only.
+//! - inquire-investor: 30 daily rows, `*_tr_pbmn` in 백만원 truncated; today's row is sent
+//!   from the opening on with its price but empty investor fields until the close.
+//! - inquire-vi-status: static VIs only (first ±10 % from the base each way, two minutes
+//!   long); `vi_cncl_hour` "000000" while in force; a date other than the day in force → no rows.
 
 pub mod auth;
 pub mod clock;

@@ -11,8 +11,8 @@ use crate::cache::{Cache, CacheEntry, CacheKind, CachePolicy, CacheStats, Keys};
 use crate::clock::SharedClock;
 use crate::kis::{BreakerState, KisClient, KisError};
 use crate::market::{
-    Candle, Env, IndexBar, IndexCode, IndexQuote, Listing, OrderBook, Period, Provenance, Quote,
-    RankKind, RankMarket, RankRow, StockCode, StockInfo, kst_date,
+    Candle, Env, IndexBar, IndexCode, IndexQuote, InvestorDay, Listing, OrderBook, Period,
+    Provenance, Quote, RankKind, RankMarket, RankRow, StockCode, StockInfo, ViEvent, kst_date,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -84,6 +84,10 @@ struct ServeCounters {
 /// What a ranking on the virtual server says.
 pub const RANKINGS_REAL_ONLY: &str =
     "rankings are served by the real KIS server only (this is the virtual server)";
+
+/// What VI status on the virtual server says.
+pub const VI_REAL_ONLY: &str =
+    "VI status is served by the real KIS server only (this is the virtual server)";
 
 pub struct KisSource {
     client: KisClient,
@@ -504,6 +508,33 @@ impl DataSource for KisSource {
                 Ok(rows)
             },
         )
+        .await
+    }
+
+    async fn investor_flows(
+        &self,
+        code: StockCode,
+        req: Req,
+    ) -> Result<Sourced<Vec<InvestorDay>>, SourceError> {
+        let client = &self.client;
+        self.fetch(CacheKind::Info, self.keys.investors(code), req, || {
+            client.investors(code, req.priority)
+        })
+        .await
+    }
+
+    async fn vi_status(
+        &self,
+        code: Option<StockCode>,
+        req: Req,
+    ) -> Result<Sourced<Vec<ViEvent>>, SourceError> {
+        if self.env == Env::Virtual {
+            return Err(SourceError::Unsupported(VI_REAL_ONLY.to_string()));
+        }
+        let client = &self.client;
+        self.fetch(CacheKind::Price, self.keys.vi(code), req, || {
+            client.vi_status(code, req.priority)
+        })
         .await
     }
 

@@ -4,8 +4,8 @@
 use super::{DataSource, Req, SourceError, SourceKind, SourceMetrics, SourceStatus, Sourced};
 use crate::clock::SharedClock;
 use crate::market::{
-    Candle, IndexBar, IndexCode, IndexQuote, Listing, OrderBook, Period, Provenance, Quote,
-    RankKind, RankMarket, RankRow, StockCode, StockInfo,
+    Candle, IndexBar, IndexCode, IndexQuote, InvestorDay, Listing, OrderBook, Period, Provenance,
+    Quote, RankKind, RankMarket, RankRow, StockCode, StockInfo, ViEvent,
 };
 use crate::sim::SimMarket;
 use async_trait::async_trait;
@@ -153,6 +153,25 @@ impl DataSource for MockSource {
         _req: Req,
     ) -> Result<Sourced<Vec<RankRow>>, SourceError> {
         Ok(self.sim(self.market.ranking_at(kind, market, self.market.now())))
+    }
+
+    async fn investor_flows(
+        &self,
+        code: StockCode,
+        _req: Req,
+    ) -> Result<Sourced<Vec<InvestorDay>>, SourceError> {
+        if self.market.stock(code).is_none() {
+            return Err(SourceError::NotFound(code));
+        }
+        Ok(self.sim(self.market.investor_days_at(code, self.market.now(), 30)))
+    }
+
+    async fn vi_status(
+        &self,
+        code: Option<StockCode>,
+        _req: Req,
+    ) -> Result<Sourced<Vec<ViEvent>>, SourceError> {
+        Ok(self.sim(self.market.vi_events_at(code, self.market.now())))
     }
 
     fn status(&self) -> SourceStatus {

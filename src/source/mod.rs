@@ -9,8 +9,8 @@ pub mod kis;
 pub mod mock;
 
 use crate::market::{
-    Candle, Env, IndexBar, IndexCode, IndexQuote, Listing, OrderBook, Period, Provenance, Quote,
-    RankKind, RankMarket, RankRow, StockCode, StockInfo,
+    Candle, Env, IndexBar, IndexCode, IndexQuote, InvestorDay, Listing, OrderBook, Period,
+    Provenance, Quote, RankKind, RankMarket, RankRow, StockCode, StockInfo, ViEvent,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -283,6 +283,34 @@ pub trait DataSource: Send + Sync {
         let _ = (kind, market, req);
         Err(SourceError::Unsupported(format!(
             "{} serves no rankings",
+            self.describe()
+        )))
+    }
+
+    /// Investor flows (개인 / 외국인 / 기관) of one stock, newest first. Published after the
+    /// close: during a session the latest day is the previous one.
+    async fn investor_flows(
+        &self,
+        code: StockCode,
+        req: Req,
+    ) -> Result<Sourced<Vec<InvestorDay>>, SourceError> {
+        let _ = (code, req);
+        Err(SourceError::Unsupported(format!(
+            "{} serves no investor flows",
+            self.describe()
+        )))
+    }
+
+    /// The latest trading day's VI events, of every stock (`None`) or of one, newest first.
+    /// Real server only on KIS (`Unsupported` on the virtual server, without a request).
+    async fn vi_status(
+        &self,
+        code: Option<StockCode>,
+        req: Req,
+    ) -> Result<Sourced<Vec<ViEvent>>, SourceError> {
+        let _ = (code, req);
+        Err(SourceError::Unsupported(format!(
+            "{} serves no VI status",
             self.describe()
         )))
     }

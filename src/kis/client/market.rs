@@ -151,3 +151,50 @@ impl KisClient {
         wire::rank::ranking(&body)
     }
 }
+
+impl KisClient {
+    /// Investor flows of one stock, newest first (inquire-investor; real and virtual). Today's
+    /// row appears only after the close: KIS publishes the day's figures then.
+    pub async fn investors(
+        &self,
+        code: StockCode,
+        prio: Priority,
+    ) -> Result<Vec<crate::market::InvestorDay>, KisError> {
+        let body = self
+            .get(
+                wire::flows::INVESTOR,
+                wire::flows::investor_query(code),
+                prio,
+            )
+            .await?;
+        wire::flows::investor(&body)
+    }
+
+    /// The VI events of the latest trading day (today once it is one), of every stock or of
+    /// one (inquire-vi-status; real only; at most 30).
+    pub async fn vi_status(
+        &self,
+        code: Option<StockCode>,
+        prio: Priority,
+    ) -> Result<Vec<crate::market::ViEvent>, KisError> {
+        let today = kst_date(self.now());
+        let cal = crate::market::Calendar::krx();
+        let day = if cal.is_trading_day(today) {
+            today
+        } else {
+            cal.prev_trading_day(today)
+        };
+        let body = self
+            .get(
+                wire::flows::VI_STATUS,
+                wire::flows::vi_query(code, day),
+                prio,
+            )
+            .await?;
+        let mut events = wire::flows::vi_status(&body)?;
+        if let Some(c) = code {
+            events.retain(|e| e.code == c);
+        }
+        Ok(events)
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod book;
 pub mod chart;
+pub mod flows;
 pub mod index;
 pub mod info;
 pub mod quote;

@@ -501,3 +501,180 @@ impl SimMarket {
         self.snapshot_at(code, t).map(|s| s.direction())
     }
 }
+
+/// Static VI: a move of this share of the base from it triggers one (KRX: ±10 %).
+pub const VI_STATIC_GAP: f64 = 0.10;
+/// How long a VI lasts (KRX: 2 minutes of single-price matching).
+pub const VI_MINUTES: i64 = 2;
+
+impl SimMarket {
+    /// Investor flows of `code` on `date` (ground truth for inquire-investor): the day's
+    /// volume and value split between 개인, 외국인 and 기관 by buyers and by sellers, so the
+    /// three net figures sum to zero; foreigners lean to the day's direction.
+    pub fn investor_day(
+        &self,
+        code: StockCode,
+        date: NaiveDate,
+    ) -> Option<crate::market::InvestorDay> {
+        let si = *self.index.get(&code)?;
+        let di = self.day_index(date)?;
+        let bar = self.bar_at(si, di);
+        let lean = (bar.close - bar.base).signum() as f64;
+        let split = |side: &str, lean: f64| -> [f64; 3] {
+            let h = |g: &str| {
+                crate::sim::hash::unit(hash(&[
+                    self.seed,
+                    word(code.as_str()),
+                    series::day_key(date),
+                    word(side),
+                    word(g),
+                ]))
+            };
+            let w = [
+                0.5 + h("prsn"),
+                0.2 + h("frgn") * (1.0 + 0.6 * lean),
+                0.2 + h("orgn"),
+            ];
+            let sum: f64 = w.iter().sum();
+            [w[0] / sum, w[1] / sum, w[2] / sum]
+        };
+        let buy = split("buy", lean);
+        let sell = split("sell", -lean);
+        let parts = |f: [f64; 3], total_qty: u64, total_value: i64| -> [(u64, i64); 3] {
+            let q0 = (total_qty as f64 * f[0]).round() as u64;
+            let q1 = ((total_qty as f64 * f[1]).round() as u64).min(total_qty - q0.min(total_qty));
+            let q0 = q0.min(total_qty);
+            let q2 = total_qty - q0 - q1;
+            let v = |q: u64| {
+                if total_qty == 0 {
+                    0
+                } else {
+                    (i128::from(total_value) * i128::from(q) / i128::from(total_qty)) as i64
+                }
+            };
+            let (v0, v1) = (v(q0), v(q1));
+            [(q0, v0), (q1, v1), (q2, total_value - v0 - v1)]
+        };
+        let b = parts(buy, bar.volume, bar.value);
+        let s = parts(sell, bar.volume, bar.value);
+        let flow = |g: usize| crate::market::Flow {
+            net_qty: b[g].0 as i64 - s[g].0 as i64,
+            net_value: Krw(b[g].1 - s[g].1),
+            buy_qty: b[g].0,
+            buy_value: Krw(b[g].1),
+            sell_qty: s[g].0,
+            sell_value: Krw(s[g].1),
+        };
+        Some(crate::market::InvestorDay {
+            date,
+            close: Krw(bar.close),
+            change: Krw(bar.close - bar.base),
+            individual: flow(0),
+            foreign: flow(1),
+            institution: flow(2),
+        })
+    }
+
+    /// The published investor days of `code` at `t`, newest first, at most `n`: today's only
+    /// once the day is over.
+    pub fn investor_days_at(
+        &self,
+        code: StockCode,
+        t: DateTime<Utc>,
+        n: usize,
+    ) -> Vec<crate::market::InvestorDay> {
+        let Some((date, phase, _)) = self.phase_at(t) else {
+            return Vec::new();
+        };
+        let Some(di) = self.day_index(date) else {
+            return Vec::new();
+        };
+        let last = if phase == Phase::Final {
+            Some(di)
+        } else {
+            di.checked_sub(1)
+        };
+        let Some(last) = last else {
+            return Vec::new();
+        };
+        (0..=last)
+            .rev()
+            .take(n)
+            .filter_map(|d| self.investor_day(code, self.days[d]))
+            .collect()
+    }
+
+    /// The static VIs of the trading day in force at `t` up to `t` (ground truth for
+    /// inquire-vi-status, which sends the first 30), newest first: a stock's first move of ±10 % from its
+    /// base each way triggers one, released two minutes later.
+    pub fn vi_events_at(
+        &self,
+        code: Option<StockCode>,
+        t: DateTime<Utc>,
+    ) -> Vec<crate::market::ViEvent> {
+        let Some((date, phase, now)) = self.phase_at(t) else {
+            return Vec::new();
+        };
+        let (Some(di), Some(st)) = (self.day_index(date), self.calendar.session_times(date)) else {
+            return Vec::new();
+        };
+        let last_step = match phase {
+            Phase::PreOpenAuction { .. } => return Vec::new(),
+            Phase::Continuous { step } => step,
+            Phase::ClosingAuction { .. } | Phase::Final => usize::MAX,
+        };
+        let mut out = Vec::new();
+        for (si, s) in self.stocks.iter().enumerate() {
+            if code.is_some_and(|c| c != s.code) || s.flags.halted {
+                continue;
+            }
+            let path = self.path(si, di);
+            if path.bar.volume == 0 {
+                continue;
+            }
+            let base = path.bar.base;
+            let up = base as f64 * (1.0 + VI_STATIC_GAP);
+            let down = base as f64 * (1.0 - VI_STATIC_GAP);
+            let end = last_step.min(path.steps() - 1);
+            let first = |hit: &dyn Fn(f64) -> bool| (0..=end).find(|&k| hit(path.price(k) as f64));
+            for step in [first(&|p| p >= up), first(&|p| p <= down)]
+                .into_iter()
+                .flatten()
+            {
+                let at = st.open + Duration::seconds(step as i64 * STEP_SECS);
+                let release = at + Duration::minutes(VI_MINUTES);
+                let price = path.price(step);
+                let active = phase != Phase::Final && now < release;
+                out.push(crate::market::ViEvent {
+                    code: s.code,
+                    name: s.name.clone(),
+                    active,
+                    kind: Some(crate::market::ViKind::Static),
+                    date: Some(date),
+                    triggered_at: Some(at),
+                    released_at: (!active).then_some(release),
+                    price: Krw(price),
+                    static_base: Some(Krw(base)),
+                    static_gap: Some(Rate::of(Krw(price - base), Krw(base))),
+                    dynamic_base: None,
+                    dynamic_gap: None,
+                    count: 1,
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            b.triggered_at
+                .cmp(&a.triggered_at)
+                .then(a.code.cmp(&b.code))
+        });
+        // A stock's count is how many it had today.
+        let counts: HashMap<StockCode, u32> = out.iter().fold(HashMap::new(), |mut m, e| {
+            *m.entry(e.code).or_insert(0) += 1;
+            m
+        });
+        for e in &mut out {
+            e.count = counts.get(&e.code).copied().unwrap_or(1);
+        }
+        out
+    }
+}

@@ -35,6 +35,8 @@ const TRS: &[(&str, &str, bool)] = &[
     ("inquire-index-price", "FHPUP02100000", true),
     ("inquire-daily-indexchartprice", "FHKUP03500100", false),
     ("volume-rank", "FHPST01710000", true),
+    ("inquire-investor", "FHKST01010900", false),
+    ("inquire-vi-status", "FHPST01390000", true),
 ];
 
 mod market;

@@ -217,3 +217,91 @@ pub fn fluctuation_row(r: &RankRow, d: Direction, high: i64, low: i64, date: Nai
         ("prd_rsfl_rate", r.change_rate.to_string()),
     ])
 }
+
+/// Won per unit of the investor TR's `*_tr_pbmn` fields (백만원).
+pub const INVESTOR_VALUE_UNIT: i64 = 1_000_000;
+
+const GROUPS: [&str; 3] = ["prsn", "frgn", "orgn"];
+
+/// One `output` row of inquire-investor, in the spec's order. `None` flows: today before the
+/// close, every investor field empty ("당일 데이터는 장 종료 후 제공됩니다").
+pub fn investor_row(
+    date: NaiveDate,
+    close: i64,
+    change: i64,
+    flows: Option<[crate::market::Flow; 3]>,
+) -> Value {
+    let d = if change > 0 {
+        "2"
+    } else if change < 0 {
+        "5"
+    } else {
+        "3"
+    };
+    let mut pairs: Vec<(String, String)> = vec![
+        ("stck_bsop_date".into(), date.format("%Y%m%d").to_string()),
+        ("stck_clpr".into(), close.to_string()),
+        ("prdy_vrss".into(), change.abs().to_string()),
+        ("prdy_vrss_sign".into(), d.to_string()),
+    ];
+    type Pick = fn(&crate::market::Flow) -> String;
+    let fields: [(&str, Pick); 6] = [
+        ("ntby_qty", |f| f.net_qty.to_string()),
+        ("ntby_tr_pbmn", |f| {
+            (f.net_value.0 / INVESTOR_VALUE_UNIT).to_string()
+        }),
+        ("shnu_vol", |f| f.buy_qty.to_string()),
+        ("shnu_tr_pbmn", |f| {
+            (f.buy_value.0 / INVESTOR_VALUE_UNIT).to_string()
+        }),
+        ("seln_vol", |f| f.sell_qty.to_string()),
+        ("seln_tr_pbmn", |f| {
+            (f.sell_value.0 / INVESTOR_VALUE_UNIT).to_string()
+        }),
+    ];
+    for (suffix, pick) in fields {
+        for (g, name) in GROUPS.iter().enumerate() {
+            let v = flows.as_ref().map(|f| pick(&f[g])).unwrap_or_default();
+            pairs.push((format!("{name}_{suffix}"), v));
+        }
+    }
+    obj(pairs)
+}
+
+/// One `output` row of inquire-vi-status.
+pub fn vi_row(e: &crate::market::ViEvent) -> Value {
+    let hms = |t: Option<chrono::NaiveTime>| {
+        t.map_or_else(|| "000000".to_string(), |t| t.format("%H%M%S").to_string())
+    };
+    obj([
+        ("hts_kor_isnm", e.name.clone()),
+        ("mksc_shrn_iscd", e.code.to_string()),
+        ("vi_cls_code", if e.active { "Y" } else { "N" }.to_string()),
+        (
+            "bsop_date",
+            e.date
+                .map(|d| d.format("%Y%m%d").to_string())
+                .unwrap_or_default(),
+        ),
+        ("cntg_vi_hour", hms(e.triggered_at)),
+        ("vi_cncl_hour", hms(e.released_at)),
+        ("vi_kind_code", e.kind.map_or("1", |k| k.code()).to_string()),
+        ("vi_prc", e.price.0.to_string()),
+        ("vi_stnd_prc", e.static_base.map_or(0, |k| k.0).to_string()),
+        (
+            "vi_dprt",
+            e.static_gap
+                .map_or_else(|| "0.00".to_string(), |r| r.to_string()),
+        ),
+        (
+            "vi_dmc_stnd_prc",
+            e.dynamic_base.map_or(0, |k| k.0).to_string(),
+        ),
+        (
+            "vi_dmc_dprt",
+            e.dynamic_gap
+                .map_or_else(|| "0.00".to_string(), |r| r.to_string()),
+        ),
+        ("vi_count", e.count.to_string()),
+    ])
+}

@@ -10,6 +10,11 @@ use crate::sim::wire::market as w;
 use crate::sim::wire::quotations as q;
 use serde_json::Value;
 
+/// Days per inquire-investor answer (KIS's count is UNCONFIRMED).
+const INVESTOR_ROWS: usize = 30;
+/// Rows of inquire-vi-status ("최근 30건까지").
+const VI_ROWS: usize = 30;
+
 /// Rows per daily index chart call ("최대 50건").
 const INDEX_CHART_ROWS: usize = 50;
 
@@ -37,11 +42,13 @@ fn index_market(qs: &Query) -> Result<(), Reply> {
 }
 
 /// The TRs served here (path names under `quotations/` or `ranking/`).
-pub(super) const NAMES: [&str; 4] = [
+pub(super) const NAMES: [&str; 6] = [
     "inquire-index-price",
     "inquire-daily-indexchartprice",
     "volume-rank",
     "fluctuation",
+    "inquire-investor",
+    "inquire-vi-status",
 ];
 
 pub(super) fn quotation(st: &SimState, name: &str, qs: &Query) -> Reply {
@@ -187,6 +194,87 @@ fn inner(st: &SimState, name: &str, qs: &Query) -> Result<Reply, Reply> {
                         ))
                     })
                     .collect();
+                ok(vec![("output", Value::Array(rows))])
+            }
+            "inquire-investor" => {
+                super::market_code(qs, "FID_COND_MRKT_DIV_CODE")?;
+                let code = qs.req("FID_INPUT_ISCD")?;
+                let mut rows = Vec::new();
+                if let Some(c) = q::known(m, code)
+                    && let Some(snap) = m.snapshot_at(c, now)
+                {
+                    // Today's row before the close: prices, but no investor figures yet.
+                    let published = snap.phase == crate::sim::model::Phase::Final;
+                    let traded =
+                        !matches!(snap.phase, crate::sim::model::Phase::PreOpenAuction { .. });
+                    if !published && traded {
+                        rows.push(w::investor_row(snap.date, snap.price, snap.change(), None));
+                    }
+                    let n = INVESTOR_ROWS - rows.len();
+                    for d in m.investor_days_at(c, now, n) {
+                        rows.push(w::investor_row(
+                            d.date,
+                            d.close.0,
+                            d.change.0,
+                            Some([d.individual, d.foreign, d.institution]),
+                        ));
+                    }
+                }
+                ok(vec![("output", Value::Array(rows))])
+            }
+            "inquire-vi-status" => {
+                let div = qs.req("FID_DIV_CLS_CODE")?;
+                if !matches!(div, "0" | "1" | "2") {
+                    return Err(invalid("FID_DIV_CLS_CODE"));
+                }
+                if qs.req("FID_COND_SCR_DIV_CODE")? != "20139" {
+                    return Err(invalid("FID_COND_SCR_DIV_CODE"));
+                }
+                let mrkt = qs.req("FID_MRKT_CLS_CODE")?;
+                if !matches!(mrkt, "0" | "K" | "Q") {
+                    return Err(invalid("FID_MRKT_CLS_CODE"));
+                }
+                let iscd = qs.req("FID_INPUT_ISCD")?.trim();
+                if !matches!(qs.req("FID_RANK_SORT_CLS_CODE")?, "0" | "1" | "2" | "3") {
+                    return Err(invalid("FID_RANK_SORT_CLS_CODE"));
+                }
+                let day =
+                    ymd(qs.req("FID_INPUT_DATE_1")?).ok_or_else(|| invalid("FID_INPUT_DATE_1"))?;
+                require(qs, &["FID_TRGT_CLS_CODE", "FID_TRGT_EXLS_CLS_CODE"])?;
+                let code = if iscd.is_empty() {
+                    None
+                } else {
+                    match q::known(m, iscd) {
+                        Some(c) => Some(c),
+                        None => return Ok(ok(vec![("output", Value::Array(Vec::new()))])),
+                    }
+                };
+                let in_force = m.phase_at(now).map(|p| p.0);
+                let rows: Vec<Value> = if in_force == Some(day) {
+                    m.vi_events_at(code, now)
+                        .iter()
+                        .filter(|e| {
+                            let up = e.price.0 >= e.static_base.map_or(0, |b| b.0);
+                            match div {
+                                "1" => up,
+                                "2" => !up,
+                                _ => true,
+                            }
+                        })
+                        .filter(|e| {
+                            let market = m.stock(e.code).map(|s| s.market);
+                            match mrkt {
+                                "K" => market == Some(crate::market::Market::Kospi),
+                                "Q" => market == Some(crate::market::Market::Kosdaq),
+                                _ => true,
+                            }
+                        })
+                        .take(VI_ROWS)
+                        .map(w::vi_row)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 ok(vec![("output", Value::Array(rows))])
             }
             _ => return Err(super::not_found()),
