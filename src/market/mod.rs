@@ -14,6 +14,7 @@ pub mod search;
 pub mod text;
 pub mod tick;
 pub mod types;
+pub mod venue;
 
 pub use calendar::{Calendar, KST, Session, SessionTimes, kst_date, kst_to_utc};
 pub use candle::{Side, Trade};
@@ -27,3 +28,4 @@ pub use live::{ExpectedUpdate, LiveEvent, MarketStatus};
 pub use money::{Krw, Rate, group_thousands};
 pub use tick::{is_valid_price, on_grid, price_limits, tick_size};
 pub use types::*;
+pub use venue::{NxtSession, NxtTimes, Venue};
