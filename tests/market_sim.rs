@@ -634,3 +634,41 @@ async fn hoga_info_shows_investor_flows_and_vi() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kis_sim_serves_the_overview_ground_truth() {
+    let sim = start(SimConfig::frozen(SESSION)).await;
+    let m = sim.market();
+    let now = m.now();
+    let get = |p: String| {
+        let url = format!("{}/_sim/truth/{p}", sim.base_url());
+        async move {
+            reqwest::get(url)
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        get("index/2001".into()).await,
+        serde_json::to_value(m.index_at("2001", now)).unwrap()
+    );
+    assert_eq!(
+        get("rank/losers?market=kosdaq".into()).await,
+        serde_json::to_value(m.ranking_at(RankKind::Losers, RankMarket::Kosdaq, now)).unwrap()
+    );
+    assert_eq!(
+        get("investors/005930".into()).await,
+        serde_json::to_value(m.investor_days_at(client_support::code("005930"), now, 30)).unwrap()
+    );
+    assert_eq!(
+        get("vi".into()).await,
+        serde_json::to_value(m.vi_events_at(None, now)).unwrap()
+    );
+    let r = reqwest::get(format!("{}/_sim/truth/rank/popular", sim.base_url()))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+}
