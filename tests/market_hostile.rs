@@ -45,6 +45,7 @@ fn bodies() -> &'static Vec<(&'static str, Value)> {
         let inv = m.investor_days_at(code, t, 3);
         let vi = m.vi_events_at(None, t);
         let dir = hoga::market::Direction::Up;
+        let minutes = m.index_minutes_at("0001", t);
         vec![
             (
                 "inquire-index-price",
@@ -62,6 +63,20 @@ fn bodies() -> &'static Vec<(&'static str, Value)> {
                         Value::Array(bars.iter().map(w::index_chart_row).collect()),
                     ),
                 ]),
+            ),
+            (
+                "inquire-time-indexchartprice",
+                envelope(vec![(
+                    "output2",
+                    Value::Array(
+                        minutes
+                            .iter()
+                            .rev()
+                            .take(5)
+                            .map(|b| w::index_minute_row(b, b.value.0))
+                            .collect(),
+                    ),
+                )]),
             ),
             (
                 "volume-rank",
@@ -183,6 +198,7 @@ fn parse_all(endpoint: &'static str, bytes: &[u8]) {
     };
     let _ = wire::index::index_price(&b, IndexCode::KOSPI, now);
     let _ = wire::index::index_chart(&b);
+    let _ = wire::index::index_minutes(&b);
     let _ = wire::rank::ranking(&b);
     let _ = wire::flows::investor(&b);
     let _ = wire::flows::vi_status(&b);
@@ -197,6 +213,9 @@ fn every_body_parses_as_built() {
             "inquire-index-price" => wire::index::index_price(&b, IndexCode::KOSPI, now).is_ok(),
             "inquire-daily-indexchartprice" => {
                 wire::index::index_chart(&b).is_ok_and(|p| !p.bars.is_empty())
+            }
+            "inquire-time-indexchartprice" => {
+                wire::index::index_minutes(&b).is_ok_and(|r| r.len() == 5)
             }
             "volume-rank" | "ranking/fluctuation" => {
                 wire::rank::ranking(&b).is_ok_and(|r| r.len() == 3)
@@ -214,7 +233,7 @@ proptest! {
 
     #[test]
     fn hostile_values_never_panic(
-        which in 0..6usize,
+        which in 0..7usize,
         picks in proptest::collection::vec((any::<prop::sample::Index>(), hostile()), 1..6),
     ) {
         let (endpoint, v) = &bodies()[which];

@@ -672,3 +672,50 @@ async fn kis_sim_serves_the_overview_ground_truth() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_minutes_follow_the_constituents_and_are_real_only() {
+    let sim = start(SimConfig::frozen(SESSION).rate(500)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_mc, clock) = manual_clock();
+    let c = client(&config(&sim, 500), options(dir.path(), Some(clock)));
+    let now = session_instant();
+    let m = sim.market();
+    let bars = c.index_minutes(IndexCode::KOSDAQ, P).await.unwrap();
+    let truth = m.index_minutes_at("1001", now);
+    assert_eq!(truth.len(), 91, "09:00 to 10:30, the last minute partial");
+    assert_eq!(bars.len(), truth.len());
+    for (b, t) in bars.iter().zip(&truth) {
+        assert_eq!(
+            (b.time, b.open, b.high, b.low, b.close),
+            (t.time, t.open, t.high, t.low, t.close)
+        );
+        assert_eq!(b.volume, wire_volume(t.volume));
+    }
+    let live = m.index_at("1001", now).unwrap();
+    assert_eq!(
+        bars.last().unwrap().close,
+        live.value,
+        "the last minute is the index now"
+    );
+    assert_eq!(bars[0].open, live.open);
+    assert_eq!(bars.iter().map(|b| b.high).max(), Some(live.high));
+    assert_eq!(bars.iter().map(|b| b.low).min(), Some(live.low));
+    let total: u64 = truth.iter().map(|b| b.volume).sum();
+    assert_eq!(total, live.volume, "minute volumes add up to the day's");
+
+    // The simulated market serves the same; the virtual server none.
+    use hoga::source::{DataSource, Req};
+    let src = hoga::source::mock::MockSource::from_market(m.clone());
+    assert_eq!(
+        src.index_minutes(IndexCode::KOSDAQ, Req::INTERACTIVE)
+            .await
+            .unwrap()
+            .value,
+        truth
+    );
+    let virt = start(SimConfig::frozen(SESSION).virtual_server().rate(500)).await;
+    let tok = token(&virt).await;
+    let e = sim_get(&virt, &tok, "/uapi/domestic-stock/v1/quotations/inquire-time-indexchartprice?FID_COND_MRKT_DIV_CODE=U&FID_ETC_CLS_CODE=0&FID_INPUT_ISCD=1001&FID_INPUT_HOUR_1=60&FID_PW_DATA_INCU_YN=N", "FHKUP03500200").await;
+    assert_eq!(e["msg_cd"], "OPSQ0002", "{e}");
+}

@@ -315,3 +315,36 @@ fn vi_status_accepts_an_object_or_an_array() {
         (Some(Krw(68_000)), Some(Rate(294)))
     );
 }
+
+#[test]
+fn index_minutes_are_sorted_and_per_minute_valued() {
+    let b = body(
+        "inquire-time-indexchartprice",
+        r#"{"Output1":{"bstp_nmix_prpr":"2650.12"},"Output2":[
+        {"stck_bsop_date":"20261119","stck_cntg_hour":"090100","bstp_nmix_prpr":"2651.00","bstp_nmix_oprc":"2650.50",
+         "bstp_nmix_hgpr":"2652.00","bstp_nmix_lwpr":"2650.00","cntg_vol":"900","acml_tr_pbmn":"250000"},
+        {"stck_bsop_date":"20261119","stck_cntg_hour":"090000","bstp_nmix_prpr":"2650.50","bstp_nmix_oprc":"2648.00",
+         "bstp_nmix_hgpr":"2651.00","bstp_nmix_lwpr":"0","cntg_vol":"1200","acml_tr_pbmn":"100000"},{}],
+        "rt_cd":"0","msg_cd":"MCA00000","msg1":""}"#,
+    );
+    let bars = index::index_minutes(&b).unwrap();
+    assert_eq!(bars.len(), 2);
+    assert_eq!(
+        bars[0].time.unwrap().to_string(),
+        "09:00:00",
+        "oldest first"
+    );
+    assert_eq!(
+        bars[0].low,
+        Points(265_050),
+        "a zero low falls back to the close"
+    );
+    assert_eq!(bars[0].volume, 1_200_000);
+    assert_eq!(bars[0].value, Krw(100_000_000_000));
+    assert_eq!(
+        bars[1].value,
+        Krw(150_000_000_000),
+        "cumulative → the minute's own"
+    );
+    assert_eq!(bars[1].close, Points(265_100));
+}

@@ -165,10 +165,13 @@ pub struct IndexQuote {
     pub closed_on: Option<NaiveDate>,
 }
 
-/// One bar of an index chart (D/W/M/Y), dated by its last trading day.
+/// One bar of an index chart: D/W/M/Y (dated by its last trading day, no time) or a minute
+/// (`time` = the minute's start, KST).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexBar {
     pub date: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<chrono::NaiveTime>,
     pub open: Points,
     pub high: Points,
     pub low: Points,

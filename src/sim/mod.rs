@@ -48,6 +48,9 @@
 //! - Rankings (§14.5–14.6): every issue of the market (ETFs included), ties to the lower code;
 //!   `FID_BLNG_CLS_CODE` 0–2 rank by volume, 3–4 by traded value; the fluctuation ranking serves
 //!   sort codes 0 (상승율) and 1 (하락율), against the previous close; `J` only.
+//! - inquire-time-indexchartprice (real only): today's minutes up to now from the summed
+//!   10-second paths, newest first, 102 rows; `FID_INPUT_HOUR_1` 30/60 → 1 min, 600 → 10,
+//!   3600 → 60; `cntg_vol` in 천주 per bar, `acml_tr_pbmn` cumulative in 백만원.
 //! - inquire-investor: 30 daily rows, `*_tr_pbmn` in 백만원 truncated; today's row is sent
 //!   from the opening on with its price but empty investor fields until the close.
 //! - inquire-vi-status: static VIs only (first ±10 % from the base each way, two minutes

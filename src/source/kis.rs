@@ -85,6 +85,10 @@ struct ServeCounters {
 pub const RANKINGS_REAL_ONLY: &str =
     "rankings are served by the real KIS server only (this is the virtual server)";
 
+/// What index minutes on the virtual server say.
+pub const INDEX_MINUTES_REAL_ONLY: &str =
+    "intraday index bars are served by the real KIS server only (this is the virtual server)";
+
 /// What VI status on the virtual server says.
 pub const VI_REAL_ONLY: &str =
     "VI status is served by the real KIS server only (this is the virtual server)";
@@ -468,6 +472,28 @@ impl DataSource for KisSource {
             self.keys.index_chart(code, period, from, to),
             req,
             || client.index_chart(code, period, from, to, req.priority),
+        )
+        .await
+    }
+
+    /// Refused on the virtual server without a request.
+    async fn index_minutes(
+        &self,
+        code: IndexCode,
+        req: Req,
+    ) -> Result<Sourced<Vec<IndexBar>>, SourceError> {
+        if self.env == Env::Virtual {
+            return Err(SourceError::Unsupported(
+                INDEX_MINUTES_REAL_ONLY.to_string(),
+            ));
+        }
+        let client = &self.client;
+        let today = kst_date(self.clock.now());
+        self.fetch(
+            CacheKind::Chart,
+            self.keys.index_chart(code, Period::Minute, today, today),
+            req,
+            || client.index_minutes(code, req.priority),
         )
         .await
     }

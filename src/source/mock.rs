@@ -146,6 +146,20 @@ impl DataSource for MockSource {
         ))
     }
 
+    async fn index_minutes(
+        &self,
+        code: IndexCode,
+        _req: Req,
+    ) -> Result<Sourced<Vec<IndexBar>>, SourceError> {
+        if crate::sim::model::overview::index_def(code.as_str()).is_none() {
+            return Err(SourceError::Fatal(format!("unknown index code {code}")));
+        }
+        Ok(self.sim(
+            self.market
+                .index_minutes_at(code.as_str(), self.market.now()),
+        ))
+    }
+
     async fn ranking(
         &self,
         kind: RankKind,

@@ -272,6 +272,20 @@ pub trait DataSource: Send + Sync {
         )))
     }
 
+    /// Today's one-minute bars of an index, oldest first (the strip's sparkline, the chart's
+    /// minutes). Real server only on KIS (`Unsupported` on the virtual server).
+    async fn index_minutes(
+        &self,
+        code: IndexCode,
+        req: Req,
+    ) -> Result<Sourced<Vec<IndexBar>>, SourceError> {
+        let _ = (code, req);
+        Err(SourceError::Unsupported(format!(
+            "{} serves no index minutes",
+            self.describe()
+        )))
+    }
+
     /// A ranking of one market: at most 30 rows in rank order, each with its traded value.
     /// Real server only on KIS (`Unsupported` on the virtual server, without a request).
     async fn ranking(

@@ -198,3 +198,18 @@ impl KisClient {
         Ok(events)
     }
 }
+
+impl KisClient {
+    /// Today's one-minute bars of an index, oldest first: the newest 102 KIS sends
+    /// (inquire-time-indexchartprice; real only).
+    pub async fn index_minutes(
+        &self,
+        code: IndexCode,
+        prio: Priority,
+    ) -> Result<Vec<IndexBar>, KisError> {
+        let body = self
+            .get(wi::INDEX_MINUTES, wi::index_minutes_query(code), prio)
+            .await?;
+        wi::index_minutes(&body)
+    }
+}

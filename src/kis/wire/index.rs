@@ -220,6 +220,7 @@ pub fn index_chart(body: &Body) -> Result<IndexChartPage, KisError> {
         let or_close = |p: Option<Points>| p.filter(|p| p.0 != 0).unwrap_or(close);
         bars.push(IndexBar {
             date: d,
+            time: None,
             open: or_close(points(body, o, "bstp_nmix_oprc")?),
             high: or_close(points(body, o, "bstp_nmix_hgpr")?),
             low: or_close(points(body, o, "bstp_nmix_lwpr")?),
@@ -233,4 +234,60 @@ pub fn index_chart(body: &Body) -> Result<IndexChartPage, KisError> {
         bars,
         raw_rows,
     })
+}
+
+pub const INDEX_MINUTES: Endpoint = Endpoint {
+    name: "inquire-time-indexchartprice",
+    path: "/uapi/domestic-stock/v1/quotations/inquire-time-indexchartprice",
+    tr_id: "FHKUP03500200",
+};
+
+/// Today's one-minute index bars, the newest 102 (real only; paging UNCONFIRMED).
+pub fn index_minutes_query(code: IndexCode) -> Query {
+    vec![
+        (MARKET, "U".into()),
+        ("FID_ETC_CLS_CODE", "0".into()),
+        (CODE, code.to_string()),
+        // Seconds per bar: 60 = one minute.
+        ("FID_INPUT_HOUR_1", "60".into()),
+        ("FID_PW_DATA_INCU_YN", "N".into()),
+    ]
+}
+
+/// `inquire-time-indexchartprice` → minute bars, oldest first (`Output2`, any key case).
+/// `cntg_vol` is the minute's volume (천주, UNCONFIRMED); `acml_tr_pbmn` the cumulative value,
+/// turned into each minute's.
+pub fn index_minutes(body: &Body) -> Result<Vec<IndexBar>, KisError> {
+    let mut bars = Vec::new();
+    for o in body.rows(ci_key(body, "output2"))? {
+        let (Some(d), Some(t)) = (
+            date(body, o, "stck_bsop_date")?,
+            super::time(body, o, "stck_cntg_hour")?,
+        ) else {
+            continue;
+        };
+        let close = req_points(body, o, "bstp_nmix_prpr")?;
+        let or_close = |p: Option<Points>| p.filter(|p| p.0 != 0).unwrap_or(close);
+        bars.push(IndexBar {
+            date: d,
+            time: Some(t),
+            open: or_close(points(body, o, "bstp_nmix_oprc")?),
+            high: or_close(points(body, o, "bstp_nmix_hgpr")?),
+            low: or_close(points(body, o, "bstp_nmix_lwpr")?),
+            close,
+            volume: volume(body, o, "cntg_vol")?,
+            value: value(body, o, "acml_tr_pbmn")?,
+        });
+    }
+    bars.sort_by_key(|b| (b.date, b.time));
+    bars.dedup_by_key(|b| (b.date, b.time));
+    let mut prev: Option<i64> = None;
+    for b in &mut bars {
+        let cum = b.value.0;
+        if let Some(p) = prev {
+            b.value = Krw(cum.saturating_sub(p).max(0));
+        }
+        prev = Some(cum);
+    }
+    Ok(bars)
 }

@@ -65,6 +65,7 @@ impl IndexDay {
     pub fn bar(&self) -> IndexBar {
         IndexBar {
             date: self.date,
+            time: None,
             open: Points(self.open),
             high: Points(self.high),
             low: Points(self.low),
@@ -99,10 +100,15 @@ struct MarketNow {
     stocks: Vec<Option<StockNow>>,
 }
 
+/// Shares and won per 10-second step of one index's day.
+type StepFlows = Arc<(Vec<u64>, Vec<i64>)>;
+
 #[derive(Default)]
 pub struct Memo {
     members: HashMap<&'static str, Arc<Members>>,
     paths: HashMap<(&'static str, usize), Arc<Vec<f64>>>,
+    /// Shares and won traded in each step, summed over the constituents.
+    flows: HashMap<(&'static str, usize), StepFlows>,
     days: HashMap<(&'static str, usize), IndexDay>,
     now: Option<Arc<MarketNow>>,
 }
@@ -205,6 +211,76 @@ impl SimMarket {
         }
         memo.paths.insert((def.code, di), p.clone());
         p
+    }
+
+    fn index_step_flows(&self, def: &'static IndexDef, di: usize) -> StepFlows {
+        if let Some(f) = self.overview().flows.get(&(def.code, di)) {
+            return f.clone();
+        }
+        let m = self.members(def);
+        let steps = self.steps_of(self.days[di]).max(4);
+        let (mut vols, mut values) = (vec![0u64; steps], vec![0i64; steps]);
+        for &si in &m.idx {
+            let path = self.path(si, di);
+            if path.bar.volume == 0 {
+                continue;
+            }
+            for k in 0..steps.min(path.steps()) {
+                vols[k] = vols[k].saturating_add(u64::from(path.vols[k]));
+                values[k] = values[k].saturating_add(path.step_value(k));
+            }
+        }
+        let f = Arc::new((vols, values));
+        let mut memo = self.overview();
+        if memo.flows.len() > 16 {
+            memo.flows.retain(|(_, d), _| *d + 1 >= di);
+        }
+        memo.flows.insert((def.code, di), f.clone());
+        f
+    }
+
+    /// One-minute bars of index `code` for the trading day in force at `t`, oldest first, up
+    /// to `t` (the last one partial), labelled by the minute's start (ground truth for
+    /// inquire-time-indexchartprice). Empty before the open.
+    pub fn index_minutes_at(&self, code: &str, t: DateTime<Utc>) -> Vec<IndexBar> {
+        let Some(def) = index_def(code) else {
+            return Vec::new();
+        };
+        let Some((date, phase, _)) = self.phase_at(t) else {
+            return Vec::new();
+        };
+        let (Some(di), Some(st)) = (self.day_index(date), self.calendar.session_times(date)) else {
+            return Vec::new();
+        };
+        let m = self.members(def);
+        let path = self.index_path(def, di);
+        let last = match phase {
+            Phase::PreOpenAuction { .. } => return Vec::new(),
+            Phase::Continuous { step } => step.min(path.len() - 1),
+            Phase::ClosingAuction { .. } | Phase::Final => path.len() - 1,
+        };
+        let flows = self.index_step_flows(def, di);
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i <= last {
+            let minute = i / STEPS_PER_MIN;
+            let end = ((minute + 1) * STEPS_PER_MIN - 1).min(last);
+            let span = &path[i..=end];
+            let hi = span.iter().copied().fold(f64::MIN, f64::max);
+            let lo = span.iter().copied().fold(f64::MAX, f64::min);
+            out.push(IndexBar {
+                date,
+                time: Some(st.open + Duration::minutes(minute as i64)),
+                open: Points(pts(path[i], m.scale)),
+                high: Points(pts(hi, m.scale)),
+                low: Points(pts(lo, m.scale)),
+                close: Points(pts(path[end], m.scale)),
+                volume: flows.0[i..=end].iter().sum(),
+                value: Krw(flows.1[i..=end].iter().sum()),
+            });
+            i = end + 1;
+        }
+        out
     }
 
     /// A finished day of index `def` (day index `di`).
@@ -392,6 +468,7 @@ impl SimMarket {
         {
             days.push(IndexBar {
                 date,
+                time: None,
                 open: q.open,
                 high: q.high,
                 low: q.low,

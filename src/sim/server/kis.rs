@@ -34,6 +34,7 @@ const TRS: &[(&str, &str, bool)] = &[
     ("chk-holiday", "CTCA0903R", false),
     ("inquire-index-price", "FHPUP02100000", true),
     ("inquire-daily-indexchartprice", "FHKUP03500100", false),
+    ("inquire-time-indexchartprice", "FHKUP03500200", true),
     ("volume-rank", "FHPST01710000", true),
     ("inquire-investor", "FHKST01010900", false),
     ("inquire-vi-status", "FHPST01390000", true),

@@ -149,6 +149,25 @@ pub fn index_chart_row(b: &IndexBar) -> Value {
     ])
 }
 
+/// One `Output2` row of inquire-time-indexchartprice: `cntg_vol` the minute's volume (천주),
+/// `acml_tr_pbmn` the day's value so far (백만원).
+pub fn index_minute_row(b: &IndexBar, cum_value: i64) -> Value {
+    obj([
+        ("stck_bsop_date", b.date.format("%Y%m%d").to_string()),
+        (
+            "stck_cntg_hour",
+            b.time
+                .map_or_else(|| "000000".to_string(), |t| t.format("%H%M%S").to_string()),
+        ),
+        ("bstp_nmix_prpr", pts(b.close)),
+        ("bstp_nmix_oprc", pts(b.open)),
+        ("bstp_nmix_hgpr", pts(b.high)),
+        ("bstp_nmix_lwpr", pts(b.low)),
+        ("cntg_vol", vol(b.volume)),
+        ("acml_tr_pbmn", val(cum_value)),
+    ])
+}
+
 /// One `output` row of volume-rank (FHPST01710000).
 pub fn volume_rank_row(r: &RankRow, d: Direction, listed_shares: u64) -> Value {
     let value = r.value.map_or(0, |v| v.0);

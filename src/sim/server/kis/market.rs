@@ -15,6 +15,9 @@ const INVESTOR_ROWS: usize = 30;
 /// Rows of inquire-vi-status ("최근 30건까지").
 const VI_ROWS: usize = 30;
 
+/// Rows of the index minute chart on the real server ("최대 102건").
+const INDEX_MINUTE_ROWS: usize = 102;
+
 /// Rows per daily index chart call ("최대 50건").
 const INDEX_CHART_ROWS: usize = 50;
 
@@ -25,6 +28,26 @@ fn ranking_market(qs: &Query, name: &str) -> Result<RankMarket, Reply> {
         "1001" => Ok(RankMarket::Kosdaq),
         _ => Err(invalid(name)),
     }
+}
+
+/// One-minute index bars into `n`-minute bars, labelled by their first minute.
+fn bucket(bars: &[crate::market::IndexBar], n: u32) -> Vec<crate::market::IndexBar> {
+    use chrono::Timelike;
+    let key = |b: &crate::market::IndexBar| b.time.map(|t| (t.hour() * 60 + t.minute()) / n.max(1));
+    let mut out: Vec<crate::market::IndexBar> = Vec::new();
+    for b in bars {
+        match out.last_mut() {
+            Some(a) if key(a) == key(b) => {
+                a.high = a.high.max(b.high);
+                a.low = a.low.min(b.low);
+                a.close = b.close;
+                a.volume = a.volume.saturating_add(b.volume);
+                a.value = crate::market::Krw(a.value.0.saturating_add(b.value.0));
+            }
+            _ => out.push(*b),
+        }
+    }
+    out
 }
 
 fn require(qs: &Query, names: &[&str]) -> Result<(), Reply> {
@@ -42,8 +65,9 @@ fn index_market(qs: &Query) -> Result<(), Reply> {
 }
 
 /// The TRs served here (path names under `quotations/` or `ranking/`).
-pub(super) const NAMES: [&str; 6] = [
+pub(super) const NAMES: [&str; 7] = [
     "inquire-index-price",
+    "inquire-time-indexchartprice",
     "inquire-daily-indexchartprice",
     "volume-rank",
     "fluctuation",
@@ -110,6 +134,38 @@ fn inner(st: &SimState, name: &str, qs: &Query) -> Result<Reply, Reply> {
                 } else {
                     Vec::new()
                 };
+                ok(vec![("output1", o1), ("output2", Value::Array(rows))])
+            }
+            "inquire-time-indexchartprice" => {
+                index_market(qs)?;
+                match qs.req("FID_ETC_CLS_CODE")? {
+                    "" | "0" | "1" => {}
+                    _ => return Err(invalid("FID_ETC_CLS_CODE")),
+                }
+                let code = qs.req("FID_INPUT_ISCD")?;
+                // Seconds per bar: 30 and 60 are one minute.
+                let minutes = match qs.req("FID_INPUT_HOUR_1")? {
+                    "30" | "60" => 1,
+                    "600" => 10,
+                    "3600" => 60,
+                    _ => return Err(invalid("FID_INPUT_HOUR_1")),
+                };
+                match qs.req("FID_PW_DATA_INCU_YN")? {
+                    "Y" | "N" => {}
+                    _ => return Err(invalid("FID_PW_DATA_INCU_YN")),
+                }
+                let bars = bucket(&m.index_minutes_at(code, now), minutes);
+                let o1 = w::index_chart_output1(m.index_at(code, now).as_ref(), 0);
+                let mut cum = 0i64;
+                let mut rows: Vec<Value> = bars
+                    .iter()
+                    .map(|b| {
+                        cum = cum.saturating_add(b.value.0);
+                        w::index_minute_row(b, cum)
+                    })
+                    .collect();
+                rows.reverse();
+                rows.truncate(INDEX_MINUTE_ROWS);
                 ok(vec![("output1", o1), ("output2", Value::Array(rows))])
             }
             "volume-rank" => {
