@@ -82,6 +82,12 @@ pub enum Command {
     Info(crate::lookup::InfoArgs),
     /// Find stocks by code, name or initial consonants: `hoga search 삼성`.
     Search(crate::lookup::SearchArgs),
+    /// Indices with their breadth: `hoga index [0001 1001 2001] [--json]` (virtual server:
+    /// the last close from the daily chart).
+    Index(crate::lookup::IndexArgs),
+    /// Rankings (real server only): `hoga rank volume|value|gainers|losers [--market
+    /// kospi|kosdaq|all] [--json]`.
+    Rank(crate::lookup::RankArgs),
     /// The headless daily ingestion job, the same as `hoga --ingest`: `hoga ingest --date
     /// 2026-03-06`.
     Ingest(crate::ingest::args::IngestArgs),
@@ -100,6 +106,8 @@ impl Command {
             Command::Chart(a) => Lookup::Chart(a),
             Command::Info(a) => Lookup::Info(a),
             Command::Search(a) => Lookup::Search(a),
+            Command::Index(a) => Lookup::Index(a),
+            Command::Rank(a) => Lookup::Rank(a),
             Command::Ingest(_) | Command::Stream(_) => return None,
         })
     }

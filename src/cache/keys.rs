@@ -58,6 +58,50 @@ impl Keys {
     pub fn universe(&self) -> String {
         format!("{}:universe", self.base)
     }
+
+    /// An index snapshot (`0001`, …).
+    pub fn index(&self, code: crate::market::IndexCode) -> String {
+        format!("{}:index:{code}", self.base)
+    }
+
+    /// An index chart over an inclusive date range.
+    pub fn index_chart(
+        &self,
+        code: crate::market::IndexCode,
+        period: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> String {
+        format!(
+            "{}:indexchart:{code}:{}:{}_{}",
+            self.base,
+            period.code(),
+            from.format("%Y%m%d"),
+            to.format("%Y%m%d")
+        )
+    }
+
+    /// A stock's investor flows.
+    pub fn investors(&self, code: StockCode) -> String {
+        format!("{}:investors:{code}", self.base)
+    }
+
+    /// The day's VI events, of every stock (`all`) or of one.
+    pub fn vi(&self, code: Option<StockCode>) -> String {
+        match code {
+            Some(c) => format!("{}:vi:{c}", self.base),
+            None => format!("{}:vi:all", self.base),
+        }
+    }
+
+    /// One ranking (`volume`, `gainers`, …) of one market.
+    pub fn ranking(
+        &self,
+        kind: crate::market::RankKind,
+        market: crate::market::RankMarket,
+    ) -> String {
+        format!("{}:rank:{}:{}", self.base, kind.label(), market.label())
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 mod args;
 mod json;
+mod market;
 mod runner;
 mod table;
 mod text;
@@ -16,6 +17,8 @@ mod tests;
 
 pub use args::{BookArgs, ChartArgs, InfoArgs, QuoteArgs, SearchArgs};
 pub use json::{BookJson, ChartJson, InfoJson, QuoteJson, SearchJson};
+pub use market::{IndexArgs, IndexJson, RankArgs, RankJson};
+use runner::write_out;
 pub use runner::{default_from, execute, run};
 pub use table::fit;
 
@@ -30,6 +33,8 @@ pub enum Lookup {
     Chart(ChartArgs),
     Info(InfoArgs),
     Search(SearchArgs),
+    Index(IndexArgs),
+    Rank(RankArgs),
 }
 
 /// Why a lookup failed; decides the exit code.

@@ -14,7 +14,7 @@ use std::io::Write;
 /// A lookup is what the user waits for: first in the rate budget, a fresh cache entry will do.
 const LOOKUP: Req = Req::INTERACTIVE;
 
-fn write_out(out: &mut dyn Write, text: &str) -> Result<(), LookupError> {
+pub(super) fn write_out(out: &mut dyn Write, text: &str) -> Result<(), LookupError> {
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
         // A closed pipe (`hoga quote ... | head`) is not worth a data error.
@@ -38,6 +38,8 @@ pub async fn run(
         Lookup::Chart(a) => chart(a, source, now, out).await,
         Lookup::Info(a) => info(a, source, now, out).await,
         Lookup::Search(a) => search(a, source, out).await,
+        Lookup::Index(a) => super::market::index(a, source, now, out).await,
+        Lookup::Rank(a) => super::market::rank(a, source, now, out).await,
     }
 }
 
@@ -259,10 +261,13 @@ async fn info(
 ) -> Result<(), LookupError> {
     let code = stock_code(&a.code, source).await?;
     let i = source.info(code, LOOKUP).await?;
+    let extras = super::market::info_extras(code, source).await;
     let text = if a.json {
-        to_json(&InfoJson::new(&i.value))?
+        super::market::info_json(&InfoJson::new(&i.value), &extras)?
     } else {
-        info_table(&i.value, &i.provenance, now)
+        let mut t = info_table(&i.value, &i.provenance, now);
+        t.push_str(&super::market::info_text(&extras));
+        t
     };
     write_out(out, &text)
 }

@@ -260,6 +260,13 @@ impl Calendar {
         })
     }
 
+    /// How far `date`'s sessions are shifted from the regular times: (open delay, close
+    /// delay); zero on ordinary days.
+    pub fn shift_of(&self, date: NaiveDate) -> (Duration, Duration) {
+        let (od, cd) = self.shifted.get(&date).copied().unwrap_or((0, 0));
+        (Duration::minutes(od), Duration::minutes(cd))
+    }
+
     /// The session in force at `instant`.
     pub fn session_at(&self, instant: DateTime<Utc>) -> Session {
         let local = instant.with_timezone(&KST);

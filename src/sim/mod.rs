@@ -47,6 +47,20 @@
 //!   and value are not adjusted. The ex-date row's `prdy_vrss` is against the moved base,
 //!   `prtt_rate` is base / previous close in % (2 dp), `mod_yn` "Y"; other rows "00", "0.00",
 //!   "N" and a blank `revl_issu_reas`. Only the daily period carries the action fields.
+//! - Index TRs (§14.1–14.2): `acml_vol` in 천주 and `acml_tr_pbmn` in 백만원, truncated; the
+//!   index-price's year high/low (`dryy_*`) are today's; a finished day's index high/low are
+//!   settled from its open, close and the constituents' extremes; an unknown index code gets
+//!   zeros. Breadth: `ascn_issu_cnt` includes `uplm_issu_cnt`, `down_issu_cnt` `lslm_issu_cnt`.
+//! - Rankings (§14.5–14.6): every issue of the market (ETFs included), ties to the lower code;
+//!   `FID_BLNG_CLS_CODE` 0–2 rank by volume, 3–4 by traded value; the fluctuation ranking serves
+//!   sort codes 0 (상승율) and 1 (하락율), against the previous close; `J` only.
+//! - inquire-time-indexchartprice (real only): today's minutes up to now from the summed
+//!   10-second paths, newest first, 102 rows; `FID_INPUT_HOUR_1` 30/60 → 1 min, 600 → 10,
+//!   3600 → 60; `cntg_vol` in 천주 per bar, `acml_tr_pbmn` cumulative in 백만원.
+//! - inquire-investor: 30 daily rows, `*_tr_pbmn` in 백만원 truncated; today's row is sent
+//!   from the opening on with its price but empty investor fields until the close.
+//! - inquire-vi-status: static VIs only (first ±10 % from the base each way, two minutes
+//!   long); `vi_cncl_hour` "000000" while in force; a date other than the day in force → no rows.
 
 pub mod auth;
 pub mod clock;

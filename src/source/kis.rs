@@ -11,7 +11,8 @@ use crate::cache::{Cache, CacheEntry, CacheKind, CachePolicy, CacheStats, Keys};
 use crate::clock::SharedClock;
 use crate::kis::{BreakerState, KisClient, KisError};
 use crate::market::{
-    Candle, Env, Listing, OrderBook, Period, Provenance, Quote, StockCode, StockInfo, kst_date,
+    Candle, Env, IndexBar, IndexCode, IndexQuote, InvestorDay, Listing, OrderBook, Period,
+    Provenance, Quote, RankKind, RankMarket, RankRow, StockCode, StockInfo, ViEvent, kst_date,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -38,6 +39,9 @@ impl From<KisError> for SourceError {
         }
         if e.is_auth() {
             return SourceError::Auth(e.to_string());
+        }
+        if e.is_unsupported() {
+            return SourceError::Unsupported(e.to_string());
         }
         if e.is_transient() {
             let retry_at = match e.root() {
@@ -82,6 +86,18 @@ struct ServeCounters {
     stale: AtomicU64,
     failed: AtomicU64,
 }
+
+/// What a ranking on the virtual server says.
+pub const RANKINGS_REAL_ONLY: &str =
+    "rankings are served by the real KIS server only (this is the virtual server)";
+
+/// What index minutes on the virtual server say.
+pub const INDEX_MINUTES_REAL_ONLY: &str =
+    "intraday index bars are served by the real KIS server only (this is the virtual server)";
+
+/// What VI status on the virtual server says.
+pub const VI_REAL_ONLY: &str =
+    "VI status is served by the real KIS server only (this is the virtual server)";
 
 pub struct KisSource {
     client: KisClient,
@@ -596,6 +612,120 @@ impl DataSource for KisSource {
             }
             Err(e) => Err(self.failed(e.into())),
         }
+    }
+
+    async fn index(&self, code: IndexCode, req: Req) -> Result<Sourced<IndexQuote>, SourceError> {
+        let client = &self.client;
+        self.fetch(CacheKind::Price, self.keys.index(code), req, || {
+            client.index(code, req.priority)
+        })
+        .await
+    }
+
+    async fn index_chart(
+        &self,
+        code: IndexCode,
+        period: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+        req: Req,
+    ) -> Result<Sourced<Vec<IndexBar>>, SourceError> {
+        let client = &self.client;
+        self.fetch(
+            CacheKind::Chart,
+            self.keys.index_chart(code, period, from, to),
+            req,
+            || client.index_chart(code, period, from, to, req.priority),
+        )
+        .await
+    }
+
+    /// Refused on the virtual server without a request.
+    async fn index_minutes(
+        &self,
+        code: IndexCode,
+        req: Req,
+    ) -> Result<Sourced<Vec<IndexBar>>, SourceError> {
+        if self.env == Env::Virtual {
+            return Err(SourceError::Unsupported(
+                INDEX_MINUTES_REAL_ONLY.to_string(),
+            ));
+        }
+        let client = &self.client;
+        let today = kst_date(self.clock.now());
+        self.fetch(
+            CacheKind::Chart,
+            self.keys.index_chart(code, Period::Minute, today, today),
+            req,
+            || client.index_minutes(code, req.priority),
+        )
+        .await
+    }
+
+    /// Refused on the virtual server without a request. The fluctuation ranking sends no
+    /// traded value: one multi-quote call (30 codes) fills it in.
+    async fn ranking(
+        &self,
+        kind: RankKind,
+        market: RankMarket,
+        req: Req,
+    ) -> Result<Sourced<Vec<RankRow>>, SourceError> {
+        if self.env == Env::Virtual {
+            return Err(SourceError::Unsupported(RANKINGS_REAL_ONLY.to_string()));
+        }
+        let client = &self.client;
+        self.fetch(
+            CacheKind::Price,
+            self.keys.ranking(kind, market),
+            req,
+            || async move {
+                let mut rows = client.ranking(kind, market, req.priority).await?;
+                let missing: Vec<StockCode> = rows
+                    .iter()
+                    .filter(|r| r.value.is_none())
+                    .map(|r| r.code)
+                    .collect();
+                if !missing.is_empty() {
+                    match client.multi_quote(&missing, req.priority).await {
+                        Ok(quotes) => {
+                            for r in rows.iter_mut().filter(|r| r.value.is_none()) {
+                                r.value = quotes.iter().find(|q| q.code == r.code).map(|q| q.value);
+                            }
+                        }
+                        Err(e) => tracing::debug!(error = %e, "ranking: traded values not filled"),
+                    }
+                }
+                Ok(rows)
+            },
+        )
+        .await
+    }
+
+    async fn investor_flows(
+        &self,
+        code: StockCode,
+        req: Req,
+    ) -> Result<Sourced<Vec<InvestorDay>>, SourceError> {
+        let client = &self.client;
+        self.fetch(CacheKind::Info, self.keys.investors(code), req, || {
+            client.investors(code, req.priority)
+        })
+        .await
+    }
+
+    async fn vi_status(
+        &self,
+        code: Option<StockCode>,
+        req: Req,
+    ) -> Result<Sourced<Vec<ViEvent>>, SourceError> {
+        if self.env == Env::Virtual {
+            return Err(SourceError::Unsupported(VI_REAL_ONLY.to_string()));
+        }
+        let client = &self.client;
+        self.fetch(CacheKind::Price, self.keys.vi(code), req, || {
+            client.vi_status(code, req.priority)
+        })
+        .await
     }
 
     fn status(&self) -> SourceStatus {

@@ -3,7 +3,10 @@
 
 use super::{DataSource, Req, SourceError, SourceKind, SourceMetrics, SourceStatus, Sourced};
 use crate::clock::SharedClock;
-use crate::market::{Candle, Listing, OrderBook, Period, Provenance, Quote, StockCode, StockInfo};
+use crate::market::{
+    Candle, IndexBar, IndexCode, IndexQuote, InvestorDay, Listing, OrderBook, Period, Provenance,
+    Quote, RankKind, RankMarket, RankRow, StockCode, StockInfo, ViEvent,
+};
 use crate::sim::SimMarket;
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -137,6 +140,73 @@ impl DataSource for MockSource {
 
     async fn universe(&self, _req: Req) -> Result<Sourced<Vec<Listing>>, SourceError> {
         Ok(self.sim(self.market.universe_at(self.market.now())))
+    }
+
+    async fn index(&self, code: IndexCode, _req: Req) -> Result<Sourced<IndexQuote>, SourceError> {
+        self.market
+            .index_at(code.as_str(), self.market.now())
+            .map(|v| self.sim(v))
+            .ok_or_else(|| SourceError::Fatal(format!("unknown index code {code}")))
+    }
+
+    async fn index_chart(
+        &self,
+        code: IndexCode,
+        period: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+        _req: Req,
+    ) -> Result<Sourced<Vec<IndexBar>>, SourceError> {
+        if crate::sim::model::overview::index_def(code.as_str()).is_none() {
+            return Err(SourceError::Fatal(format!("unknown index code {code}")));
+        }
+        let now = self.market.now();
+        Ok(self.sim(
+            self.market
+                .index_bars_at(code.as_str(), period, from, to, now, usize::MAX),
+        ))
+    }
+
+    async fn index_minutes(
+        &self,
+        code: IndexCode,
+        _req: Req,
+    ) -> Result<Sourced<Vec<IndexBar>>, SourceError> {
+        if crate::sim::model::overview::index_def(code.as_str()).is_none() {
+            return Err(SourceError::Fatal(format!("unknown index code {code}")));
+        }
+        Ok(self.sim(
+            self.market
+                .index_minutes_at(code.as_str(), self.market.now()),
+        ))
+    }
+
+    async fn ranking(
+        &self,
+        kind: RankKind,
+        market: RankMarket,
+        _req: Req,
+    ) -> Result<Sourced<Vec<RankRow>>, SourceError> {
+        Ok(self.sim(self.market.ranking_at(kind, market, self.market.now())))
+    }
+
+    async fn investor_flows(
+        &self,
+        code: StockCode,
+        _req: Req,
+    ) -> Result<Sourced<Vec<InvestorDay>>, SourceError> {
+        if self.market.stock(code).is_none() {
+            return Err(SourceError::NotFound(code));
+        }
+        Ok(self.sim(self.market.investor_days_at(code, self.market.now(), 30)))
+    }
+
+    async fn vi_status(
+        &self,
+        code: Option<StockCode>,
+        _req: Req,
+    ) -> Result<Sourced<Vec<ViEvent>>, SourceError> {
+        Ok(self.sim(self.market.vi_events_at(code, self.market.now())))
     }
 
     fn status(&self) -> SourceStatus {

@@ -11,7 +11,8 @@ pub mod mock;
 pub mod mock_live;
 
 use crate::market::{
-    Candle, Env, Listing, OrderBook, Period, Provenance, Quote, StockCode, StockInfo,
+    Candle, Env, IndexBar, IndexCode, IndexQuote, InvestorDay, Listing, OrderBook, Period,
+    Provenance, Quote, RankKind, RankMarket, RankRow, StockCode, StockInfo, ViEvent,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -145,6 +146,10 @@ pub enum SourceError {
     /// The request can never succeed as asked (bad parameter, not permitted, unsupported).
     #[error("{0}")]
     Fatal(String),
+    /// This source does not serve that (a real-only TR on the virtual server, or a source
+    /// without it): asking again will not help.
+    #[error("{0}")]
+    Unsupported(String),
     /// The source failed in a way that may pass (network, 5xx, rate limit after retries).
     #[error("{message}")]
     Unavailable {
@@ -156,6 +161,10 @@ pub enum SourceError {
 impl SourceError {
     pub fn is_auth(&self) -> bool {
         matches!(self, SourceError::Auth(_))
+    }
+
+    pub fn is_unsupported(&self) -> bool {
+        matches!(self, SourceError::Unsupported(_))
     }
 }
 
@@ -270,6 +279,89 @@ pub trait DataSource: Send + Sync {
 
     /// The whole listed universe (KOSPI + KOSDAQ).
     async fn universe(&self, req: Req) -> Result<Sourced<Vec<Listing>>, SourceError>;
+
+    /// An index now with its breadth (KOSPI `0001`, KOSDAQ `1001`, KOSPI200 `2001`). Where
+    /// no live index is served (the virtual server) its last close, with `closed_on` set.
+    async fn index(&self, code: IndexCode, req: Req) -> Result<Sourced<IndexQuote>, SourceError> {
+        let _ = (code, req);
+        Err(SourceError::Unsupported(format!(
+            "{} serves no index",
+            self.describe()
+        )))
+    }
+
+    /// Index bars (D/W/M/Y) in `[from, to]`, oldest first.
+    async fn index_chart(
+        &self,
+        code: IndexCode,
+        period: Period,
+        from: NaiveDate,
+        to: NaiveDate,
+        req: Req,
+    ) -> Result<Sourced<Vec<IndexBar>>, SourceError> {
+        let _ = (code, period, from, to, req);
+        Err(SourceError::Unsupported(format!(
+            "{} serves no index chart",
+            self.describe()
+        )))
+    }
+
+    /// Today's one-minute bars of an index, oldest first (the strip's sparkline, the chart's
+    /// minutes). Real server only on KIS (`Unsupported` on the virtual server).
+    async fn index_minutes(
+        &self,
+        code: IndexCode,
+        req: Req,
+    ) -> Result<Sourced<Vec<IndexBar>>, SourceError> {
+        let _ = (code, req);
+        Err(SourceError::Unsupported(format!(
+            "{} serves no index minutes",
+            self.describe()
+        )))
+    }
+
+    /// A ranking of one market: at most 30 rows in rank order, each with its traded value.
+    /// Real server only on KIS (`Unsupported` on the virtual server, without a request).
+    async fn ranking(
+        &self,
+        kind: RankKind,
+        market: RankMarket,
+        req: Req,
+    ) -> Result<Sourced<Vec<RankRow>>, SourceError> {
+        let _ = (kind, market, req);
+        Err(SourceError::Unsupported(format!(
+            "{} serves no rankings",
+            self.describe()
+        )))
+    }
+
+    /// Investor flows (개인 / 외국인 / 기관) of one stock, newest first. Published after the
+    /// close: during a session the latest day is the previous one.
+    async fn investor_flows(
+        &self,
+        code: StockCode,
+        req: Req,
+    ) -> Result<Sourced<Vec<InvestorDay>>, SourceError> {
+        let _ = (code, req);
+        Err(SourceError::Unsupported(format!(
+            "{} serves no investor flows",
+            self.describe()
+        )))
+    }
+
+    /// The latest trading day's VI events, of every stock (`None`) or of one, newest first.
+    /// Real server only on KIS (`Unsupported` on the virtual server, without a request).
+    async fn vi_status(
+        &self,
+        code: Option<StockCode>,
+        req: Req,
+    ) -> Result<Sourced<Vec<ViEvent>>, SourceError> {
+        let _ = (code, req);
+        Err(SourceError::Unsupported(format!(
+            "{} serves no VI status",
+            self.describe()
+        )))
+    }
 
     /// Current health, cheap to call on every frame.
     fn status(&self) -> SourceStatus;

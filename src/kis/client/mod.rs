@@ -9,6 +9,7 @@
 //! - `universe`: the listed universe from the master files.
 
 mod endpoints;
+mod market;
 mod pipeline;
 mod retry;
 mod universe;

@@ -4,8 +4,11 @@
 
 pub mod book;
 pub mod chart;
+pub mod flows;
+pub mod index;
 pub mod info;
 pub mod quote;
+pub mod rank;
 pub mod request;
 pub mod token;
 pub mod ws;

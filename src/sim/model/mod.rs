@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod grid;
 pub mod intraday;
+pub mod overview;
 pub mod series;
 pub mod trades;
 pub mod universe;
@@ -114,6 +115,8 @@ pub struct SimMarket {
     calendar: &'static Calendar,
     clock: SharedClock,
     cache: Mutex<Cache>,
+    /// Index and ranking memos (`overview`).
+    overview: Mutex<overview::Memo>,
 }
 
 impl std::fmt::Debug for SimMarket {
@@ -161,6 +164,7 @@ impl SimMarket {
                 paths: HashMap::new(),
                 trades: HashMap::new(),
             }),
+            overview: Mutex::new(overview::Memo::default()),
         }
     }
 
@@ -211,6 +215,11 @@ impl SimMarket {
 
     /// Closes of stock `si` for day indices `0..=upto` (raw: as traded).
     fn closes(&self, si: usize, upto: usize) -> Vec<i64> {
+        self.with_closes(si, upto, |v| v[..=upto].to_vec())
+    }
+
+    /// `f` on the closes of stock `si` for day indices `0..=upto` (at least), read in place.
+    fn with_closes<R>(&self, si: usize, upto: usize, f: impl FnOnce(&[i64]) -> R) -> R {
         let mut cache = self.lock();
         let s = &self.stocks[si];
         let acts = self.actions.get(&si).map(Vec::as_slice).unwrap_or(&[]);
@@ -236,7 +245,7 @@ impl SimMarket {
                 v.push(close);
             }
         }
-        v[..=upto].to_vec()
+        f(v)
     }
 
     /// The base (기준가) of day `di` given the closes up to at least `di - 1`: the previous
@@ -261,8 +270,9 @@ impl SimMarket {
     }
 
     fn close_and_base(&self, si: usize, di: usize) -> (i64, i64) {
-        let c = self.closes(si, di);
-        (self.base_from(si, di, &c), c[di])
+        // Reads the two values in place: copying the whole series per call is what made a
+        // market-wide pass (indices, rankings) slow.
+        self.with_closes(si, di, |c| (self.base_from(si, di, c), c[di]))
     }
 
     fn bar_at(&self, si: usize, di: usize) -> DayBar {

@@ -45,6 +45,10 @@ pub(super) fn routes() -> Router<Arc<SimState>> {
         .route("/truth/listing/{code}", get(truth_listing))
         .route("/truth/info/{code}", get(truth_info))
         .route("/truth/universe", get(truth_universe))
+        .route("/truth/index/{code}", get(truth_index))
+        .route("/truth/rank/{kind}", get(truth_rank))
+        .route("/truth/investors/{code}", get(truth_investors))
+        .route("/truth/vi", get(truth_vi))
         .nest("/ws", crate::sim::ws::admin::routes())
 }
 
@@ -295,4 +299,59 @@ async fn truth_universe(State(st): St, Query(q): Q) -> Response {
         .filter(|l| market.is_none_or(|m| l.market == m))
         .collect();
     Json(list).into_response()
+}
+
+/// The index now (`0001`, `1001`, `2001`): value, breadth, volume in shares, value in won.
+async fn truth_index(State(st): St, Path(c): Path<String>, Query(q): Q) -> Response {
+    let t = match at(&st, &q) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    match st.market.index_at(&c, t) {
+        Some(v) => Json(v).into_response(),
+        None => not_found(&c),
+    }
+}
+
+/// `volume|value|gainers|losers`, `?market=all|kospi|kosdaq`: the 30 rows.
+async fn truth_rank(State(st): St, Path(k): Path<String>, Query(q): Q) -> Response {
+    let t = match at(&st, &q) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let Some(kind) = crate::market::RankKind::parse(&k) else {
+        return bad(format!("unknown ranking {k:?}"));
+    };
+    let market = match q.get("market").map(|m| crate::market::RankMarket::parse(m)) {
+        None => crate::market::RankMarket::All,
+        Some(Some(m)) => m,
+        Some(None) => return bad("market must be all, kospi or kosdaq"),
+    };
+    Json(st.market.ranking_at(kind, market, t)).into_response()
+}
+
+/// Published investor days, newest first (30).
+async fn truth_investors(State(st): St, Path(c): Path<String>, Query(q): Q) -> Response {
+    let (code, t) = match (code(&c), at(&st, &q)) {
+        (Ok(c), Ok(t)) => (c, t),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    if st.market.stock(code).is_none() {
+        return not_found(&c);
+    }
+    Json(st.market.investor_days_at(code, t, 30)).into_response()
+}
+
+/// The day's VI events up to now, newest first; `?code=` for one stock.
+async fn truth_vi(State(st): St, Query(q): Q) -> Response {
+    let t = match at(&st, &q) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let code = match q.get("code").map(|c| code(c)) {
+        None => None,
+        Some(Ok(c)) => Some(c),
+        Some(Err(e)) => return e,
+    };
+    Json(st.market.vi_events_at(code, t)).into_response()
 }

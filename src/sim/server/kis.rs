@@ -34,7 +34,20 @@ const TRS: &[(&str, &str, bool)] = &[
     ("inquire-time-dailychartprice", "FHKST03010230", true),
     ("search-stock-info", "CTPF1002R", true),
     ("chk-holiday", "CTCA0903R", false),
+    ("inquire-index-price", "FHPUP02100000", true),
+    ("inquire-daily-indexchartprice", "FHKUP03500100", false),
+    ("inquire-time-indexchartprice", "FHKUP03500200", true),
+    ("volume-rank", "FHPST01710000", true),
+    ("inquire-investor", "FHKST01010900", false),
+    ("inquire-vi-status", "FHPST01390000", true),
 ];
+
+mod market;
+
+const RANKING: &str = "/uapi/domestic-stock/v1/ranking/";
+
+/// (path name under `ranking/`, tr_id, real only)
+const RANKING_TRS: &[(&str, &str, bool)] = &[("fluctuation", "FHPST01700000", true)];
 
 /// A reply before faults and serialisation.
 enum Reply {
@@ -368,6 +381,16 @@ fn dispatch(
                 None => not_found(),
             }
         }
+        (&Method::GET, p) if p.starts_with(RANKING) => {
+            let name = &p[RANKING.len()..];
+            match RANKING_TRS.iter().find(|t| t.0 == name) {
+                Some(&(name, tr, real_only)) => match gate(st, headers, tr, real_only) {
+                    Ok(()) => market::quotation(st, name, &Query::parse(uri)),
+                    Err(r) => r,
+                },
+                None => not_found(),
+            }
+        }
         _ => not_found(),
     }
 }
@@ -580,6 +603,9 @@ fn ymd(s: &str) -> Option<NaiveDate> {
 }
 
 fn quotation(st: &SimState, name: &str, qs: &Query) -> Reply {
+    if market::NAMES.contains(&name) {
+        return market::quotation(st, name, qs);
+    }
     match quotation_inner(st, name, qs) {
         Ok(r) | Err(r) => r,
     }

@@ -2,6 +2,7 @@
 //! `output*` before `rt_cd`/`msg_cd`/`msg1`, gateway errors as `rt_cd`/`msg1`/`msg_cd`, token
 //! errors as `error_description`/`error_code`). Field names live here and nowhere else in `sim`.
 
+pub mod market;
 pub mod quotations;
 pub mod realtime;
 
