@@ -2,7 +2,7 @@
 //! REST and WebSocket in a trading session (hoga's clock aligned with the simulator's, both
 //! accelerated). The book and the tape change several times a second and the status bar says
 //! `WS n/41`; when kis-sim drops every session and refuses new ones, the bar says
-//! `WS reconnecting` with a countdown and REST keeps the panes live; when it lets them in
+//! `WS 재연결` (reconnecting) with a countdown and REST keeps the panes live; when it lets them in
 //! again, streaming resumes and the gap is marked on the tape.
 
 mod tui_support;
@@ -112,7 +112,7 @@ async fn the_monitor_streams_falls_back_to_rest_and_resumes() {
     sim.ws().refuse(240.0);
     sim.ws().drop_all();
     let s = t.wait("the stream reconnecting", 15, |s| {
-        status_line(s).contains("WS reconnecting")
+        status_line(s).contains("WS 재연결")
     });
     assert!(
         status_line(&s).contains("LIVE real"),
@@ -125,10 +125,7 @@ async fn the_monitor_streams_falls_back_to_rest_and_resumes() {
     // Back: streaming resumes, and the gap is on the tape.
     let s = t.wait("the stream back with the gap marked", 40, |s| {
         let bar = status_line(s);
-        bar.contains("WS ")
-            && bar.contains("/41")
-            && !bar.contains("reconnecting")
-            && s.contains("끊김")
+        bar.contains("WS ") && bar.contains("/41") && !bar.contains("재연결") && s.contains("끊김")
     });
     assert!(
         s.lines().any(|l| l.contains("005930") && l.contains("WS")),

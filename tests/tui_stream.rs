@@ -151,14 +151,19 @@ fn the_reconnect_countdown_is_the_real_one() {
         cause: Cause::Connection("closed".into()),
     };
     update(&mut s, Msg::Feed(Event::Stream(st)));
-    assert!(render(&s).contains("WS reconnecting 4s"));
+    let t = s.settings.lang.t();
+    assert!(render(&s).contains(&format!("{} 4s", t.ws_reconnecting)));
     s.dirty = false;
     let now = s.now;
     update(&mut s, Msg::Tick(now + Duration::seconds(1)));
     assert!(s.dirty, "the countdown redraws");
-    assert!(render(&s).contains("WS reconnecting 3s"));
+    assert!(render(&s).contains(&format!("{} 3s", t.ws_reconnecting)));
     update(&mut s, Msg::Tick(now + Duration::seconds(5)));
-    assert!(render(&s).contains("WS reconnecting…"));
+    assert!(render(&s).contains(&format!("{}…", t.ws_reconnecting)));
+    // In English too.
+    let mut en = s.clone();
+    en.settings.lang = hoga::tui::lang::Lang::En;
+    assert!(render(&en).contains("WS reconnecting…"));
     // While it is down, no row is marked streamed and the tape says it waits.
     let screen = render(&s);
     let row = screen.lines().find(|l| l.contains("000660")).unwrap();
@@ -181,6 +186,20 @@ fn a_gap_is_a_row_on_the_tape_and_a_notice() {
     assert_eq!(s.tape.front(), Some(&TapeRow::Gap { from, to }));
     let screen = render(&s);
     assert!(screen.contains("끊김"), "{screen}");
+    assert!(screen.contains("스트림 끊김"), "the notice: {screen}");
+    let mut en = s.clone();
+    en.settings.lang = hoga::tui::lang::Lang::En;
+    en.notice = None;
+    update(
+        &mut en,
+        Msg::Feed(Event::Gap {
+            codes: vec![code],
+            from,
+            to,
+        }),
+    );
+    let screen = render(&en);
+    assert!(screen.contains("── gap "), "{screen}");
     assert!(screen.contains("stream was down"), "{screen}");
 }
 

@@ -562,7 +562,7 @@ impl DataSource for KisSource {
         req: Req,
     ) -> Result<Sourced<Vec<Candle>>, SourceError> {
         if self.day_minutes_refused.load(Ordering::Relaxed) {
-            return Err(SourceError::Fatal(
+            return Err(SourceError::Unsupported(
                 "the server refused the minute chart by date".into(),
             ));
         }
@@ -575,7 +575,7 @@ impl DataSource for KisSource {
                 || client.day_minute_chart(code, date, req.priority),
             )
             .await;
-        if let Err(SourceError::Fatal(e)) = &r {
+        if let Err(SourceError::Fatal(e) | SourceError::Unsupported(e)) = &r {
             tracing::info!(error = %e, "minute chart by date refused: the chart shows today's minutes only");
             self.day_minutes_refused.store(true, Ordering::Relaxed);
         }

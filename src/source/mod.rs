@@ -251,7 +251,7 @@ pub trait DataSource: Send + Sync {
         _date: NaiveDate,
         _req: Req,
     ) -> Result<Sourced<Vec<Candle>>, SourceError> {
-        Err(SourceError::Fatal(
+        Err(SourceError::Unsupported(
             "this source has no minute chart by date".into(),
         ))
     }

@@ -124,6 +124,20 @@ pub struct Texts {
     // What failed.
     pub what_universe: &'static str,
     pub what_quotes: &'static str,
+    /// The tape: title, its live mark, and what it says while empty.
+    pub tape: &'static str,
+    pub tape_live: &'static str,
+    pub tape_no_slot: &'static str,
+    pub tape_pick: &'static str,
+    pub tape_no_stream: &'static str,
+    pub tape_polled: &'static str,
+    pub tape_waiting: &'static str,
+    pub tape_gap: &'static str,
+    /// The stream in the status bar: connecting, reconnecting (with and without a countdown),
+    /// down.
+    pub ws_connecting: &'static str,
+    pub ws_reconnecting: &'static str,
+    pub ws_down: &'static str,
 }
 
 pub const KO: Texts = Texts {
@@ -214,6 +228,17 @@ pub const KO: Texts = Texts {
     nothing_to_undo: "되돌릴 것이 없습니다",
     what_universe: "종목 목록",
     what_quotes: "관심종목 시세",
+    tape: "체결",
+    tape_live: "실시간",
+    tape_no_slot: "스트림 대기",
+    tape_pick: "종목을 고르세요",
+    tape_no_stream: "실시간 스트림 없음",
+    tape_polled: "스트림 연결 대기 (REST 조회 중)",
+    tape_waiting: "체결 대기…",
+    tape_gap: "끊김",
+    ws_connecting: "WS 연결 중…",
+    ws_reconnecting: "WS 재연결",
+    ws_down: "WS 중단",
 };
 
 pub const EN: Texts = Texts {
@@ -296,6 +321,17 @@ pub const EN: Texts = Texts {
     nothing_to_undo: "nothing to undo",
     what_universe: "stock list",
     what_quotes: "watchlist quotes",
+    tape: "Tape",
+    tape_live: "live",
+    tape_no_slot: "waiting for the stream",
+    tape_pick: "open a stock",
+    tape_no_stream: "no live stream",
+    tape_polled: "stream not connected (polling over REST)",
+    tape_waiting: "waiting for trades…",
+    tape_gap: "gap",
+    ws_connecting: "WS connecting…",
+    ws_reconnecting: "WS reconnecting",
+    ws_down: "WS down",
 };
 
 impl Lang {
@@ -573,6 +609,14 @@ impl Lang {
         match self {
             Lang::Ko => format!("{name} 삭제 ({n}종목)"),
             Lang::En => format!("deleted {name} ({n} stocks)"),
+        }
+    }
+
+    /// The stream was down from `from` to `to` (KST times); `n` stocks fetched again.
+    pub fn stream_gap(self, from: &str, to: &str, n: usize) -> String {
+        match self {
+            Lang::Ko => format!("스트림 끊김 {from}–{to}: {n}종목 REST로 다시 받음"),
+            Lang::En => format!("stream was down {from}–{to}: {n} stocks fetched again over REST"),
         }
     }
 

@@ -265,15 +265,11 @@ fn event(state: &mut State, e: Event) {
                 push_tape(state, TapeRow::Gap { from, to });
             }
             let hm = |t: DateTime<Utc>| t.with_timezone(&KST).format("%H:%M:%S").to_string();
-            notice(
-                state,
-                format!(
-                    "stream was down {}–{}: {} stocks fetched again over REST",
-                    hm(from),
-                    hm(to),
-                    codes.len()
-                ),
-            );
+            let text = state
+                .settings
+                .lang
+                .stream_gap(&hm(from), &hm(to), codes.len());
+            notice(state, text);
         }
         Event::Status(s) => {
             if s != state.status {

@@ -52,21 +52,22 @@ pub fn source_label(state: &State) -> (String, Style) {
 pub fn stream_label(state: &State) -> Option<(String, Style)> {
     let s = state.stream.as_ref()?;
     let theme = &state.settings.theme;
+    let t = state.settings.lang.t();
     Some(match &s.health {
         StreamHealth::Connected { .. } => (
             format!("WS {}/{}", s.registered.len(), s.cap),
             Style::default().fg(theme.accent),
         ),
         StreamHealth::Connecting => (
-            "WS connecting…".to_string(),
+            t.ws_connecting.to_string(),
             Style::default().fg(Color::Yellow),
         ),
         StreamHealth::Reconnecting { next_try, .. } => {
             let n = (*next_try - state.now).num_seconds();
             let text = if n > 0 {
-                format!("WS reconnecting {n}s")
+                format!("{} {n}s", t.ws_reconnecting)
             } else {
-                "WS reconnecting…".to_string()
+                format!("{}…", t.ws_reconnecting)
             };
             (
                 text,
@@ -76,7 +77,7 @@ pub fn stream_label(state: &State) -> Option<(String, Style)> {
             )
         }
         StreamHealth::Down { .. } => (
-            "WS down".to_string(),
+            t.ws_down.to_string(),
             Style::default()
                 .fg(theme.error)
                 .add_modifier(Modifier::BOLD),

@@ -13,28 +13,29 @@ use ratatui::style::Style;
 
 pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     let theme = &state.settings.theme;
+    let t = state.settings.lang.t();
     let dim = Style::default().fg(theme.dim);
     let streamed = state
         .selected
         .zip(state.stream.as_ref())
         .is_some_and(|(c, s)| s.streams(Channel::Trades, c));
     let right = match (&state.stream, streamed) {
-        (_, true) => vec![("실시간".to_string(), Style::default().fg(theme.accent))],
+        (_, true) => vec![(t.tape_live.to_string(), Style::default().fg(theme.accent))],
         (Some(_), false) if state.selected.is_some() => {
-            vec![("스트림 대기".to_string(), Style::default().fg(theme.stale))]
+            vec![(t.tape_no_slot.to_string(), Style::default().fg(theme.stale))]
         }
         _ => Vec::new(),
     };
-    let inner = frame(state, Pane::Tape, area, "체결", &right, buf);
+    let inner = frame(state, Pane::Tape, area, t.tape, &right, buf);
     if inner.height == 0 || inner.width < 8 {
         return;
     }
     if state.tape.is_empty() {
         let msg = match (&state.stream, state.selected) {
-            (_, None) => "종목을 고르세요",
-            (None, _) => "실시간 스트림 없음",
-            (Some(_), _) if !streamed => "스트림 연결 대기 (REST 조회 중)",
-            _ => "체결 대기…",
+            (_, None) => t.tape_pick,
+            (None, _) => t.tape_no_stream,
+            (Some(_), _) if !streamed => t.tape_polled,
+            _ => t.tape_waiting,
         };
         text::put_center(
             buf,
@@ -50,7 +51,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     let price_w = rows
         .iter()
         .filter_map(|r| match r {
-            TapeRow::Trade(t) => Some(text::width(&group_thousands(t.price.0))),
+            TapeRow::Trade(tr) => Some(text::width(&group_thousands(tr.price.0))),
             TapeRow::Gap { .. } => None,
         })
         .max()
@@ -58,7 +59,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
     let qty_w = rows
         .iter()
         .filter_map(|r| match r {
-            TapeRow::Trade(t) => Some(text::width(&text::compact(t.qty))),
+            TapeRow::Trade(tr) => Some(text::width(&text::compact(tr.qty))),
             TapeRow::Gap { .. } => None,
         })
         .max()
@@ -81,7 +82,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
                 let hm = |t: chrono::DateTime<chrono::Utc>| {
                     t.with_timezone(&KST).format("%H:%M:%S").to_string()
                 };
-                let s = format!("── 끊김 {}–{} ──", hm(*from), hm(*to));
+                let s = format!("── {} {}–{} ──", t.tape_gap, hm(*from), hm(*to));
                 text::put_center(
                     buf,
                     inner.x,
@@ -91,33 +92,33 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
                     Style::default().fg(theme.stale),
                 );
             }
-            TapeRow::Trade(t) => {
+            TapeRow::Trade(tr) => {
                 let mut x = inner.x;
                 if time_w > 0 {
                     let fmt = if time_w == 8 { "%H:%M:%S" } else { "%H:%M" };
-                    let s = t.at.with_timezone(&KST).format(fmt).to_string();
+                    let s = tr.at.with_timezone(&KST).format(fmt).to_string();
                     text::put_whole(buf, x, y, &s, time_w, dim);
                     x += time_w + 1;
                 }
-                let price_style = dir_style(theme, t.change.0);
+                let price_style = dir_style(theme, tr.change.0);
                 text::put_right_whole(
                     buf,
                     x + price_w,
                     y,
-                    &group_thousands(t.price.0),
+                    &group_thousands(tr.price.0),
                     price_w,
                     price_style,
                 );
                 x += price_w + 1;
-                let (mark, mst) = match t.side {
+                let (mark, mst) = match tr.side {
                     Some(Side::Buy) => ("▲", dir_style(theme, 1)),
                     Some(Side::Sell) => ("▼", dir_style(theme, -1)),
                     None => (" ", dim),
                 };
                 text::put_whole(buf, x, y, mark, 1, mst);
                 x += 2;
-                text::put_right_whole(buf, x + qty_w, y, &text::compact(t.qty), qty_w, mst);
-                if show_strength && let Some(s) = t.strength {
+                text::put_right_whole(buf, x + qty_w, y, &text::compact(tr.qty), qty_w, mst);
+                if show_strength && let Some(s) = tr.strength {
                     let right = inner.x + inner.width;
                     text::put_right_whole(buf, right, y, &format!("{s}%"), STRENGTH_W, dim);
                 }
