@@ -66,7 +66,8 @@ fn each_trade_moves_the_row_the_book_s_last_price_and_tops_the_tape() {
     let before = s.tape.len();
     assert_eq!(before, 8);
     let price = s.quotes[&code].quote.price.0 + 100;
-    let t = trade(code, &s, price, 777);
+    let mut t = trade(code, &s, price, 777);
+    t.at = s.now + Duration::seconds(5);
     s.dirty = false;
     update(
         &mut s,
@@ -76,8 +77,14 @@ fn each_trade_moves_the_row_the_book_s_last_price_and_tops_the_tape() {
         }),
     );
     assert!(s.dirty, "a trade redraws");
-    assert_eq!(s.tape.front(), Some(&TapeRow::Trade(t)));
+    assert_eq!(s.tape.front(), Some(&TapeRow::Trade(t.clone())));
     assert_eq!(s.quotes[&code].quote.price.0, price);
+    assert_eq!(
+        s.quotes_at,
+        Some(t.at),
+        "the list is as fresh as its newest trade"
+    );
+    assert_eq!(s.chart.data.received_at, Some(t.at), "so is the chart");
     assert_eq!(s.book.value.as_ref().unwrap().last, Some(Krw(price)));
     let screen = render(&s);
     assert!(

@@ -483,11 +483,19 @@ fn apply_trade(state: &mut State, t: Trade, at: DateTime<Utc>) {
         let provenance = cell.provenance;
         // The candle grows from the trade itself, not from the quote it updates.
         store_quote_only(state, q, provenance, at);
+        // The list's age is that of its newest data, streamed or polled.
+        if state.quotes_problem.is_none() && state.watchlists.current().codes.contains(&t.code) {
+            state.quotes_at = Some(state.quotes_at.map_or(at, |q| q.max(at)));
+        }
     }
     if Some(t.code) == state.selected {
         let period = state.chart.period;
         if let Some(candles) = state.chart.data.value.as_mut() {
             trade_into(candles, period, &t, Calendar::krx());
+            // The chart is as fresh as its newest trade.
+            if state.chart.data.problem.is_none() {
+                state.chart.data.received_at = Some(at);
+            }
             state.dirty = true;
         }
         if let Some(b) = state.book.value.as_mut().filter(|b| b.code == t.code) {
