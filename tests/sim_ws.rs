@@ -863,3 +863,77 @@ async fn auctions_stream_expected_fills_and_market_status_on_the_real_server() {
             .all(|(_, r)| r[1].as_str() < "090000")
     );
 }
+
+/// H0STMKO0 says when a static VI of the market model is triggered and released, at the
+/// instants inquire-vi-status reports; hoga's parser reads it as the VI flag.
+#[tokio::test]
+async fn a_static_vi_is_streamed_on_h0stmko0_when_triggered_and_released() {
+    use hoga::market::{LiveEvent, kst_to_utc};
+    // A VI of the model's day, and the instant it is triggered.
+    let probe = start(SimConfig::frozen(&format!("{DAY} 15:00"))).await;
+    let vis = probe.market().vi_events_at(
+        None,
+        kst_to_utc(
+            chrono::NaiveDate::parse_from_str(DAY, "%Y-%m-%d")
+                .unwrap()
+                .and_hms_opt(15, 0, 0)
+                .unwrap(),
+        ),
+    );
+    let vi = vis
+        .iter()
+        .filter(|v| {
+            v.triggered_at
+                .is_some_and(|t| t.format("%H%M").to_string() < "1450".to_string())
+        })
+        .min_by_key(|v| v.triggered_at)
+        .expect("the model has a static VI before 14:50")
+        .clone();
+    let on = vi.triggered_at.unwrap();
+    let before = (on - chrono::Duration::seconds(20))
+        .format("%H:%M:%S")
+        .to_string();
+    let sim = sim_at(&before, WsConfig::default()).await;
+    let key = approval(&sim).await;
+    let mut ws = ws_connect(&sim).await;
+    assert_eq!(
+        request(&mut ws, &key, "1", "H0STMKO0", vi.code.as_str()).await,
+        "OPSP0000"
+    );
+    // Past the trigger and the release two minutes later.
+    sim.clock().advance(chrono::Duration::minutes(3));
+    let mut dates = hoga::kis::wire::ws::Dates::new(
+        chrono::NaiveDate::parse_from_str(DAY, "%Y-%m-%d").unwrap(),
+    );
+    // (VI_CLS_CODE as sent, the VI flag hoga reads), record by record.
+    let mut flags: Vec<(String, bool)> = Vec::new();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while flags.len() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "got {flags:?}");
+        match next_msg(&mut ws).await {
+            Some(Message::Text(t)) if t.as_str().starts_with("0|H0STMKO0") => {
+                let (_, recs) = split_frame(t.as_str(), |_| 11).unwrap();
+                let mut out = Vec::new();
+                hoga::kis::wire::ws::parse_frame(t.as_str(), &mut dates, &mut out).expect("parses");
+                assert_eq!(out.len(), recs.len());
+                for (r, e) in recs.iter().zip(out) {
+                    assert_eq!(r[0], vi.code.as_str());
+                    match e {
+                        LiveEvent::Status(st) => flags.push((r[8].clone(), st.flags.vi)),
+                        other => panic!("{other:?}"),
+                    }
+                }
+            }
+            Some(Message::Text(t)) if t.as_str().contains("PINGPONG") => {
+                send_text(&mut ws, t.as_str()).await;
+            }
+            Some(_) => {}
+            None => panic!("stream ended"),
+        }
+    }
+    assert_eq!(
+        flags,
+        [("Y".to_string(), true), ("N".to_string(), false)],
+        "triggered, then released"
+    );
+}

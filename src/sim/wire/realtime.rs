@@ -1,7 +1,8 @@
 //! The KIS WebSocket's text frames (KIS_API.md §6, §13; `shared/kis/samples/ws_*`): JSON acks
 //! and PINGPONG, and `0|TR|NNN|rec^rec^…` data frames with H0STCNT0 (46 fields), H0STASP0
 //! (59, or 62 with the 2026 trailing fields), H0STANC0 (45) and H0STMKO0 (11) records.
-//! H0STMKO0 carries the session changes and halts; kis-sim's market has no VI (the REST book's
+//! H0STMKO0 carries the session changes, halts and the static VIs of the market model (a
+//! stock's first ±10 % move from its base each way, two minutes); (the REST book's
 //! `vi_cls_code` is always "N"), so VI_CLS_CODE is "N" too.
 
 use super::pct2;
@@ -340,6 +341,9 @@ pub enum MarketEvent {
     ClosingAuction,
     /// 15:30: 장마감 (129, ANTC 129 장후예상종료).
     Close,
+    /// A static VI triggered (`on`) or released during continuous trading (VI_CLS_CODE Y/N;
+    /// the session codes stay 장중's).
+    Vi { on: bool },
 }
 
 /// One H0STMKO0 record (11 fields): the event, the stock's halt (TRHT_YN, reason) and status
@@ -350,7 +354,9 @@ pub fn market_status_record(c: &DayCtx, e: MarketEvent, managed: bool) -> String
         MarketEvent::Open => ("112", "112"),
         MarketEvent::ClosingAuction => ("121", "121"),
         MarketEvent::Close => ("129", "129"),
+        MarketEvent::Vi { .. } => ("112", "112"),
     };
+    let vi = matches!(e, MarketEvent::Vi { on: true });
     let stat = if c.halted {
         "58"
     } else if managed {
@@ -367,7 +373,7 @@ pub fn market_status_record(c: &DayCtx, e: MarketEvent, managed: bool) -> String
         String::new(),
         String::new(),
         stat.into(),
-        "N".into(),
+        if vi { "Y" } else { "N" }.into(),
         "N".into(),
         String::new(),
     ];

@@ -408,7 +408,9 @@ impl Session {
                 }
                 rt::H0STMKO0 => {
                     let managed = m.stock(code).is_some_and(|s| s.flags.managed);
-                    for (at, event) in market_events(&self.st, after, now) {
+                    let mut events = market_events(&self.st, after, now);
+                    events.extend(vi_events(&self.st, code, after, now));
+                    for (at, event) in events {
                         if let Some(ctx) = day_ctx(&self.st, code, at, &mut reg.ctx) {
                             let record = rt::market_status_record(&ctx, event, managed);
                             due.push((at, rt::H0STMKO0, tr_key.clone(), record));
@@ -523,6 +525,33 @@ fn market_events(
     .map(|(time, e)| (kst_to_utc(date.and_time(time)), e))
     .filter(|(at, _)| *at > after && *at <= upto)
     .collect()
+}
+
+/// The static VIs of `code` triggered or released in `(after, upto]`: VI_CLS_CODE Y at the
+/// trigger, N at the release (the model's ground truth, as inquire-vi-status reports it).
+fn vi_events(
+    st: &SimState,
+    code: StockCode,
+    after: DateTime<Utc>,
+    upto: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, rt::MarketEvent)> {
+    let mut out = Vec::new();
+    for vi in st.market.vi_events_at(Some(code), upto) {
+        let (Some(date), Some(t)) = (vi.date, vi.triggered_at) else {
+            continue;
+        };
+        let on = kst_to_utc(date.and_time(t));
+        let off = match vi.released_at {
+            Some(r) => kst_to_utc(date.and_time(r)),
+            None => on + chrono::Duration::minutes(crate::sim::model::overview::VI_MINUTES),
+        };
+        for (at, e) in [(on, true), (off, false)] {
+            if at > after && at <= upto {
+                out.push((at, rt::MarketEvent::Vi { on: e }));
+            }
+        }
+    }
+    out
 }
 
 fn hour_cls(p: Phase) -> &'static str {
