@@ -884,7 +884,7 @@ async fn a_static_vi_is_streamed_on_h0stmko0_when_triggered_and_released() {
         .iter()
         .filter(|v| {
             v.triggered_at
-                .is_some_and(|t| t.format("%H%M").to_string() < "1450".to_string())
+                .is_some_and(|t| t < chrono::NaiveTime::from_hms_opt(14, 50, 0).unwrap())
         })
         .min_by_key(|v| v.triggered_at)
         .expect("the model has a static VI before 14:50")
