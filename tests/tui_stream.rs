@@ -299,3 +299,64 @@ fn streamed_channels_are_counted_by_pair() {
     let code = s.selected.unwrap();
     assert!(st.streams(Channel::Trades, code) && st.streams(Channel::Book, code));
 }
+
+#[test]
+fn the_expected_fill_moves_with_the_stream_during_an_auction() {
+    use hoga::market::{ExpectedFill, ExpectedUpdate};
+    let mut s = fixtures::state(
+        (120, 40),
+        Scenario {
+            auction: true,
+            streaming: true,
+            ..Scenario::default()
+        },
+    );
+    let code = s.selected.unwrap();
+    let before = s.book.value.as_ref().unwrap().expected.clone();
+    assert!(
+        before.is_some(),
+        "the REST book has an expected fill in the auction"
+    );
+    let fill = ExpectedFill {
+        price: Krw(71_300),
+        volume: 123_456,
+        change: Krw(1_300),
+        change_rate: Rate(186),
+    };
+    s.dirty = false;
+    let now = s.now;
+    update(
+        &mut s,
+        Msg::Feed(Event::Expected {
+            at: now,
+            update: ExpectedUpdate {
+                code,
+                at: now,
+                fill: fill.clone(),
+            },
+        }),
+    );
+    assert!(s.dirty);
+    assert_eq!(s.book.value.as_ref().unwrap().expected, Some(fill));
+    assert!(render(&s).contains("71,300"), "{}", render(&s));
+    // Another stock's expected fill leaves the open one's alone.
+    let other = s.rows()[1];
+    let again = s.book.value.clone();
+    update(
+        &mut s,
+        Msg::Feed(Event::Expected {
+            at: now,
+            update: ExpectedUpdate {
+                code: other,
+                at: now,
+                fill: ExpectedFill {
+                    price: Krw(1),
+                    volume: 1,
+                    change: Krw(0),
+                    change_rate: Rate(0),
+                },
+            },
+        }),
+    );
+    assert_eq!(s.book.value, again);
+}
