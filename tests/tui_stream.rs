@@ -312,7 +312,7 @@ fn the_expected_fill_moves_with_the_stream_during_an_auction() {
         },
     );
     let code = s.selected.unwrap();
-    let before = s.book.value.as_ref().unwrap().expected.clone();
+    let before = s.book.value.as_ref().unwrap().expected;
     assert!(
         before.is_some(),
         "the REST book has an expected fill in the auction"
@@ -332,7 +332,7 @@ fn the_expected_fill_moves_with_the_stream_during_an_auction() {
             update: ExpectedUpdate {
                 code,
                 at: now,
-                fill: fill.clone(),
+                fill,
             },
         }),
     );
