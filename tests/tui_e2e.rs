@@ -99,8 +99,8 @@ async fn hoga_under_tmux_against_kis_sim() {
 
     // Resize: narrow collapses panes, tiny asks for more room, back to full.
     t.resize(80, 24);
-    let s = t.wait("the 80×24 layout", 10, |s| {
-        s.contains("관심종목") && !s.contains("종목정보")
+    let s = t.wait("the 80×24 layout, the book beside the list", 10, |s| {
+        s.contains("관심종목") && !s.contains("종목정보") && s.contains("┌ 호가")
     });
     assert!(
         s.lines()

@@ -43,8 +43,9 @@ async fn the_monitor_streams_falls_back_to_rest_and_resumes() {
         return;
     }
     // Thirty times real time from 10:00 of a trading day: the market's 10 s steps come three
-    // times a second (the simulator trades in steps).
-    let clock = "accel:30@2026-11-26T10:00";
+    // times a second (the simulator trades in steps). On this day 삼성바이오로직스 trades above
+    // 1,000,000 won.
+    let clock = "accel:30@2026-11-17T10:00";
     let mode = ClockMode::parse(clock).expect("clock");
     let config = SimConfig {
         clock: mode,
@@ -79,6 +80,31 @@ async fn the_monitor_streams_falls_back_to_rest_and_resumes() {
     });
     assert!(status_line(&s).contains("LIVE real"), "{s}");
     assert!(s.contains("실시간"), "the tape says it is streamed: {s}");
+    // A price of seven digits is never cut: `1,030,000`, whole.
+    let s = t.wait("삼성바이오로직스 above a million", 15, |s| {
+        s.lines().any(|l| {
+            l.contains("207940")
+                && l.split_whitespace()
+                    .any(|w| w.len() == 9 && w.starts_with("1,") && w.matches(',').count() == 2)
+        })
+    });
+    assert!(!s.contains("1,0…"), "{s}");
+    // The classic terminal: the book beside the list, the panes named, help at hand.
+    t.resize(80, 24);
+    let s = t.wait("the 80×24 layout with the book", 10, |s| {
+        s.contains("┌ 호가")
+            && status_line(s).contains("? 도움말")
+            && status_line(s).contains("[목록|")
+    });
+    assert!(
+        s.lines()
+            .all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80),
+        "{s}"
+    );
+    t.resize(200, 60);
+    t.wait("the full layout again", 10, |s| {
+        s.contains("┌ 체결") && s.contains("┌ 종목정보")
+    });
     // The tape and the book move several times a second.
     let mut tapes = Vec::new();
     let mut books = Vec::new();
