@@ -54,7 +54,7 @@ async fn hoga_under_tmux_against_kis_sim() {
 
     // Live data from KIS (the sim), names from its master files.
     let s = t.wait("live KIS data", 45, |s| {
-        status_line(s).contains("LIVE real") && s.contains("삼성전자")
+        status_line(s).contains("실시간 실서버") && s.contains("삼성전자")
     });
     assert!(s.contains("관심종목 대형주 (1/2)"), "{s}");
     assert!(s.contains("호가 삼성전자"), "{s}");
@@ -133,7 +133,7 @@ async fn hoga_under_tmux_against_kis_sim() {
     t.keys(&["r"]);
     let s = t.wait("stale panes and the failure", 30, |s| {
         let st = status_line(s);
-        (st.contains("STALE") || st.contains("BREAKER OPEN")) && st.contains('⚠')
+        (st.contains("지연") || st.contains("접속 차단")) && st.contains('⚠')
     });
     eprintln!("outage:\n{s}");
     assert!(s.contains("호가 삼성전자"), "the book keeps its stock: {s}");
@@ -143,9 +143,9 @@ async fn hoga_under_tmux_against_kis_sim() {
     sim.restart().await.unwrap();
     let s = t.wait("recovery", 45, |s| {
         let st = status_line(s);
-        (st.contains("LIVE real") || st.contains("CACHED"))
+        (st.contains("실시간 실서버") || st.contains("CACHED"))
             && !st.contains('⚠')
-            && !s.contains("STALE")
+            && !s.contains("지연")
     });
     eprintln!("recovered:\n{s}");
     assert!(s.contains("종목정보"), "{s}");

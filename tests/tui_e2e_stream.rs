@@ -78,7 +78,7 @@ async fn the_monitor_streams_falls_back_to_rest_and_resumes() {
     let s = t.wait("the stream up and trades on the tape", 45, |s| {
         status_line(s).contains("WS ") && status_line(s).contains("/41") && tape(s).len() >= 3
     });
-    assert!(status_line(&s).contains("LIVE real"), "{s}");
+    assert!(status_line(&s).contains("실시간 실서버"), "{s}");
     assert!(s.contains("실시간"), "the tape says it is streamed: {s}");
     // A price of seven digits is never cut: `1,030,000`, whole.
     let s = t.wait("삼성바이오로직스 above a million", 15, |s| {
@@ -141,7 +141,7 @@ async fn the_monitor_streams_falls_back_to_rest_and_resumes() {
         status_line(s).contains("WS 재연결")
     });
     assert!(
-        status_line(&s).contains("LIVE real"),
+        status_line(&s).contains("실시간 실서버"),
         "REST keeps the data live: {s}"
     );
     // REST has taken over: the watchlist rows have ages again, and they stay young.

@@ -391,7 +391,7 @@ fn the_simulated_market_says_how_to_get_real_data() {
         std::path::Path::new("/home/u/.config/hoga/config.toml"),
     ));
     let status = render(&s).lines().last().unwrap_or_default().to_string();
-    assert!(status.contains("SIMULATED"), "{status}");
+    assert!(status.contains("시뮬레이션"), "{status}");
     assert!(
         status.contains("KIS_APP_KEY와 KIS_APP_SECRET")
             && status.contains("/home/u/.config/hoga/config.toml"),

@@ -31,7 +31,7 @@ fn run_and_end(tag: &str, end: End) -> (i32, String) {
     let t = Tmux::start(&socket, &cmd, 200, 50);
 
     // hoga is up: alternate screen, hidden cursor, mouse reporting on.
-    let s = t.wait("the simulated market", 30, |s| s.contains("SIMULATED"));
+    let s = t.wait("the simulated market", 30, |s| s.contains("시뮬레이션"));
     assert!(s.contains("관심종목"), "{s}");
     assert_eq!(
         t.pane("#{alternate_on}"),

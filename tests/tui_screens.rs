@@ -152,8 +152,8 @@ fn breaker_open_200x60() {
             ..Scenario::default()
         },
     );
-    assert!(s.contains("BREAKER OPEN retry in 42s"), "{s}");
-    assert!(s.contains("STALE"), "{s}");
+    assert!(s.contains("접속 차단 42s 후 재시도"), "{s}");
+    assert!(s.contains("지연"), "{s}");
     assert!(s.contains("redis 중단"), "{s}");
     insta::assert_snapshot!(s);
 }

@@ -306,7 +306,7 @@ fn a_failure_keeps_the_last_data_marked_stale_until_recovery() {
     assert!(p.what.contains("호가") && p.message.contains("refused"));
     // One failed poll marks the pane, not the whole bar.
     let (label, _) = hoga::tui::view::status::source_label(&s);
-    assert_eq!(label, "SIMULATED");
+    assert_eq!(label, "시뮬레이션");
     // Recovery clears the failure.
     let q = s.quotes[&c].quote.clone();
     update(
@@ -323,7 +323,7 @@ fn a_failure_keeps_the_last_data_marked_stale_until_recovery() {
     );
     assert!(!s.book.is_stale());
     assert!(hoga::tui::view::status::current_problem(&s).is_none());
-    assert_eq!(hoga::tui::view::status::source_label(&s).0, "SIMULATED");
+    assert_eq!(hoga::tui::view::status::source_label(&s).0, "시뮬레이션");
 }
 
 #[test]
@@ -804,7 +804,7 @@ fn the_state_slot_is_live_while_kis_answers_and_stale_only_when_everything_fails
         };
         update(&mut s, book_reply(at, prov));
         update(&mut s, quotes_reply(at, prov));
-        assert_eq!(label(&s), "LIVE real", "reply {i}");
+        assert_eq!(label(&s), "실시간 실서버", "reply {i}");
     }
     let fail = |at: chrono::DateTime<chrono::Utc>| Failure {
         message: "HTTP 502 (an HTML error page)".into(),
@@ -822,7 +822,7 @@ fn the_state_slot_is_live_while_kis_answers_and_stale_only_when_everything_fails
         }),
     );
     assert!(s.book.is_stale());
-    assert_eq!(label(&s), "LIVE real");
+    assert_eq!(label(&s), "실시간 실서버");
     // Everything on screen failing, twice in a row: STALE since the newest good data.
     let good = s.chart.data.fetched_at().max(s.info.fetched_at());
     for n in 0..2 {
@@ -867,20 +867,24 @@ fn the_state_slot_is_live_while_kis_answers_and_stale_only_when_everything_fails
         Health::Stale { since } => assert!(since >= good, "{since:?}"),
         other => panic!("{other:?}"),
     }
-    assert!(label(&s).starts_with("STALE since"), "{}", label(&s));
+    assert!(
+        label(&s).starts_with("지연 ") && label(&s).ends_with("부터"),
+        "{}",
+        label(&s)
+    );
     // The breaker opens too: the bar says so, with the real countdown.
     let mut st = s.status.clone();
     st.breaker = Some("open".into());
     st.breaker_retry_at = Some(s.now + Duration::seconds(42));
     update(&mut s, Msg::Feed(Event::Status(st)));
-    assert_eq!(label(&s), "BREAKER OPEN retry in 42s");
+    assert_eq!(label(&s), "접속 차단 42s 후 재시도");
     // KIS answers again: LIVE at once.
     let at = t0 + Duration::seconds(20);
     let mut st = s.status.clone();
     st.breaker = Some("closed".into());
     update(&mut s, Msg::Feed(Event::Status(st)));
     update(&mut s, book_reply(at, live));
-    assert_eq!(label(&s), "LIVE real");
+    assert_eq!(label(&s), "실시간 실서버");
 }
 
 /// After the uncross, the closing auction's expected fill leaves the screen: a book or quote
@@ -987,7 +991,10 @@ fn with_kis_down_after_the_close_cached_panes_do_not_hide_the_outage() {
         );
     }
     let label = hoga::tui::view::status::source_label(&s).0;
-    assert!(label.starts_with("STALE since"), "{label}");
+    assert!(
+        label.starts_with("지연 ") && label.ends_with("부터"),
+        "{label}"
+    );
 }
 
 /// The master files carry no English names: one arriving with a stock-info answer joins the

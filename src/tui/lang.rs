@@ -79,6 +79,12 @@ pub struct Texts {
     pub no_stock_open: &'static str,
     pub wl_empty: &'static str,
     pub no_data: &'static str,
+    /// The state badges: live (with the server), simulated, stale, no data, breaker open.
+    pub badge_live: &'static str,
+    pub badge_simulated: &'static str,
+    pub badge_stale: &'static str,
+    pub badge_no_data: &'static str,
+    pub badge_breaker: &'static str,
     // Search.
     pub search_title: &'static str,
     pub search_title_en: &'static str,
@@ -190,6 +196,11 @@ pub const KO: Texts = Texts {
     no_stock_open: "선택한 종목 없음: / 검색",
     wl_empty: "비어 있음: / 검색, a 추가",
     no_data: "자료 없음",
+    badge_live: "실시간",
+    badge_simulated: "시뮬레이션",
+    badge_stale: "지연",
+    badge_no_data: "자료 없음",
+    badge_breaker: "접속 차단",
     search_title: "종목 검색 (코드 · 이름 · 초성)",
     search_title_en: "종목 검색 (코드 · 이름 · English · 초성)",
     search_example: "삼성 또는 ㅅㅅㅈㅈ",
@@ -283,6 +294,11 @@ pub const EN: Texts = Texts {
     no_stock_open: "no stock open: / to search",
     wl_empty: "empty: / to search, a to add",
     no_data: "no data",
+    badge_live: "LIVE",
+    badge_simulated: "SIMULATED",
+    badge_stale: "STALE",
+    badge_no_data: "NO DATA",
+    badge_breaker: "BREAKER OPEN",
     search_title: "Search (code · name · 초성)",
     search_title_en: "Search (code · name · English · 초성)",
     search_example: "삼성 or ㅅㅅㅈㅈ",
@@ -609,6 +625,43 @@ impl Lang {
         match self {
             Lang::Ko => format!("{name} 삭제 ({n}종목)"),
             Lang::En => format!("deleted {name} ({n} stocks)"),
+        }
+    }
+
+    /// The KIS server a badge names: 실서버 / 모의투자 (real / virtual).
+    pub fn env(self, env: crate::market::Env) -> &'static str {
+        match (self, env) {
+            (Lang::Ko, crate::market::Env::Real) => "실서버",
+            (Lang::Ko, crate::market::Env::Virtual) => "모의투자",
+            (Lang::En, e) => e.label(),
+        }
+    }
+
+    /// `지연 10:31:05부터` / `STALE since 10:31:05`.
+    pub fn stale_since(self, hms: &str) -> String {
+        match self {
+            Lang::Ko => format!("지연 {hms}부터"),
+            Lang::En => format!("STALE since {hms}"),
+        }
+    }
+
+    /// The open breaker with its countdown (`Some(n)`, n > 0), probing (`Some(0)`), or bare.
+    pub fn breaker(self, secs: Option<i64>) -> String {
+        let b = self.t().badge_breaker;
+        match (self, secs) {
+            (Lang::Ko, Some(n)) if n > 0 => format!("{b} {n}s 후 재시도"),
+            (Lang::Ko, Some(_)) => format!("{b} 확인 중…"),
+            (Lang::En, Some(n)) if n > 0 => format!("{b} retry in {n}s"),
+            (Lang::En, Some(_)) => format!("{b} probing…"),
+            (_, None) => b.to_string(),
+        }
+    }
+
+    /// `KIS 실서버 연결 중…` / `KIS real connecting…`.
+    pub fn connecting(self, env: crate::market::Env) -> String {
+        match self {
+            Lang::Ko => format!("KIS {} 연결 중…", self.env(env)),
+            Lang::En => format!("KIS {} connecting…", self.env(env)),
         }
     }
 

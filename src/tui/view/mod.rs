@@ -188,19 +188,24 @@ pub fn draw_missing<T>(
 /// The age/stale label of a pane's data for its title.
 pub fn data_label<T>(state: &State, d: &Data<T>) -> Vec<(String, Style)> {
     let theme = &state.settings.theme;
+    let t = state.settings.lang.t();
     let mut out = Vec::new();
     if let Some(p) = &d.problem {
         let age = d
             .fetched_at()
-            .map(|t| format!("STALE {}", age((state.now - t).num_seconds())))
-            .unwrap_or_else(|| "NO DATA".to_string());
+            .map(|at| format!("{} {}", t.badge_stale, age((state.now - at).num_seconds())))
+            .unwrap_or_else(|| t.badge_no_data.to_string());
         out.push((age, Style::default().fg(Color::Black).bg(theme.stale)));
         if let Some(n) = p.next_try {
             out.push((retry_label(state, n), Style::default().fg(theme.stale)));
         }
     } else if let Some(crate::market::Provenance::Stale { since }) = d.provenance {
         out.push((
-            format!("STALE {}", age((state.now - since).num_seconds())),
+            format!(
+                "{} {}",
+                t.badge_stale,
+                age((state.now - since).num_seconds())
+            ),
             Style::default().fg(Color::Black).bg(theme.stale),
         ));
     } else if let Some(crate::market::Provenance::Cached { fetched_at }) = d.provenance {

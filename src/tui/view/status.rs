@@ -21,29 +21,27 @@ fn hms(t: DateTime<Utc>) -> String {
 /// The state badge and its colours, from [`health`](crate::tui::health::health).
 pub fn source_label(state: &State) -> (String, Style) {
     let badge = |fg: Color, bg: Color| Style::default().fg(fg).bg(bg).add_modifier(Modifier::BOLD);
+    let lang = state.settings.lang;
+    let t = lang.t();
     let stale = |since: Option<DateTime<Utc>>| match since {
-        Some(t) => format!("STALE since {}", hms(t)),
-        None => "NO DATA".to_string(),
+        Some(at) => lang.stale_since(&hms(at)),
+        None => t.badge_no_data.to_string(),
     };
     match health(state) {
         Health::BreakerOpen { retry_at, .. } => {
-            let text = match retry_at.map(|t| (t - state.now).num_seconds()) {
-                Some(n) if n > 0 => format!("BREAKER OPEN retry in {n}s"),
-                Some(_) => "BREAKER OPEN probing…".to_string(),
-                None => "BREAKER OPEN".to_string(),
-            };
-            (text, badge(Color::White, Color::Red))
+            let secs = retry_at.map(|at| (at - state.now).num_seconds().max(0));
+            (lang.breaker(secs), badge(Color::White, Color::Red))
         }
         Health::Stale { since } => (stale(since), badge(Color::Black, Color::Yellow)),
         Health::Live(env) => (
-            format!("LIVE {}", env.label()),
+            format!("{} {}", t.badge_live, lang.env(env)),
             badge(Color::Black, Color::Green),
         ),
-        Health::Simulated => ("SIMULATED".to_string(), badge(Color::Black, Color::Magenta)),
-        Health::Connecting(env) => (
-            format!("KIS {} connecting…", env.label()),
-            Style::default().fg(Color::Yellow),
+        Health::Simulated => (
+            t.badge_simulated.to_string(),
+            badge(Color::Black, Color::Magenta),
         ),
+        Health::Connecting(env) => (lang.connecting(env), Style::default().fg(Color::Yellow)),
     }
 }
 

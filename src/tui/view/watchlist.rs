@@ -293,7 +293,11 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
             .quotes_at
             .map(|t| super::age((state.now - t).num_seconds()));
         right.push((
-            format!("STALE {}", since.unwrap_or_else(|| t.no_data.into())),
+            format!(
+                "{} {}",
+                t.badge_stale,
+                since.unwrap_or_else(|| t.no_data.into())
+            ),
             Style::default().fg(Color::Black).bg(theme.stale),
         ));
         if let Some(n) = p.next_try {
