@@ -71,7 +71,11 @@ pub async fn run(
     if state.source_kind == SourceKind::Simulated {
         state.real_data_hint = Some(real_data_hint(ui.state.lang, &ui.config_file));
     }
-    if let Some(w) = warning {
+    if let Some((path, why)) = warning {
+        let w = ui
+            .state
+            .lang
+            .lists_unreadable(&path.display().to_string(), &why);
         tracing::warn!("{w}");
         state.notice = Some((clock.now(), w));
     }

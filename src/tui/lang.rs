@@ -665,6 +665,14 @@ impl Lang {
         }
     }
 
+    /// The saved watchlists could not be read: the config's lists stand in (the file is kept).
+    pub fn lists_unreadable(self, path: &str, why: &str) -> String {
+        match self {
+            Lang::Ko => format!("{path}을(를) 읽을 수 없음 ({why}): 설정의 목록을 씀"),
+            Lang::En => format!("{path} is unreadable ({why}); using the config's lists"),
+        }
+    }
+
     /// The stream was down from `from` to `to` (KST times); `n` stocks fetched again.
     pub fn stream_gap(self, from: &str, to: &str, n: usize) -> String {
         match self {
@@ -744,6 +752,24 @@ mod tests {
         assert_eq!(" EN ".parse::<Lang>(), Ok(Lang::En));
         assert!("kr".parse::<Lang>().is_err());
         assert_eq!(Lang::default(), Lang::Ko);
+    }
+
+    #[test]
+    fn warnings_and_badges_in_both_languages() {
+        let ko = Lang::Ko.lists_unreadable("/s/watchlists.json", "EOF");
+        assert!(
+            ko.contains("/s/watchlists.json") && ko.contains("읽을 수 없음"),
+            "{ko}"
+        );
+        let en = Lang::En.lists_unreadable("/s/watchlists.json", "EOF");
+        assert!(en.contains("unreadable"), "{en}");
+        assert_eq!(Lang::Ko.breaker(Some(42)), "접속 차단 42s 후 재시도");
+        assert_eq!(Lang::En.breaker(Some(0)), "BREAKER OPEN probing…");
+        assert_eq!(Lang::Ko.stale_since("10:31:05"), "지연 10:31:05부터");
+        assert_eq!(
+            Lang::En.connecting(crate::market::Env::Virtual),
+            "KIS virtual connecting…"
+        );
     }
 
     #[test]

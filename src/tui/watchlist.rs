@@ -38,8 +38,12 @@ impl Watchlists {
     }
 
     /// The saved lists if there is a readable file, otherwise the config's. A corrupt file is
-    /// reported (and left alone) rather than silently overwritten.
-    pub fn load(state_dir: &Path, seed: &[Watchlist]) -> (Watchlists, Option<String>) {
+    /// reported (its path and why, for the UI to word) and left alone rather than silently
+    /// overwritten.
+    pub fn load(
+        state_dir: &Path,
+        seed: &[Watchlist],
+    ) -> (Watchlists, Option<(std::path::PathBuf, String)>) {
         let path = Self::path(state_dir);
         match std::fs::read(&path) {
             Ok(bytes) => match serde_json::from_slice::<Watchlists>(&bytes) {
@@ -48,13 +52,7 @@ impl Watchlists {
                     (w, None)
                 }
                 Ok(_) => (Self::new(seed), None),
-                Err(e) => (
-                    Self::new(seed),
-                    Some(format!(
-                        "{} is unreadable ({e}); using the config's lists",
-                        path.display()
-                    )),
-                ),
+                Err(e) => (Self::new(seed), Some((path, e.to_string()))),
             },
             Err(_) => (Self::new(seed), None),
         }
@@ -207,7 +205,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(FILE_NAME), b"{not json").unwrap();
         let (w, err) = Watchlists::load(dir.path(), &seed());
-        assert!(err.unwrap().contains("unreadable"));
+        let (path, why) = err.unwrap();
+        assert_eq!(path, dir.path().join(FILE_NAME));
+        assert!(!why.is_empty());
         assert_eq!(w.lists.len(), 2);
         assert_eq!(
             std::fs::read(dir.path().join(FILE_NAME)).unwrap(),
