@@ -131,6 +131,7 @@ fn interest(codes: &[StockCode], focus: usize, version: u64) -> Interest {
         watchlist: codes[..30].to_vec(),
         more: codes[30..].to_vec(),
         refresh: 0,
+        indices: Vec::new(),
     }
 }
 
@@ -246,6 +247,7 @@ async fn rest_takes_over_while_the_stream_is_down_and_the_gap_is_reported() {
         watchlist: codes.clone(),
         more: Vec::new(),
         refresh: 0,
+        indices: Vec::new(),
     });
     until(&mut rx, "a streamed trade", 30, |e| {
         matches!(e, Event::Trade { .. })

@@ -149,6 +149,7 @@ fn interest(focused: &str, version: u64, watch: &[&str]) -> Interest {
         watchlist: watch.iter().map(|c| code(c)).collect(),
         more: Vec::new(),
         refresh: 0,
+        indices: Vec::new(),
     }
 }
 
@@ -447,4 +448,36 @@ async fn minute_intervals_are_bucketed_from_one_minute_fetch() {
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     assert_eq!(probe.count("chart 005930 Y"), 1, "{:?}", probe.calls());
     assert_eq!(probe.spans.lock().unwrap().as_slice(), &[366 * 20]);
+}
+
+/// The index strip: asked for when it is on screen, answered with every index the source
+/// serves, in the strip's order.
+#[tokio::test]
+async fn the_index_strip_is_fetched_with_every_index_served() {
+    use hoga::market::IndexCode;
+    let clock = Arc::new(hoga::sim::SimClock::frozen(
+        hoga::sim::clock::parse_instant("2026-11-26 10:30").unwrap(),
+    ));
+    let source = Arc::new(hoga::source::mock::MockSource::new(1, clock.clone()));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let feed = Feed::spawn(source, clock, tx, Pace::default());
+    let mut i = interest("005930", 1, &["005930"]);
+    i.indices = IndexCode::DEFAULTS.to_vec();
+    feed.set_interest(i);
+    let got = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(Event::Indices { reply, .. }) = rx.recv().await {
+                return reply;
+            }
+        }
+    })
+    .await
+    .expect("the strip's indices");
+    let list = got.expect("served");
+    let codes: Vec<_> = list.iter().map(|q| q.value.code).collect();
+    assert_eq!(codes, IndexCode::DEFAULTS.to_vec());
+    assert!(
+        list.iter()
+            .all(|q| q.value.value.0 > 0 && q.value.breadth.is_some())
+    );
 }

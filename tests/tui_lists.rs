@@ -209,7 +209,10 @@ fn ages_count_seconds_and_stay_in_the_status_bar_at_120_columns() {
     assert!(status.contains("시세 7s"), "{status}");
     assert!(status.contains("호가 7s"), "{status}");
     // The watchlist's title carries its age.
-    let title = screen.lines().next().unwrap_or_default();
+    let title = screen
+        .lines()
+        .find(|l| l.contains("관심종목"))
+        .unwrap_or_default();
     assert!(title.contains(" 7s "), "{title}");
     // A second later the ages move, so the tick redraws.
     s.dirty = false;

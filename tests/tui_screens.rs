@@ -286,7 +286,9 @@ fn chart_cursor_line_keeps_every_value() {
 #[test]
 fn small_screens_show_the_book_and_say_which_panes_exist() {
     let s = shot((80, 24), Scenario::default());
-    assert!(s.lines().next().unwrap().contains("호가"), "{s}");
+    // Under the index strip, the panes' top row: the book is there.
+    assert!(s.lines().next().unwrap().contains("KOSPI"), "{s}");
+    assert!(s.lines().nth(1).unwrap().contains("호가"), "{s}");
     assert!(s.contains("▸ 66,600"), "{s}");
     let status = status_line(&s);
     assert!(status.contains("? 도움말"), "{status}");
@@ -601,8 +603,8 @@ mod numbers_fit {
             let s = render(&st);
             prop_assert_eq!(cut_numbers(&s), Vec::<String>::new(), "{}x{}\n{}", w, h, s);
             let a = layout::areas(ratatui::layout::Rect::new(0, 0, w, h), st.focus, st.side);
-            if a.watchlist.is_some_and(|r| r.height >= 4) {
-                let row = s.lines().nth(2).unwrap_or("");
+            if let Some(wl) = a.watchlist.filter(|r| r.height >= 4) {
+                let row = s.lines().nth(wl.y as usize + 2).unwrap_or("");
                 prop_assert!(row.contains(&group_thousands(price)), "{}x{}\n{}", w, h, s);
                 if a.watchlist.is_some_and(|r| r.width >= 40) {
                     let q = &st.quotes[&st.selected.unwrap()].quote;

@@ -9,7 +9,7 @@ use hoga::source::Sourced;
 use hoga::tui::fixtures::{self, Scenario};
 use hoga::tui::msg::{Command, Msg};
 use hoga::tui::state::{Mode, Pane, SortKey, State};
-use hoga::tui::update::update;
+use hoga::tui::update::{areas, update};
 
 fn code(s: &str) -> StockCode {
     StockCode::new(s).unwrap()
@@ -394,9 +394,10 @@ fn interest_lists_only_the_rows_on_screen() {
         .unwrap();
     assert_eq!(
         i.watchlist.len(),
-        20 - 1 - 3,
-        "status bar, border, header, border"
+        20 - 1 - 1 - 3,
+        "index strip, status bar, border, header, border"
     );
+    assert_eq!(i.indices.len(), 3, "the strip's indices are asked for");
     assert_eq!(i.focused, s.selected);
     assert_eq!(i.period, Some(Interval::Day));
     // Scrolling down changes which rows are polled.
@@ -619,13 +620,14 @@ fn a_streamed_trade_moves_the_quote_and_the_forming_candle() {
 #[test]
 fn mouse_clicks_focus_and_select_and_the_wheel_scrolls() {
     let mut s = state();
-    // Third body row of the watchlist (border + header above it).
+    // Third body row of the watchlist (the index strip, border and header above it).
+    let top = areas(&s).watchlist.unwrap().y;
     update(
         &mut s,
         Msg::Mouse(MouseEvent {
             kind: MouseEventKind::Down(MouseButton::Left),
             column: 5,
-            row: 4,
+            row: top + 4,
             modifiers: KeyModifiers::NONE,
         }),
     );
@@ -682,9 +684,10 @@ fn click(s: &mut State, column: u16, row: u16) {
 #[test]
 fn clicking_a_column_header_sorts_by_that_column_and_again_reverses() {
     let mut s = state();
-    // The watchlist's header is the row under its top border.
-    let rate = column_of(&s, 1, "등락률");
-    click(&mut s, rate + 1, 1);
+    // The watchlist's header is the row under its top border (below the index strip).
+    let hdr = areas(&s).watchlist.unwrap().y + 1;
+    let rate = column_of(&s, hdr, "등락률");
+    click(&mut s, rate + 1, hdr);
     assert_eq!(s.sort.key, SortKey::ChangeRate);
     assert!(s.sort.descending);
     let rates: Vec<i32> = s
@@ -693,15 +696,15 @@ fn clicking_a_column_header_sorts_by_that_column_and_again_reverses() {
         .map(|c| s.quotes[c].quote.change_rate.0)
         .collect();
     assert!(rates.windows(2).all(|w| w[0] >= w[1]), "{rates:?}");
-    click(&mut s, rate, 1);
+    click(&mut s, rate, hdr);
     assert_eq!(s.sort.key, SortKey::ChangeRate);
     assert!(!s.sort.descending);
-    let name = column_of(&s, 1, "종목명");
-    click(&mut s, name, 1);
+    let name = column_of(&s, hdr, "종목명");
+    click(&mut s, name, hdr);
     assert_eq!(s.sort.key, SortKey::Name);
     assert!(!s.sort.descending);
-    let price = column_of(&s, 1, "현재가");
-    click(&mut s, price + 2, 1);
+    let price = column_of(&s, hdr, "현재가");
+    click(&mut s, price + 2, hdr);
     assert_eq!(s.sort.key, SortKey::Price);
     assert!(s.sort.descending);
 }

@@ -27,6 +27,8 @@ pub struct Interest {
     pub more: Vec<StockCode>,
     /// Bumped by the refresh action: ask KIS for everything now, whatever the cache holds.
     pub refresh: u64,
+    /// The indices of the strip on screen (empty when it is not).
+    pub indices: Vec<crate::market::IndexCode>,
 }
 
 /// A failed fetch, in words, with when the feed will try again.
@@ -101,6 +103,11 @@ pub enum Event {
         codes: Vec<StockCode>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+    },
+    /// The strip's indices, in the order asked (those the source could not serve left out).
+    Indices {
+        at: DateTime<Utc>,
+        reply: Result<Vec<Sourced<crate::market::IndexQuote>>, Failure>,
     },
     /// The source's health changed.
     Status(SourceStatus),

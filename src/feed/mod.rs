@@ -34,6 +34,8 @@ pub struct Pace {
     pub chart_minute: Duration,
     pub chart_period: Duration,
     pub info: Duration,
+    /// The index strip (three calls a round: 0.6 a second, a thirtieth of the real budget).
+    pub index: Duration,
     /// Everything, outside market hours (the close does not change).
     pub closed: Duration,
     pub status: Duration,
@@ -54,6 +56,7 @@ impl Default for Pace {
             chart_minute: Duration::from_secs(20),
             chart_period: Duration::from_secs(60),
             info: Duration::from_secs(600),
+            index: Duration::from_secs(5),
             closed: Duration::from_secs(600),
             status: Duration::from_secs(1),
             streamed: Duration::from_secs(30),
@@ -71,15 +74,17 @@ pub enum Job {
     Watchlist,
     Chart,
     Info,
+    Index,
 }
 
 impl Job {
-    const ALL: [Job; 6] = [
+    const ALL: [Job; 7] = [
         Job::Book,
         Job::Quote,
         Job::Watchlist,
         Job::Chart,
         Job::Info,
+        Job::Index,
         Job::Universe,
     ];
 }
@@ -103,6 +108,7 @@ pub fn pace_for(
             _ => pace.chart_period,
         },
         Job::Info => pace.info,
+        Job::Index => pace.index,
         Job::Universe => Duration::from_secs(24 * 3600),
     };
     let base = if session.is_live() {
@@ -140,6 +146,7 @@ enum Done {
         Result<Sourced<Vec<Candle>>, SourceError>,
     ),
     Info(StockCode, u64, Result<Sourced<StockInfo>, SourceError>),
+    Index(Result<Vec<Sourced<crate::market::IndexQuote>>, SourceError>),
 }
 
 #[derive(Clone, Debug)]
@@ -351,6 +358,7 @@ async fn run(
                 wake(Job::Info, new.info && (focus_changed || !interest.info));
                 let added = new.watchlist.iter().any(|c| !interest.watchlist.contains(c));
                 wake(Job::Watchlist, added);
+                wake(Job::Index, !new.indices.is_empty() && new.indices != interest.indices);
                 interest = new;
                 if let Some(l) = live.as_mut()
                     && l.steer(&interest, session.is_auction())
@@ -367,6 +375,7 @@ async fn run(
                     Done::Watchlist(_) => Job::Watchlist,
                     Done::Chart(..) => Job::Chart,
                     Done::Info(..) => Job::Info,
+                    Done::Index(_) => Job::Index,
                 };
                 // A stale copy (the source failed and served its cache) counts as a failure
                 // for pacing: retry on the backoff schedule, not at the closed-market pace.
@@ -382,11 +391,22 @@ async fn run(
                     }
                     Done::Chart(_, _, _, r) => fresh(r),
                     Done::Info(_, _, r) => fresh(r),
+                    Done::Index(r) => r.is_ok(),
                 };
                 let at = clock.now();
                 let Some(slot) = slots.get_mut(&job) else { continue };
                 if seq != slot.seq {
                     // A request called off after it had answered: not this slot's any more.
+                    continue;
+                }
+                // A source that serves no index at all: the strip stays empty, never asked
+                // again until the strip is asked for anew.
+                if let Done::Index(Err(e)) = &done
+                    && e.is_unsupported()
+                {
+                    slot.in_flight = false;
+                    slot.task = None;
+                    slot.due = None;
                     continue;
                 }
                 slot.in_flight = false;
@@ -417,6 +437,14 @@ async fn run(
                     if streamed(&live, &snapped, job, &interest) {
                         w = w.max(pace.streamed);
                     }
+                    // Closes from the daily chart (the virtual server) do not move until the
+                    // next session.
+                    if let Done::Index(Ok(v)) = &done
+                        && !v.is_empty()
+                        && v.iter().all(|q| q.value.closed_on.is_some())
+                    {
+                        w = w.max(pace.closed);
+                    }
                     if !session.is_live() {
                         // Resume at the pre-open whatever the closed pace says.
                         let until_open = (calendar.next_pre_open(at) - at).to_std().unwrap_or_default();
@@ -443,6 +471,7 @@ async fn run(
                     Done::Watchlist(r) => Event::Quotes { at, reply: r.map_err(|e| fail(&e)) },
                     Done::Chart(code, period, version, r) => Event::Chart { code, period, version, at, reply: r.map_err(|e| fail(&e)) },
                     Done::Info(code, version, r) => Event::Info { code, version, at, reply: r.map_err(|e| fail(&e)) },
+                    Done::Index(r) => Event::Indices { at, reply: r.map_err(|e| fail(&e)) },
                 };
                 if tx.send(event).is_err() {
                     return;
@@ -487,7 +516,7 @@ async fn run(
                 }
                 for (job, slot) in slots.iter_mut() {
                     let due = match job {
-                        Job::Universe | Job::Info => false,
+                        Job::Universe | Job::Info | Job::Index => false,
                         Job::Chart => wake.all || wake.chart,
                         Job::Watchlist | Job::Book | Job::Quote => wake.all || wake.polled,
                     };
@@ -515,7 +544,7 @@ async fn run(
 fn request(job: Job, refresh: bool) -> Req {
     let priority = match job {
         Job::Quote | Job::Book | Job::Chart => Priority::Interactive,
-        Job::Watchlist | Job::Info | Job::Universe => Priority::Background,
+        Job::Watchlist | Job::Info | Job::Index | Job::Universe => Priority::Background,
     };
     let req = Req::INTERACTIVE.at(priority);
     if refresh { req.refresh() } else { req }
@@ -569,7 +598,7 @@ fn streamed(
         Job::Quote => focused(Channel::Trades),
         Job::Chart => focused(Channel::Trades) && i.period.is_some_and(|p| p.is_intraday()),
         Job::Watchlist => i.watchlist.iter().all(|c| settled(live, snapped, *c)),
-        Job::Info | Job::Universe => false,
+        Job::Info | Job::Index | Job::Universe => false,
     }
 }
 
@@ -674,6 +703,28 @@ fn start(
             tokio::spawn(async move {
                 let r = src.info(code, req).await;
                 let _ = done.send((seq, Done::Info(code, version, r)));
+            })
+        }
+        Job::Index => {
+            if i.indices.is_empty() {
+                return None;
+            }
+            let codes = i.indices.clone();
+            tokio::spawn(async move {
+                // One index a call; an index the source refuses is left out, the rest shown.
+                let mut out = Vec::new();
+                let mut last_err = None;
+                for c in codes {
+                    match src.index(c, req).await {
+                        Ok(q) => out.push(q),
+                        Err(e) => last_err = Some(e),
+                    }
+                }
+                let r = match (out.is_empty(), last_err) {
+                    (true, Some(e)) => Err(e),
+                    _ => Ok(out),
+                };
+                let _ = done.send((seq, Done::Index(r)));
             })
         }
     };

@@ -734,8 +734,68 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
     if sc.streaming {
         stream_into(&mut s, &first, at);
     }
+    update(
+        &mut s,
+        Msg::Feed(Event::Indices {
+            at,
+            reply: Ok(index_quotes(at)
+                .into_iter()
+                .map(|q| Sourced::new(q, prov))
+                .collect()),
+        }),
+    );
     s.dirty = false;
     s
+}
+
+/// KOSPI, KOSDAQ and KOSPI200 at `at`, with breadth.
+pub fn index_quotes(at: DateTime<Utc>) -> Vec<crate::market::IndexQuote> {
+    use crate::market::{Breadth, IndexCode, IndexQuote, Points};
+    let q = |code: IndexCode, value: i64, change: i64, rate: i32, b: Option<Breadth>| IndexQuote {
+        code,
+        name: None,
+        value: Points(value),
+        change: Points(change),
+        change_rate: crate::market::Rate(rate),
+        prev_close: Points(value - change),
+        open: Points(value - change),
+        high: Points(value + 500),
+        low: Points(value - change - 300),
+        volume: 412_000_000,
+        value_traded: Krw(9_812_000_000_000),
+        breadth: b,
+        as_of: at,
+        closed_on: None,
+    };
+    vec![
+        q(
+            IndexCode::KOSPI,
+            251_234,
+            1_230,
+            49,
+            Some(Breadth {
+                up: 512,
+                down: 301,
+                unchanged: 80,
+                limit_up: 3,
+                limit_down: 0,
+            }),
+        ),
+        q(
+            IndexCode::KOSDAQ,
+            71_205,
+            -310,
+            -43,
+            Some(Breadth {
+                up: 702,
+                down: 881,
+                unchanged: 120,
+                limit_up: 5,
+                limit_down: 1,
+            }),
+        ),
+        q(IndexCode::KOSPI200, 33_512, 102, 31, None),
+    ]
 }
 
 /// The stream carrying the open stock (trades and book) and every row's trades, and eight

@@ -10,6 +10,8 @@ use ratatui::layout::Rect;
 
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
+/// From this many rows the index strip takes the top one.
+pub const STRIP_MIN_HEIGHT: u16 = 20;
 /// Rows of a book pane with all ten levels a side.
 const BOOK_FULL: u16 = 26;
 /// The fewest rows a tape under the book is worth.
@@ -22,6 +24,8 @@ pub struct Areas {
     pub book: Option<Rect>,
     pub info: Option<Rect>,
     pub tape: Option<Rect>,
+    /// The index strip, one row at the top (20 rows and more).
+    pub strip: Option<Rect>,
     pub status: Option<Rect>,
     pub too_small: bool,
 }
@@ -81,8 +85,15 @@ pub fn areas(size: Rect, focus: Pane, side: Pane) -> Areas {
         };
     }
     let (body, status) = split_v(size, h - 1);
+    let (strip, body) = if h >= STRIP_MIN_HEIGHT {
+        let (s, b) = split_v(body, 1);
+        (Some(s), b)
+    } else {
+        (None, body)
+    };
     let mut a = Areas {
         status: Some(status),
+        strip,
         ..Areas::default()
     };
     let place = |a: &mut Areas, p: Pane, r: Rect| match p {

@@ -347,6 +347,8 @@ pub struct State {
     pub prev_book: Option<OrderBook>,
     pub chart: ChartState,
     pub info: Data<StockInfo>,
+    /// The index strip: KOSPI, KOSDAQ, KOSPI200 (those the source serves).
+    pub indices: Data<Vec<crate::market::IndexQuote>>,
 
     pub search: SearchState,
     pub help_scroll: u16,
@@ -420,6 +422,7 @@ impl State {
                 mas: [true, true, false, false],
             },
             info: Data::default(),
+            indices: Data::default(),
             search: SearchState::default(),
             help_scroll: 0,
             refresh: 0,

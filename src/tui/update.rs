@@ -271,6 +271,25 @@ fn event(state: &mut State, e: Event) {
                 .stream_gap(&hm(from), &hm(to), codes.len());
             notice(state, text);
         }
+        Event::Indices { at, reply } => match reply {
+            Ok(list) => {
+                let prov = list.first().map(|q| q.provenance);
+                let value: Vec<_> = list.into_iter().map(|q| q.value).collect();
+                let changed =
+                    state.indices.value.as_ref() != Some(&value) || state.indices.problem.is_some();
+                state.indices.value = Some(value);
+                if let Some(p) = prov {
+                    accept(&mut state.indices, p, at);
+                }
+                state.dirty |= changed;
+            }
+            Err(f) => {
+                let p = problem(at, "index", f, state.indices.problem.as_ref());
+                state.indices.problem = Some(p);
+                state.indices.streak = state.indices.streak.saturating_add(1);
+                state.dirty = true;
+            }
+        },
         Event::Status(s) => {
             if s != state.status {
                 state.status = s;
@@ -575,6 +594,11 @@ fn interest(state: &State) -> Interest {
         watchlist,
         more,
         refresh: state.refresh,
+        indices: if a.strip.is_some() {
+            crate::market::IndexCode::DEFAULTS.to_vec()
+        } else {
+            Vec::new()
+        },
     }
 }
 

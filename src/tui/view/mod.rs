@@ -7,6 +7,7 @@ pub mod info;
 pub mod prompt;
 pub mod search;
 pub mod status;
+pub mod strip;
 pub mod tape;
 pub mod watchlist;
 
@@ -41,6 +42,9 @@ pub fn draw(state: &State, buf: &mut Buffer) {
     }
     if let Some(r) = a.tape {
         tape::draw(state, r, buf);
+    }
+    if let Some(r) = a.strip {
+        strip::draw(state, r, buf);
     }
     if let Some(r) = a.status {
         status::draw(state, r, &a, buf);
