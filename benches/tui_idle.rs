@@ -18,6 +18,10 @@ use ratatui::backend::TestBackend;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "support/proc.rs"]
+mod proc;
+use proc::{cpu_seconds, status_kb};
+
 /// Real time, shifted to start in the middle of a continuous session, so the feed polls at its
 /// fastest live pace.
 #[derive(Debug)]
@@ -30,25 +34,6 @@ impl Clock for ShiftedClock {
     fn now(&self) -> DateTime<Utc> {
         self.start + chrono::Duration::from_std(self.t0.elapsed()).unwrap_or_default()
     }
-}
-
-fn cpu_seconds() -> f64 {
-    // utime + stime (fields 14 and 15) in clock ticks of 1/100 s.
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-fn status_kb(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }
 
 /// On-CPU time of this thread in nanoseconds (`/proc/thread-self/schedstat`, first field):

@@ -264,11 +264,11 @@ fn event(state: &mut State, e: Event) {
             if state.selected.is_some_and(|c| codes.contains(&c)) {
                 push_tape(state, TapeRow::Gap { from, to });
             }
-            let hm = |t: DateTime<Utc>| t.with_timezone(&KST).format("%H:%M:%S").to_string();
+            let hms = view::status::hms;
             let text = state
                 .settings
                 .lang
-                .stream_gap(&hm(from), &hm(to), codes.len());
+                .stream_gap(&hms(from), &hms(to), codes.len());
             notice(state, text);
         }
         Event::Indices { at, reply } => match reply {

@@ -14,7 +14,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 
-fn hms(t: DateTime<Utc>) -> String {
+/// A KST time to the second (`10:31:05`).
+pub fn hms(t: DateTime<Utc>) -> String {
     t.with_timezone(&KST).format("%H:%M:%S").to_string()
 }
 

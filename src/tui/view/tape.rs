@@ -2,6 +2,7 @@
 //! 체결강도; newest first, as the trades stream in. Columns drop from the right (strength,
 //! then the time) before a number would be cut; a gap in the stream is a row of its own.
 
+use super::status::hms;
 use super::{dir_style, frame};
 use crate::market::{KST, Side, group_thousands};
 use crate::source::live::Channel;
@@ -79,10 +80,7 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         let y = inner.y + i as u16;
         match row {
             TapeRow::Gap { from, to } => {
-                let hm = |t: chrono::DateTime<chrono::Utc>| {
-                    t.with_timezone(&KST).format("%H:%M:%S").to_string()
-                };
-                let s = format!("── {} {}–{} ──", t.tape_gap, hm(*from), hm(*to));
+                let s = format!("── {} {}–{} ──", t.tape_gap, hms(*from), hms(*to));
                 text::put_center(
                     buf,
                     inner.x,
