@@ -458,6 +458,12 @@ async fn poller_and_ingest_on_one_appkey_never_trip_the_limit() {
         .map(|s| s.code)
         .take(90)
         .collect();
+    // The simulator's price series are built on first use, which takes its worker threads for
+    // a while; built here, before the run, its arrivals are counted as they come and not in
+    // bunches behind that work.
+    for c in &codes {
+        let _ = sim.market().final_day_bar(*c, day(2026, 3, 6));
+    }
     let mut p = plan(day(2026, 2, 2), day(2026, 3, 6), Via::Chart);
     p.codes = Some(codes.clone());
     let stop = CancellationToken::new();
