@@ -132,6 +132,7 @@ fn interest(codes: &[StockCode], focus: usize, version: u64) -> Interest {
         more: codes[30..].to_vec(),
         refresh: 0,
         indices: Vec::new(),
+        ranking: None,
     }
 }
 
@@ -248,6 +249,7 @@ async fn rest_takes_over_while_the_stream_is_down_and_the_gap_is_reported() {
         more: Vec::new(),
         refresh: 0,
         indices: Vec::new(),
+        ranking: None,
     });
     until(&mut rx, "a streamed trade", 30, |e| {
         matches!(e, Event::Trade { .. })

@@ -1,7 +1,8 @@
 //! End to end: the built `hoga` under tmux against an in-process kis-sim (real HTTP, real
 //! token, real master files). Types `/` `삼성` Enter, adds the stock to a watchlist, switches
 //! intervals, resizes the window, asserting on `capture-pane`; then stops kis-sim and asserts
-//! the panes go stale with the failure in the status bar; restarts it and asserts recovery.
+//! the panes go stale with the failure in the status bar; restarts it and asserts recovery;
+//! opens the rankings view and a stock from it.
 //! Skipped (with a message) when tmux is not installed.
 
 mod tui_support;
@@ -13,6 +14,23 @@ use tui_support::{Tmux, tmux_available};
 
 fn status_line(screen: &str) -> &str {
     screen.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("")
+}
+
+/// The code on the rankings view's row ranked `n`, if it is on screen.
+fn ranked(screen: &str, n: u32) -> Option<String> {
+    screen.lines().find_map(|l| {
+        let mut words = l.strip_prefix('┃')?.split_whitespace();
+        if words.next()?.parse::<u32>().ok()? != n {
+            return None;
+        }
+        words
+            .find(|w| {
+                w.len() == 6
+                    && w.bytes().all(|b| b.is_ascii_alphanumeric())
+                    && w.bytes().any(|b| b.is_ascii_digit())
+            })
+            .map(String::from)
+    })
 }
 
 fn watchlists(home: &Path) -> serde_json::Value {
@@ -150,6 +168,20 @@ async fn hoga_under_tmux_against_kis_sim() {
     });
     eprintln!("recovered:\n{s}");
     assert!(s.contains("종목정보"), "{s}");
+
+    // The rankings view from anywhere (`m`): kis-sim's volume ranking; a stock opened from it
+    // (the second row) shows in the chart and the book, and the view closes.
+    t.keys(&["m"]);
+    let s = t.wait("the volume ranking", 20, |s| {
+        s.contains("순위 · 거래량 · 전체") && ranked(s, 2).is_some()
+    });
+    eprintln!("rankings:\n{s}");
+    t.keys(&["j"]);
+    let code = ranked(&s, 2).expect("a second row");
+    t.keys(&["Enter"]);
+    t.wait("the stock opened from the ranking", 20, |s| {
+        !s.contains("순위 · ") && s.contains(&format!(" {code} · "))
+    });
 
     // Quit restores the terminal and ends the process.
     t.keys(&["q"]);

@@ -24,6 +24,8 @@ struct Probe {
     budget: std::sync::atomic::AtomicU32,
     /// Calendar days each period chart asked for.
     spans: Mutex<Vec<i64>>,
+    /// Rankings are refused as the virtual server refuses them.
+    no_rankings: AtomicBool,
 }
 
 impl Probe {
@@ -35,6 +37,7 @@ impl Probe {
             slow_book,
             budget: std::sync::atomic::AtomicU32::new(0),
             spans: Mutex::new(Vec::new()),
+            no_rankings: AtomicBool::new(false),
         })
     }
     /// Logs a call, with the request's priority and ` refresh` when it must ask KIS.
@@ -127,6 +130,35 @@ impl DataSource for Probe {
         self.log("universe".into(), req)?;
         self.inner.universe(req).await
     }
+    async fn index(
+        &self,
+        code: hoga::market::IndexCode,
+        req: Req,
+    ) -> Result<Sourced<hoga::market::IndexQuote>, SourceError> {
+        self.log(format!("index {code}"), req)?;
+        let q = fixtures::index_quotes(fixtures::now())
+            .into_iter()
+            .find(|q| q.code == code)
+            .ok_or_else(|| SourceError::Unsupported(format!("no index {code}")))?;
+        Ok(Sourced::new(q, hoga::market::Provenance::Simulated))
+    }
+    async fn ranking(
+        &self,
+        kind: hoga::market::RankKind,
+        market: hoga::market::RankMarket,
+        req: Req,
+    ) -> Result<Sourced<Vec<hoga::market::RankRow>>, SourceError> {
+        self.log(format!("ranking {} {}", kind.label(), market.label()), req)?;
+        if self.no_rankings.load(Ordering::SeqCst) {
+            return Err(SourceError::Unsupported(
+                "OPSQ0002: 모의투자에서는 해당업무가 제공되지 않습니다.".into(),
+            ));
+        }
+        Ok(Sourced::new(
+            fixtures::rank_rows(kind, market, fixtures::now()),
+            hoga::market::Provenance::Simulated,
+        ))
+    }
     fn status(&self) -> SourceStatus {
         SourceStatus {
             budget_limit: self.budget.load(Ordering::SeqCst),
@@ -150,6 +182,7 @@ fn interest(focused: &str, version: u64, watch: &[&str]) -> Interest {
         more: Vec::new(),
         refresh: 0,
         indices: Vec::new(),
+        ranking: None,
     }
 }
 
@@ -480,4 +513,102 @@ async fn the_index_strip_is_fetched_with_every_index_served() {
         list.iter()
             .all(|q| q.value.value.0 > 0 && q.value.breadth.is_some())
     );
+}
+
+/// The rankings view: fetched only while open, at once when it opens or changes ranking, then
+/// every 10 s; none while closed. With the index strip they stay far under a tenth of the real
+/// server's budget (counted on the paused clock: 20 requests a second × 60 s = 1,200).
+#[tokio::test(start_paused = true)]
+async fn rankings_are_fetched_only_while_open_and_with_the_strip_stay_under_a_tenth_of_the_budget()
+{
+    use hoga::market::{IndexCode, RankKind, RankMarket};
+    let probe = Probe::new(None);
+    let (feed, mut rx) = start(&probe, live_clock());
+    feed.set_interest(interest("005930", 1, &["000660"]));
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(probe.count("ranking"), 0, "closed view: no request");
+    assert_eq!(probe.count("index"), 0, "no strip on screen: no request");
+
+    // The strip and the rankings view on screen for a minute.
+    let mut i = interest("005930", 1, &[]);
+    i.indices = IndexCode::DEFAULTS.to_vec();
+    i.ranking = Some((RankKind::Volume, RankMarket::All));
+    feed.set_interest(i.clone());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(probe.count("ranking volume all"), 1, "fetched at once");
+    let before = probe.calls().len();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let rankings = probe.count("ranking volume all");
+    assert!((6..=8).contains(&rankings), "{rankings} in 60 s");
+    let overview = probe.count("ranking") + probe.count("index");
+    let all = probe.calls().len() - before;
+    eprintln!(
+        "strip + rankings: {overview} calls in 60 s = {:.1} % of 20/s (all calls: {all})",
+        overview as f64 * 100.0 / 1200.0
+    );
+    assert!(
+        overview * 10 < 20 * 60,
+        "{overview} strip and ranking calls in 60 s: over a tenth of 1,200"
+    );
+    assert!(all > overview, "the open stock still gets its share");
+    let rows = drain(&mut rx)
+        .into_iter()
+        .find_map(|e| match e {
+            Event::Ranking {
+                kind,
+                market,
+                reply: Ok(r),
+                ..
+            } => Some((kind, market, r.value)),
+            _ => None,
+        })
+        .expect("a ranking event");
+    assert_eq!(
+        (rows.0, rows.1, rows.2.len()),
+        (RankKind::Volume, RankMarket::All, 30)
+    );
+
+    // Another ranking: fetched at once with its own kind and market.
+    i.ranking = Some((RankKind::Gainers, RankMarket::Kosdaq));
+    feed.set_interest(i.clone());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(probe.count("ranking gainers kosdaq"), 1);
+
+    // Closed: no more ranking requests.
+    i.ranking = None;
+    feed.set_interest(i);
+    let n = probe.count("ranking");
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(probe.count("ranking"), n);
+}
+
+/// A source without rankings (the virtual server): the view is told so once, and the feed
+/// does not ask again until another ranking is asked for.
+#[tokio::test(start_paused = true)]
+async fn a_source_without_rankings_is_asked_once() {
+    use hoga::market::{RankKind, RankMarket};
+    let probe = Probe::new(None);
+    probe.no_rankings.store(true, Ordering::SeqCst);
+    let (feed, mut rx) = start(&probe, live_clock());
+    let mut i = interest("005930", 1, &[]);
+    i.ranking = Some((RankKind::Volume, RankMarket::All));
+    feed.set_interest(i.clone());
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert_eq!(probe.count("ranking"), 1, "{:?}", probe.calls());
+    let failure = drain(&mut rx)
+        .into_iter()
+        .find_map(|e| match e {
+            Event::Ranking { reply: Err(f), .. } => Some(f),
+            _ => None,
+        })
+        .expect("the refusal reaches the view");
+    assert!(
+        failure.unsupported && failure.next_try.is_none(),
+        "{failure:?}"
+    );
+    assert!(failure.message.contains("OPSQ0002"), "{failure:?}");
+    i.ranking = Some((RankKind::Losers, RankMarket::All));
+    feed.set_interest(i);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(probe.count("ranking"), 2);
 }

@@ -262,6 +262,7 @@ fn a_due_retry_says_retrying_not_zero_seconds() {
             reply: Err(Failure {
                 message: "연결 거부".into(),
                 next_try: Some(at + Duration::seconds(3)),
+                unsupported: false,
             }),
         }),
     );

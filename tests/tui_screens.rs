@@ -4,6 +4,7 @@
 
 mod common;
 use common::screen_text;
+use hoga::market::{RankKind, RankMarket};
 use hoga::tui::fixtures::{self, Scenario};
 use hoga::tui::lang::Lang;
 use hoga::tui::state::State;
@@ -115,6 +116,94 @@ fn help_120x40_en() {
     assert!(s.contains("quit hoga"), "{s}");
     assert_eq!(ui_hangul(&s), vec!["초성".to_string()], "{s}");
     insta::assert_snapshot!(s);
+}
+
+fn rankings(
+    size: (u16, u16),
+    lang: Lang,
+    kind: RankKind,
+    market: RankMarket,
+    served: bool,
+) -> String {
+    let mut s = fixtures::state(size, Scenario::default());
+    s.settings.lang = lang;
+    fixtures::with_rankings(&mut s, kind, market, served);
+    render(&s)
+}
+
+/// The rankings view in place of the watchlist and chart, the book beside it, at 80×24 (the
+/// change, volume and value columns drop out whole) and 200×60 (every column), both languages.
+#[test]
+fn rankings_80x24_ko() {
+    let s = rankings((80, 24), Lang::Ko, RankKind::Volume, RankMarket::All, true);
+    assert_eq!(cut_numbers(&s), Vec::<String>::new(), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn rankings_80x24_en() {
+    let s = rankings(
+        (80, 24),
+        Lang::En,
+        RankKind::Gainers,
+        RankMarket::Kospi,
+        true,
+    );
+    assert_eq!(cut_numbers(&s), Vec::<String>::new(), "{s}");
+    assert_eq!(
+        ui_hangul(&s),
+        Vec::<String>::new(),
+        "Korean left in the English screen:\n{s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn rankings_200x60_ko() {
+    let s = rankings((200, 60), Lang::Ko, RankKind::Value, RankMarket::All, true);
+    assert_eq!(cut_numbers(&s), Vec::<String>::new(), "{s}");
+    // All thirty rows, in rank order.
+    let ranks: Vec<u32> = s
+        .lines()
+        .filter_map(|l| l.strip_prefix('┃'))
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert_eq!(ranks, (1..=30).collect::<Vec<_>>(), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn rankings_200x60_en() {
+    let s = rankings(
+        (200, 60),
+        Lang::En,
+        RankKind::Losers,
+        RankMarket::Kosdaq,
+        true,
+    );
+    assert_eq!(cut_numbers(&s), Vec::<String>::new(), "{s}");
+    assert_eq!(
+        ui_hangul(&s),
+        Vec::<String>::new(),
+        "Korean left in the English screen:\n{s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
+/// The virtual server serves no rankings: the view says so, in both languages.
+#[test]
+fn rankings_on_the_virtual_server_say_real_only() {
+    let ko = rankings(
+        (120, 40),
+        Lang::Ko,
+        RankKind::Volume,
+        RankMarket::All,
+        false,
+    );
+    assert!(ko.contains("실전 서버만"), "{ko}");
+    let en = rankings((80, 24), Lang::En, RankKind::Volume, RankMarket::All, false);
+    assert!(en.contains("real KIS server only"), "{en}");
+    insta::assert_snapshot!(ko);
 }
 
 #[test]
@@ -626,7 +715,7 @@ mod never_panics {
         #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
         /// Any size from 1×1 to 300×100, in every mode and scenario, with the cursor anywhere.
         #[test]
-        fn drawing_never_panics(w in 1u16..=300, h in 1u16..=100, mode in 0u8..4, sc in 0u8..4, moves in 0usize..30) {
+        fn drawing_never_panics(w in 1u16..=300, h in 1u16..=100, mode in 0u8..5, sc in 0u8..4, moves in 0usize..30) {
             let scenario = match sc {
                 0 => Scenario::default(),
                 1 => Scenario { halted: true, ..Scenario::default() },
@@ -651,6 +740,13 @@ mod never_panics {
                 3 => {
                     update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
                     update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('+'), KeyModifiers::NONE)));
+                }
+                4 => {
+                    let served = moves % 2 == 0;
+                    fixtures::with_rankings(&mut s, hoga::market::RankKind::Gainers, RankMarket::All, served);
+                    for _ in 0..moves {
+                        update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)));
+                    }
                 }
                 _ => {}
             }

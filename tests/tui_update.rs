@@ -297,6 +297,7 @@ fn a_failure_keeps_the_last_data_marked_stale_until_recovery() {
             reply: Err(Failure {
                 message: "connection refused".into(),
                 next_try: Some(at + Duration::seconds(4)),
+                unsupported: false,
             }),
         }),
     );
@@ -812,6 +813,7 @@ fn the_state_slot_is_live_while_kis_answers_and_stale_only_when_everything_fails
     let fail = |at: chrono::DateTime<chrono::Utc>| Failure {
         message: "HTTP 502 (an HTML error page)".into(),
         next_try: Some(at + Duration::seconds(1)),
+        unsupported: false,
     };
     // One failed book poll (an HTML 502): the book is stale, the bar is not.
     let at = t0 + Duration::seconds(7);
@@ -953,6 +955,7 @@ fn with_kis_down_after_the_close_cached_panes_do_not_hide_the_outage() {
     let fail = |at: chrono::DateTime<chrono::Utc>| Failure {
         message: "connection refused".into(),
         next_try: Some(at + Duration::seconds(1)),
+        unsupported: false,
     };
     for n in 0..2 {
         let at = t0 + Duration::seconds(n);

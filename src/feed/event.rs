@@ -3,8 +3,8 @@
 //! events; the UI turns them into its own messages.
 
 use crate::market::{
-    Candle, ExpectedUpdate, Interval, Listing, MarketStatus, OrderBook, Quote, StockCode,
-    StockInfo, Trade,
+    Candle, ExpectedUpdate, Interval, Listing, MarketStatus, OrderBook, Quote, RankKind,
+    RankMarket, RankRow, StockCode, StockInfo, Trade,
 };
 use crate::source::live::{Channel, Health, Pair};
 use crate::source::{SourceStatus, Sourced};
@@ -29,6 +29,8 @@ pub struct Interest {
     pub refresh: u64,
     /// The indices of the strip on screen (empty when it is not).
     pub indices: Vec<crate::market::IndexCode>,
+    /// The ranking on screen, if the rankings view is open.
+    pub ranking: Option<(RankKind, RankMarket)>,
 }
 
 /// A failed fetch, in words, with when the feed will try again.
@@ -36,6 +38,8 @@ pub struct Interest {
 pub struct Failure {
     pub message: String,
     pub next_try: Option<DateTime<Utc>>,
+    /// The source does not serve this at all (the virtual server's rankings): not asked again.
+    pub unsupported: bool,
 }
 
 /// One answer: the value with its provenance, or why there is none.
@@ -108,6 +112,13 @@ pub enum Event {
     Indices {
         at: DateTime<Utc>,
         reply: Result<Vec<Sourced<crate::market::IndexQuote>>, Failure>,
+    },
+    /// The ranking on screen: 30 rows in rank order.
+    Ranking {
+        kind: RankKind,
+        market: RankMarket,
+        at: DateTime<Utc>,
+        reply: Reply<Vec<RankRow>>,
     },
     /// The source's health changed.
     Status(SourceStatus),

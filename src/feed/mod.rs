@@ -12,8 +12,8 @@ pub use event::{Event, Failure, Interest, Reply, StreamState};
 use crate::clock::SharedClock;
 use crate::market::interval::aggregate_minutes;
 use crate::market::{
-    Calendar, Candle, Interval, OrderBook, Period, Provenance, Quote, Session, StockCode,
-    StockInfo, kst_date,
+    Calendar, Candle, Interval, OrderBook, Period, Provenance, Quote, RankKind, RankMarket,
+    RankRow, Session, StockCode, StockInfo, kst_date,
 };
 use crate::source::live::Channel;
 use crate::source::{DataSource, Priority, Req, SourceError, SourceKind, SourceStatus, Sourced};
@@ -36,6 +36,9 @@ pub struct Pace {
     pub info: Duration,
     /// The index strip (three calls a round: 0.6 a second, a thirtieth of the real budget).
     pub index: Duration,
+    /// The ranking on screen (one call a round). Rankings move slowly and the open stock's
+    /// book and quote come first: with the strip, 0.7 calls a second, under 4 % of 20.
+    pub ranking: Duration,
     /// Everything, outside market hours (the close does not change).
     pub closed: Duration,
     pub status: Duration,
@@ -57,6 +60,7 @@ impl Default for Pace {
             chart_period: Duration::from_secs(60),
             info: Duration::from_secs(600),
             index: Duration::from_secs(5),
+            ranking: Duration::from_secs(10),
             closed: Duration::from_secs(600),
             status: Duration::from_secs(1),
             streamed: Duration::from_secs(30),
@@ -75,16 +79,18 @@ pub enum Job {
     Chart,
     Info,
     Index,
+    Ranking,
 }
 
 impl Job {
-    const ALL: [Job; 7] = [
+    const ALL: [Job; 8] = [
         Job::Book,
         Job::Quote,
         Job::Watchlist,
         Job::Chart,
         Job::Info,
         Job::Index,
+        Job::Ranking,
         Job::Universe,
     ];
 }
@@ -109,6 +115,7 @@ pub fn pace_for(
         },
         Job::Info => pace.info,
         Job::Index => pace.index,
+        Job::Ranking => pace.ranking,
         Job::Universe => Duration::from_secs(24 * 3600),
     };
     let base = if session.is_live() {
@@ -147,6 +154,11 @@ enum Done {
     ),
     Info(StockCode, u64, Result<Sourced<StockInfo>, SourceError>),
     Index(Result<Vec<Sourced<crate::market::IndexQuote>>, SourceError>),
+    Ranking(
+        RankKind,
+        RankMarket,
+        Result<Sourced<Vec<RankRow>>, SourceError>,
+    ),
 }
 
 #[derive(Clone, Debug)]
@@ -211,7 +223,8 @@ fn failure(e: &SourceError, next_try: DateTime<Utc>) -> Failure {
     };
     Failure {
         message: e.to_string(),
-        next_try: Some(next_try),
+        next_try: (!e.is_unsupported()).then_some(next_try),
+        unsupported: e.is_unsupported(),
     }
 }
 
@@ -359,6 +372,7 @@ async fn run(
                 let added = new.watchlist.iter().any(|c| !interest.watchlist.contains(c));
                 wake(Job::Watchlist, added);
                 wake(Job::Index, !new.indices.is_empty() && new.indices != interest.indices);
+                wake(Job::Ranking, new.ranking.is_some() && new.ranking != interest.ranking);
                 interest = new;
                 if let Some(l) = live.as_mut()
                     && l.steer(&interest, session.is_auction())
@@ -376,6 +390,7 @@ async fn run(
                     Done::Chart(..) => Job::Chart,
                     Done::Info(..) => Job::Info,
                     Done::Index(_) => Job::Index,
+                    Done::Ranking(..) => Job::Ranking,
                 };
                 // A stale copy (the source failed and served its cache) counts as a failure
                 // for pacing: retry on the backoff schedule, not at the closed-market pace.
@@ -392,6 +407,7 @@ async fn run(
                     Done::Chart(_, _, _, r) => fresh(r),
                     Done::Info(_, _, r) => fresh(r),
                     Done::Index(r) => r.is_ok(),
+                    Done::Ranking(_, _, r) => fresh(r),
                 };
                 let at = clock.now();
                 let Some(slot) = slots.get_mut(&job) else { continue };
@@ -459,9 +475,18 @@ async fn run(
                 let outdated = match &done {
                     Done::Quote(c, v, _) | Done::Book(c, v, _) | Done::Info(c, v, _) => Some(*c) != interest.focused || *v != interest.version,
                     Done::Chart(c, p, v, _) => Some(*c) != interest.focused || *v != interest.version || Some(*p) != interest.period,
+                    Done::Ranking(k, m, _) => Some((*k, *m)) != interest.ranking,
                     _ => false,
                 };
                 slot.due = Some(if outdated { Instant::now() } else { Instant::now() + wait });
+                // A source that serves no rankings (the virtual server): the view says so and
+                // the feed does not ask again until another ranking is asked for.
+                if let Done::Ranking(_, _, Err(e)) = &done
+                    && e.is_unsupported()
+                    && !outdated
+                {
+                    slot.due = None;
+                }
                 let next_try = at + chrono::Duration::from_std(wait).unwrap_or_default();
                 let fail = |e: &SourceError| failure(e, next_try);
                 let event = match done {
@@ -472,6 +497,7 @@ async fn run(
                     Done::Chart(code, period, version, r) => Event::Chart { code, period, version, at, reply: r.map_err(|e| fail(&e)) },
                     Done::Info(code, version, r) => Event::Info { code, version, at, reply: r.map_err(|e| fail(&e)) },
                     Done::Index(r) => Event::Indices { at, reply: r.map_err(|e| fail(&e)) },
+                    Done::Ranking(kind, market, r) => Event::Ranking { kind, market, at, reply: r.map_err(|e| fail(&e)) },
                 };
                 if tx.send(event).is_err() {
                     return;
@@ -516,7 +542,7 @@ async fn run(
                 }
                 for (job, slot) in slots.iter_mut() {
                     let due = match job {
-                        Job::Universe | Job::Info | Job::Index => false,
+                        Job::Universe | Job::Info | Job::Index | Job::Ranking => false,
                         Job::Chart => wake.all || wake.chart,
                         Job::Watchlist | Job::Book | Job::Quote => wake.all || wake.polled,
                     };
@@ -544,7 +570,9 @@ async fn run(
 fn request(job: Job, refresh: bool) -> Req {
     let priority = match job {
         Job::Quote | Job::Book | Job::Chart => Priority::Interactive,
-        Job::Watchlist | Job::Info | Job::Index | Job::Universe => Priority::Background,
+        Job::Watchlist | Job::Info | Job::Index | Job::Ranking | Job::Universe => {
+            Priority::Background
+        }
     };
     let req = Req::INTERACTIVE.at(priority);
     if refresh { req.refresh() } else { req }
@@ -598,7 +626,7 @@ fn streamed(
         Job::Quote => focused(Channel::Trades),
         Job::Chart => focused(Channel::Trades) && i.period.is_some_and(|p| p.is_intraday()),
         Job::Watchlist => i.watchlist.iter().all(|c| settled(live, snapped, *c)),
-        Job::Info | Job::Index | Job::Universe => false,
+        Job::Info | Job::Index | Job::Ranking | Job::Universe => false,
     }
 }
 
@@ -725,6 +753,13 @@ fn start(
                     _ => Ok(out),
                 };
                 let _ = done.send((seq, Done::Index(r)));
+            })
+        }
+        Job::Ranking => {
+            let (kind, market) = i.ranking?;
+            tokio::spawn(async move {
+                let r = src.ranking(kind, market, req).await;
+                let _ = done.send((seq, Done::Ranking(kind, market, r)));
             })
         }
     };

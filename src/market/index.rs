@@ -181,10 +181,11 @@ pub struct IndexBar {
 }
 
 /// What a ranking orders by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum RankKind {
     /// 거래량 순위.
+    #[default]
     Volume,
     /// 거래대금 순위.
     Value,
@@ -229,6 +230,8 @@ pub enum RankMarket {
 }
 
 impl RankMarket {
+    pub const ALL: [RankMarket; 3] = [RankMarket::All, RankMarket::Kospi, RankMarket::Kosdaq];
+
     pub fn label(self) -> &'static str {
         match self {
             RankMarket::All => "all",
@@ -238,7 +241,7 @@ impl RankMarket {
     }
 
     pub fn parse(s: &str) -> Option<RankMarket> {
-        [RankMarket::All, RankMarket::Kospi, RankMarket::Kosdaq]
+        RankMarket::ALL
             .into_iter()
             .find(|m| m.label().eq_ignore_ascii_case(s.trim()))
     }

@@ -73,6 +73,7 @@ actions! {
     ToggleMa120 => "toggle_ma120", ["$"], "chart: MA120 line on/off";
     Refresh => "refresh", ["r"], "fetch everything on screen again now";
     Tape => "tape", ["t"], "show or hide the tape (체결) where it has no place of its own";
+    Rankings => "rankings", ["m"], "rankings: volume, value, gainers, losers (←→ ranking, tab market)";
 }
 
 impl Action {

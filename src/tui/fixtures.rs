@@ -724,6 +724,7 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
                 reply: Err(crate::feed::Failure {
                     message: "connection refused (KIS unreachable)".into(),
                     next_try: Some(later + Duration::seconds(42)),
+                    unsupported: false,
                 }),
             }),
         );
@@ -746,6 +747,88 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
     );
     s.dirty = false;
     s
+}
+
+/// A ranking of the fixture universe's quotes at `at` (30 rows, rank order), as the source
+/// would send it: the fluctuation rankings carry no traded value.
+pub fn rank_rows(
+    kind: crate::market::RankKind,
+    market: crate::market::RankMarket,
+    at: DateTime<Utc>,
+) -> Vec<crate::market::RankRow> {
+    use crate::market::{Market, RankKind, RankMarket, RankRow};
+    let mut quotes: Vec<Quote> = universe(60)
+        .iter()
+        .filter(|l| match market {
+            RankMarket::All => true,
+            RankMarket::Kospi => l.market == Market::Kospi,
+            RankMarket::Kosdaq => l.market == Market::Kosdaq,
+        })
+        .map(|l| quote(l, 7, at))
+        .collect();
+    match kind {
+        RankKind::Volume => quotes.sort_by_key(|q| std::cmp::Reverse(q.volume)),
+        RankKind::Value => quotes.sort_by_key(|q| std::cmp::Reverse(q.value)),
+        RankKind::Gainers => quotes.sort_by_key(|q| std::cmp::Reverse(q.change_rate)),
+        RankKind::Losers => quotes.sort_by_key(|q| q.change_rate),
+    }
+    quotes
+        .into_iter()
+        .take(crate::market::RANK_ROWS)
+        .enumerate()
+        .map(|(i, q)| RankRow {
+            rank: i as u32 + 1,
+            code: q.code,
+            name: q.name.clone().unwrap_or_default(),
+            price: q.price,
+            change: q.change,
+            change_rate: q.change_rate,
+            volume: q.volume,
+            value: matches!(kind, RankKind::Volume | RankKind::Value).then_some(q.value),
+        })
+        .collect()
+}
+
+/// `state` with the rankings view open on `kind` of `market`, its rows come in through
+/// `update` like the feed's (`None` rows: the source serves no rankings).
+pub fn with_rankings(
+    s: &mut State,
+    kind: crate::market::RankKind,
+    market: crate::market::RankMarket,
+    served: bool,
+) {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let at = s.now;
+    update(
+        s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE)),
+    );
+    s.rankings.kind = kind;
+    s.rankings.market = market;
+    let reply = if served {
+        Ok(Sourced::new(
+            rank_rows(kind, market, at),
+            Provenance::Live {
+                env: crate::market::Env::Real,
+            },
+        ))
+    } else {
+        Err(crate::feed::Failure {
+            message: "OPSQ0002: 모의투자에서는 해당업무가 제공되지 않습니다.".into(),
+            next_try: None,
+            unsupported: true,
+        })
+    };
+    update(
+        s,
+        Msg::Feed(Event::Ranking {
+            kind,
+            market,
+            at,
+            reply,
+        }),
+    );
+    s.dirty = false;
 }
 
 /// KOSPI, KOSDAQ and KOSPI200 at `at`, with breadth.

@@ -136,6 +136,14 @@ pub struct Texts {
     pub breadth_up: &'static str,
     pub breadth_down: &'static str,
     pub breadth_flat: &'static str,
+    /// The rankings view: title, the four rankings, the three markets, column headers, and
+    /// what it says on a server without rankings.
+    pub rankings: &'static str,
+    pub rank_kinds: [&'static str; 4],
+    pub rank_markets: [&'static str; 3],
+    pub rank_cols: [&'static str; 8],
+    pub rank_real_only: &'static str,
+    pub rank_loading: &'static str,
     /// The tape: title, its live mark, and what it says while empty.
     pub tape: &'static str,
     pub tape_live: &'static str,
@@ -250,6 +258,21 @@ pub const KO: Texts = Texts {
     breadth_up: "상승",
     breadth_down: "하락",
     breadth_flat: "보합",
+    rankings: "순위",
+    rank_kinds: ["거래량", "거래대금", "상승률", "하락률"],
+    rank_markets: ["전체", "코스피", "코스닥"],
+    rank_cols: [
+        "순위",
+        "종목명",
+        "코드",
+        "현재가",
+        "대비",
+        "등락률",
+        "거래량",
+        "거래대금",
+    ],
+    rank_real_only: "순위는 KIS 실전 서버만 제공합니다 (모의투자 서버는 제공하지 않음)",
+    rank_loading: "순위 받는 중…",
     tape: "체결",
     tape_live: "실시간",
     tape_no_slot: "스트림 대기",
@@ -353,6 +376,14 @@ pub const EN: Texts = Texts {
     breadth_up: "up",
     breadth_down: "down",
     breadth_flat: "flat",
+    rankings: "Rankings",
+    rank_kinds: ["Volume", "Value", "Gainers", "Losers"],
+    rank_markets: ["All", "KOSPI", "KOSDAQ"],
+    rank_cols: [
+        "#", "Name", "Code", "Price", "Change", "Chg%", "Volume", "Value",
+    ],
+    rank_real_only: "rankings are served by the real KIS server only, not the virtual one",
+    rank_loading: "loading the ranking…",
     tape: "Tape",
     tape_live: "live",
     tape_no_slot: "waiting for the stream",
@@ -475,6 +506,32 @@ impl Lang {
             ToggleMa120 => "차트: MA120 켜기/끄기",
             Refresh => "화면의 모든 자료를 지금 다시 받기",
             Tape => "체결 창 보이기/숨기기 (따로 자리가 없는 화면에서)",
+            Rankings => "순위 보기/닫기: 거래량, 거래대금, 상승률, 하락률 (←→ 종류, tab 시장)",
+        }
+    }
+
+    /// The keys of the rankings view, for its bottom line.
+    pub fn rank_hint(self, kind: &str, market: &str, open: &str, add: &str, close: &str) -> String {
+        match self {
+            Lang::Ko => format!(
+                "{kind} 종류 · {market} 시장 · {open} 열기 · {add} 관심목록에 추가 · {close} 닫기"
+            ),
+            Lang::En => format!(
+                "{kind} ranking · {market} market · {open} open · {add} add to watchlist · {close} close"
+            ),
+        }
+    }
+
+    /// The ranking's name in a failure.
+    pub fn what_ranking(self, kind: crate::market::RankKind) -> String {
+        let i = crate::market::RankKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or(0);
+        let name = self.t().rank_kinds[i];
+        match self {
+            Lang::Ko => format!("{name} 순위"),
+            Lang::En => format!("{name} ranking"),
         }
     }
 

@@ -26,6 +26,8 @@ pub struct Areas {
     pub tape: Option<Rect>,
     /// The index strip, one row at the top (20 rows and more).
     pub strip: Option<Rect>,
+    /// The rankings view, while it is open: see [`with_rankings`].
+    pub rankings: Option<Rect>,
     pub status: Option<Rect>,
     pub too_small: bool,
 }
@@ -47,6 +49,48 @@ impl Areas {
             .into_iter()
             .find(|p| self.get(*p).is_some_and(|r| r.contains((x, y).into())))
     }
+}
+
+/// The panes for `state` on a screen of `size`: [`areas`], with the rankings view when it is
+/// open. The one layout both `update` and the views use.
+pub fn of_state(state: &super::state::State, size: Rect) -> Areas {
+    let a = areas(size, state.focus, state.side);
+    if state.mode == super::state::Mode::Rankings {
+        with_rankings(a)
+    } else {
+        a
+    }
+}
+
+/// The rankings view in place of the watchlist and every pane left of the order book (the
+/// chart, info, a tape there): the open stock's book stays beside it, so a stock opened from
+/// the ranking shows its book at once. Without a book on screen the view takes the whole body.
+pub fn with_rankings(mut a: Areas) -> Areas {
+    if a.too_small {
+        return a;
+    }
+    let panes = [a.watchlist, a.chart, a.book, a.info, a.tape];
+    let Some(body) = panes.iter().flatten().copied().reduce(|x, y| x.union(y)) else {
+        return a;
+    };
+    let view = match a.book {
+        Some(b) if b.x > body.x => Rect::new(body.x, body.y, b.x - body.x, body.height),
+        _ => body,
+    };
+    let covered = |r: &Option<Rect>| r.is_some_and(|r| r.intersects(view));
+    for pane in [
+        &mut a.watchlist,
+        &mut a.chart,
+        &mut a.info,
+        &mut a.tape,
+        &mut a.book,
+    ] {
+        if covered(pane) {
+            *pane = None;
+        }
+    }
+    a.rankings = Some(view);
+    a
 }
 
 fn cols(area: Rect, widths: &[u16]) -> Vec<Rect> {
@@ -223,6 +267,31 @@ mod tests {
         assert!(a.info.is_some() && a.watchlist.is_none());
         assert!(areas(Rect::new(0, 0, 39, 24), Pane::Chart, Pane::Chart).too_small);
         assert!(areas(Rect::new(0, 0, 1, 1), Pane::Chart, Pane::Chart).too_small);
+    }
+
+    #[test]
+    fn the_rankings_view_leaves_the_book_beside_it() {
+        for (w, h) in [(80, 24), (120, 40), (200, 60), (100, 30)] {
+            let a = with_rankings(areas(Rect::new(0, 0, w, h), Pane::Watchlist, Pane::Chart));
+            let (view, book) = (a.rankings.unwrap(), a.book.unwrap());
+            assert_eq!(view.right(), book.x, "{w}x{h}");
+            assert_eq!((view.x, view.y), (0, book.y), "{w}x{h}");
+            assert!(a.watchlist.is_none() && a.chart.is_none(), "{w}x{h}");
+            // What sits under the book (info at 120×40, the tape at 200×60) stays.
+            for r in [a.info, a.tape].into_iter().flatten() {
+                assert_eq!(r.x, book.x, "{w}x{h}");
+            }
+            assert!(a.strip.is_some() && a.status.is_some());
+        }
+        // Narrow: the whole body.
+        let a = with_rankings(areas(Rect::new(0, 0, 50, 20), Pane::Watchlist, Pane::Chart));
+        assert_eq!(a.rankings.unwrap().width, 50);
+        assert!(a.watchlist.is_none() && a.book.is_none());
+        assert!(
+            with_rankings(areas(Rect::new(0, 0, 1, 1), Pane::Chart, Pane::Chart))
+                .rankings
+                .is_none()
+        );
     }
 
     #[test]

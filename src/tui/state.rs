@@ -5,7 +5,8 @@ use super::search::Index;
 use super::watchlist::Watchlists;
 use crate::feed::{Interest, StreamState};
 use crate::market::{
-    Candle, Interval, Listing, OrderBook, Provenance, Quote, StockCode, StockInfo, Trade,
+    Candle, Interval, Listing, OrderBook, Provenance, Quote, RankKind, RankMarket, RankRow,
+    StockCode, StockInfo, Trade,
 };
 use crate::source::{SourceKind, SourceStatus};
 use chrono::{DateTime, Duration, Utc};
@@ -54,6 +55,40 @@ pub enum Mode {
     Help,
     /// A one-line question in an overlay: [`State::prompt`] holds what is asked and typed.
     Prompt,
+    /// The rankings view in place of the watchlist and the middle pane ([`State::rankings`]).
+    Rankings,
+}
+
+/// The rankings view: which ranking is on screen, the row under the cursor, and the last
+/// reply of each ranking asked for, so switching back shows it at once (with its age).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RankingsState {
+    pub kind: RankKind,
+    pub market: RankMarket,
+    pub cursor: usize,
+    pub scroll: usize,
+    pub data: HashMap<(RankKind, RankMarket), Data<Vec<RankRow>>>,
+    /// What the source said when it turned rankings down (the virtual server serves none).
+    pub unsupported: Option<String>,
+}
+
+impl RankingsState {
+    /// The ranking on screen.
+    pub fn current(&self) -> Option<&Data<Vec<RankRow>>> {
+        self.data.get(&(self.kind, self.market))
+    }
+
+    /// The rows on screen, in rank order.
+    pub fn rows(&self) -> &[RankRow] {
+        self.current()
+            .and_then(|d| d.value.as_deref())
+            .unwrap_or_default()
+    }
+
+    /// The stock under the cursor.
+    pub fn selected(&self) -> Option<&RankRow> {
+        self.rows().get(self.cursor)
+    }
 }
 
 /// What a [`Mode::Prompt`] asks for.
@@ -349,6 +384,8 @@ pub struct State {
     pub info: Data<StockInfo>,
     /// The index strip: KOSPI, KOSDAQ, KOSPI200 (those the source serves).
     pub indices: Data<Vec<crate::market::IndexQuote>>,
+    /// The rankings view ([`Mode::Rankings`]).
+    pub rankings: RankingsState,
 
     pub search: SearchState,
     pub help_scroll: u16,
@@ -423,6 +460,7 @@ impl State {
             },
             info: Data::default(),
             indices: Data::default(),
+            rankings: RankingsState::default(),
             search: SearchState::default(),
             help_scroll: 0,
             refresh: 0,

@@ -290,6 +290,36 @@ fn event(state: &mut State, e: Event) {
                 state.dirty = true;
             }
         },
+        Event::Ranking {
+            kind,
+            market,
+            at,
+            reply,
+        } => {
+            let what = state.settings.lang.what_ranking(kind);
+            let r = &mut state.rankings;
+            let d = r.data.entry((kind, market)).or_default();
+            match reply {
+                Ok(s) => {
+                    r.unsupported = None;
+                    if d.value.as_ref() != Some(&s.value) || d.problem.is_some() {
+                        state.dirty = true;
+                    }
+                    d.value = Some(s.value);
+                    accept(d, s.provenance, at);
+                }
+                Err(f) if f.unsupported => {
+                    r.unsupported = Some(f.message);
+                    state.dirty = true;
+                }
+                Err(f) => {
+                    d.problem = Some(problem(at, &what, f, d.problem.as_ref()));
+                    d.streak = d.streak.saturating_add(1);
+                    state.dirty = true;
+                }
+            }
+            keep_rank_cursor_visible(state);
+        }
         Event::Status(s) => {
             if s != state.status {
                 state.status = s;
@@ -558,11 +588,7 @@ pub fn time_signature(state: &State) -> u64 {
 }
 
 pub fn areas(state: &State) -> Areas {
-    layout::areas(
-        Rect::new(0, 0, state.size.0, state.size.1),
-        state.focus,
-        state.side,
-    )
+    layout::of_state(state, Rect::new(0, 0, state.size.0, state.size.1))
 }
 
 /// The watchlist rows on screen: (scroll offset, how many).
@@ -599,6 +625,9 @@ fn interest(state: &State) -> Interest {
         } else {
             Vec::new()
         },
+        ranking: a
+            .rankings
+            .map(|_| (state.rankings.kind, state.rankings.market)),
     }
 }
 
@@ -725,11 +754,122 @@ fn key(state: &mut State, k: KeyEvent, cmds: &mut Vec<Command>) {
         Mode::Search => search_key(state, k, action, cmds),
         Mode::Help => help_key(state, &k, action, cmds),
         Mode::Prompt => prompt_key(state, k, action, cmds),
+        Mode::Rankings => rankings_key(state, k, action, cmds),
         Mode::Normal => {
             if let Some(a) = action {
                 apply(state, a, cmds);
             }
         }
+    }
+}
+
+/// Keys in the rankings view: ↑↓ rows, ←→ the ranking, tab the market, enter opens the stock
+/// (and closes the view), `a` adds it to the current watchlist; esc or the view's key close
+/// it. Everything else does what it does anywhere.
+fn rankings_key(state: &mut State, k: KeyEvent, action: Option<Action>, cmds: &mut Vec<Command>) {
+    use crate::market::{RankKind, RankMarket};
+    fn step<T: Copy + PartialEq>(all: &[T], cur: T, delta: isize) -> T {
+        let n = all.len() as isize;
+        let i = all.iter().position(|x| *x == cur).unwrap_or(0) as isize;
+        all[((i + delta).rem_euclid(n)) as usize]
+    }
+    let page = (rankings_window(state).1 / 2).max(1) as isize;
+    let r = &mut state.rankings;
+    let moved = |r: &mut super::state::RankingsState, delta: isize| {
+        let n = r.rows().len();
+        r.cursor = (r.cursor as isize + delta).clamp(0, n.saturating_sub(1) as isize) as usize;
+    };
+    match action {
+        Some(Action::Cancel | Action::Rankings) => state.mode = Mode::Normal,
+        Some(Action::Quit) if k.modifiers.contains(KeyModifiers::CONTROL) => {
+            cmds.push(Command::Quit)
+        }
+        Some(Action::Quit) => state.mode = Mode::Normal,
+        Some(Action::Up) => moved(r, -1),
+        Some(Action::Down) => moved(r, 1),
+        Some(Action::PageUp) => moved(r, -page),
+        Some(Action::PageDown) => moved(r, page),
+        Some(Action::Top) => moved(r, isize::MIN / 2),
+        Some(Action::Bottom) => moved(r, isize::MAX / 2),
+        Some(Action::Left | Action::Right) => {
+            r.kind = step(
+                &RankKind::ALL,
+                r.kind,
+                if action == Some(Action::Left) { -1 } else { 1 },
+            );
+            r.cursor = 0;
+            r.scroll = 0;
+        }
+        Some(Action::FocusNext | Action::FocusPrev) => {
+            let d = if action == Some(Action::FocusNext) {
+                1
+            } else {
+                -1
+            };
+            r.market = step(&RankMarket::ALL, r.market, d);
+            r.cursor = 0;
+            r.scroll = 0;
+        }
+        Some(Action::Open) => {
+            if let Some(code) = r.selected().map(|row| row.code) {
+                state.mode = Mode::Normal;
+                open(state, code);
+            }
+        }
+        Some(Action::AddToWatchlist) => {
+            if let Some(code) = r.selected().map(|row| row.code) {
+                add_to_watchlist(state, code, cmds);
+            }
+        }
+        Some(
+            a @ (Action::Search
+            | Action::Help
+            | Action::Refresh
+            | Action::NextWatchlist
+            | Action::PrevWatchlist),
+        ) => apply(state, a, cmds),
+        _ => {}
+    }
+    keep_rank_cursor_visible(state);
+}
+
+/// The ranking rows on screen: (scroll offset, how many).
+fn rankings_window(state: &State) -> (usize, usize) {
+    match areas(state).rankings {
+        Some(r) => (
+            state.rankings.scroll,
+            view::rankings::body_rows(r).1 as usize,
+        ),
+        None => (0, 0),
+    }
+}
+
+fn keep_rank_cursor_visible(state: &mut State) {
+    let (_, n) = rankings_window(state);
+    let n = n.max(1);
+    let r = &mut state.rankings;
+    let len = r.rows().len();
+    r.cursor = r.cursor.min(len.saturating_sub(1));
+    if r.cursor < r.scroll {
+        r.scroll = r.cursor;
+    } else if r.cursor >= r.scroll + n {
+        r.scroll = r.cursor + 1 - n;
+    }
+    r.scroll = r.scroll.min(len.saturating_sub(n));
+}
+
+/// Adds `code` to the current watchlist, or says it is there already.
+fn add_to_watchlist(state: &mut State, code: StockCode, cmds: &mut Vec<Command>) {
+    let lang = state.settings.lang;
+    let name = state.name_of(code).unwrap_or(code.as_str()).to_string();
+    let list = state.watchlists.current().name.clone();
+    if state.watchlists.add(code) {
+        state.wl_selected = Some(code);
+        keep_cursor_visible(state);
+        notice(state, lang.added(&name, &list));
+        cmds.push(Command::SaveWatchlists);
+    } else {
+        notice(state, lang.already_in(&name, &list));
     }
 }
 
@@ -978,16 +1118,7 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
         }
         AddToWatchlist => {
             if let Some(code) = state.selected {
-                let name = state.name_of(code).unwrap_or(code.as_str()).to_string();
-                let list = state.watchlists.current().name.clone();
-                if state.watchlists.add(code) {
-                    state.wl_selected = Some(code);
-                    keep_cursor_visible(state);
-                    notice(state, lang.added(&name, &list));
-                    cmds.push(Command::SaveWatchlists);
-                } else {
-                    notice(state, lang.already_in(&name, &list));
-                }
+                add_to_watchlist(state, code, cmds);
             }
         }
         RemoveFromWatchlist => {
@@ -1133,6 +1264,10 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
                 state.focus = state.side;
             }
         }
+        Rankings => {
+            state.mode = Mode::Rankings;
+            keep_rank_cursor_visible(state);
+        }
     }
 }
 
@@ -1178,6 +1313,10 @@ fn mouse(state: &mut State, m: crossterm::event::MouseEvent) {
         }
         // A click elsewhere leaves the question on screen: it is answered by keys.
         Mode::Prompt => return,
+        Mode::Rankings => {
+            rankings_mouse(state, m);
+            return;
+        }
         Mode::Normal => {}
     }
     let a = areas(state);
@@ -1219,6 +1358,45 @@ fn mouse(state: &mut State, m: crossterm::event::MouseEvent) {
         }
         _ => {}
     }
+}
+
+/// The wheel moves the rankings view's cursor, a click picks a row, a click on a picked row
+/// opens it; a click on the book leaves the view.
+fn rankings_mouse(state: &mut State, m: crossterm::event::MouseEvent) {
+    let a = areas(state);
+    let Some(view_area) = a.rankings else { return };
+    let inside = view_area.contains((m.column, m.row).into());
+    let n = state.rankings.rows().len();
+    match m.kind {
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp if inside => {
+            let r = &mut state.rankings;
+            r.cursor = if m.kind == MouseEventKind::ScrollDown {
+                (r.cursor + 1).min(n.saturating_sub(1))
+            } else {
+                r.cursor.saturating_sub(1)
+            };
+        }
+        MouseEventKind::Down(MouseButton::Left) if inside => {
+            let (first, rows) = view::rankings::body_rows(view_area);
+            if m.row >= first && m.row < first + rows {
+                let idx = state.rankings.scroll + (m.row - first) as usize;
+                if idx < n {
+                    if idx == state.rankings.cursor {
+                        if let Some(code) = state.rankings.selected().map(|r| r.code) {
+                            state.mode = Mode::Normal;
+                            open(state, code);
+                        }
+                    } else {
+                        state.rankings.cursor = idx;
+                    }
+                }
+            }
+        }
+        MouseEventKind::Down(MouseButton::Left) => state.mode = Mode::Normal,
+        _ => return,
+    }
+    keep_rank_cursor_visible(state);
+    state.dirty = true;
 }
 
 /// Sorts the watchlist by `key`: text columns A→Z, numbers largest first.

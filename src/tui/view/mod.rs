@@ -5,6 +5,7 @@ pub mod chart;
 pub mod help;
 pub mod info;
 pub mod prompt;
+pub mod rankings;
 pub mod search;
 pub mod status;
 pub mod strip;
@@ -23,7 +24,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Widget};
 /// Draws the whole screen into `buf` (whose area is the terminal).
 pub fn draw(state: &State, buf: &mut Buffer) {
     let size = buf.area;
-    let a = layout::areas(size, state.focus, state.side);
+    let a = layout::of_state(state, size);
     if a.too_small {
         too_small(state, size, buf);
         return;
@@ -43,6 +44,9 @@ pub fn draw(state: &State, buf: &mut Buffer) {
     if let Some(r) = a.tape {
         tape::draw(state, r, buf);
     }
+    if let Some(r) = a.rankings {
+        rankings::draw(state, r, buf);
+    }
     if let Some(r) = a.strip {
         strip::draw(state, r, buf);
     }
@@ -53,7 +57,7 @@ pub fn draw(state: &State, buf: &mut Buffer) {
         Mode::Search => search::draw(state, size, buf),
         Mode::Help => help::draw(state, size, buf),
         Mode::Prompt => prompt::draw(state, size, buf),
-        Mode::Normal => {}
+        Mode::Normal | Mode::Rankings => {}
     }
 }
 
@@ -93,6 +97,18 @@ pub fn frame(
     buf: &mut Buffer,
 ) -> Rect {
     let focused = state.focus == pane && state.mode == Mode::Normal;
+    frame_with(state, focused, area, title, right, buf)
+}
+
+/// [`frame`] for a view that says itself whether the keys go to it.
+pub fn frame_with(
+    state: &State,
+    focused: bool,
+    area: Rect,
+    title: &str,
+    right: &[(String, Style)],
+    buf: &mut Buffer,
+) -> Rect {
     let border = if focused {
         Style::default().fg(state.settings.theme.accent)
     } else {
