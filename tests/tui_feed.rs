@@ -142,6 +142,29 @@ impl DataSource for Probe {
             .ok_or_else(|| SourceError::Unsupported(format!("no index {code}")))?;
         Ok(Sourced::new(q, hoga::market::Provenance::Simulated))
     }
+    async fn investor_flows(
+        &self,
+        code: StockCode,
+        req: Req,
+    ) -> Result<Sourced<Vec<hoga::market::InvestorDay>>, SourceError> {
+        self.log(format!("flows {code}"), req)?;
+        Ok(Sourced::new(
+            fixtures::investor_days(code, fixtures::now()),
+            hoga::market::Provenance::Simulated,
+        ))
+    }
+    async fn vi_status(
+        &self,
+        code: Option<StockCode>,
+        req: Req,
+    ) -> Result<Sourced<Vec<hoga::market::ViEvent>>, SourceError> {
+        let code = code.ok_or_else(|| SourceError::Unsupported("all VI".into()))?;
+        self.log(format!("vi {code}"), req)?;
+        Ok(Sourced::new(
+            fixtures::vi_events(code, "삼성전자", fixtures::now()),
+            hoga::market::Provenance::Simulated,
+        ))
+    }
     async fn ranking(
         &self,
         kind: hoga::market::RankKind,
@@ -611,4 +634,48 @@ async fn a_source_without_rankings_is_asked_once() {
     feed.set_interest(i);
     tokio::time::sleep(Duration::from_secs(60)).await;
     assert_eq!(probe.count("ranking"), 2);
+}
+
+/// The info pane's investor flows and VI: asked for the open stock when the pane shows, then
+/// once a minute, never while it is hidden; a reply carries the version it was asked under.
+#[tokio::test(start_paused = true)]
+async fn investor_flows_and_vi_follow_the_info_pane() {
+    let probe = Probe::new(None);
+    let (feed, mut rx) = start(&probe, live_clock());
+    feed.set_interest(interest("005930", 1, &[]));
+    tokio::time::sleep(Duration::from_secs(90)).await;
+    assert_eq!(probe.count("flows") + probe.count("vi"), 0, "info hidden");
+    let mut i = interest("005930", 1, &[]);
+    i.info = true;
+    feed.set_interest(i.clone());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        (probe.count("flows 005930"), probe.count("vi 005930")),
+        (1, 1)
+    );
+    tokio::time::sleep(Duration::from_secs(125)).await;
+    assert_eq!(probe.count("flows 005930"), 3, "{:?}", probe.calls());
+    let ev = drain(&mut rx)
+        .into_iter()
+        .find_map(|e| match e {
+            Event::Flows {
+                code,
+                version,
+                flows: Ok(f),
+                vi: Ok(v),
+                ..
+            } => Some((code, version, f.value, v.value)),
+            _ => None,
+        })
+        .expect("a flows event");
+    assert_eq!(
+        (ev.0, ev.1, ev.2.len(), ev.3.len()),
+        (code("005930"), 1, 5, 1)
+    );
+    // Another stock: asked at once under its version.
+    i.focused = Some(code("000660"));
+    i.version = 2;
+    feed.set_interest(i);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(probe.count("flows 000660"), 1);
 }

@@ -206,6 +206,41 @@ fn rankings_on_the_virtual_server_say_real_only() {
     insta::assert_snapshot!(ko);
 }
 
+/// The info pane with today's VI and the investor flows (개인 / 외국인 / 기관, newest day
+/// first, marked as published after the close), in the middle pane at 80×24.
+fn info_80x24(lang: Lang) -> String {
+    let mut s = fixtures::state((80, 24), Scenario::default());
+    s.settings.lang = lang;
+    s.side = hoga::tui::state::Pane::Info;
+    render(&s)
+}
+
+#[test]
+fn info_flows_80x24_ko() {
+    let s = info_80x24(Lang::Ko);
+    assert!(
+        s.contains("장 마감 후 집계") && s.contains("외국인") && s.contains("VI 해제"),
+        "{s}"
+    );
+    assert_eq!(cut_numbers(&s), Vec::<String>::new(), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn info_flows_80x24_en() {
+    let s = info_80x24(Lang::En);
+    assert!(
+        s.contains("published after the close") && s.contains("Foreign"),
+        "{s}"
+    );
+    assert_eq!(
+        ui_hangul(&s),
+        Vec::<String>::new(),
+        "Korean left in the English screen:\n{s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
 #[test]
 fn screen_200x60_forty_rows() {
     insta::assert_snapshot!(shot(

@@ -3,8 +3,8 @@
 //! events; the UI turns them into its own messages.
 
 use crate::market::{
-    Candle, ExpectedUpdate, Interval, Listing, MarketStatus, OrderBook, Quote, RankKind,
-    RankMarket, RankRow, StockCode, StockInfo, Trade,
+    Candle, ExpectedUpdate, Interval, InvestorDay, Listing, MarketStatus, OrderBook, Quote,
+    RankKind, RankMarket, RankRow, StockCode, StockInfo, Trade, ViEvent,
 };
 use crate::source::live::{Channel, Health, Pair};
 use crate::source::{SourceStatus, Sourced};
@@ -112,6 +112,15 @@ pub enum Event {
     Indices {
         at: DateTime<Utc>,
         reply: Result<Vec<Sourced<crate::market::IndexQuote>>, Failure>,
+    },
+    /// The open stock's investor flows (newest day first, published after the close) and its
+    /// VI events of the day (newest first), for the info pane.
+    Flows {
+        code: StockCode,
+        version: u64,
+        at: DateTime<Utc>,
+        flows: Reply<Vec<InvestorDay>>,
+        vi: Reply<Vec<ViEvent>>,
     },
     /// The ranking on screen: 30 rows in rank order.
     Ranking {

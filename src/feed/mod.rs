@@ -12,8 +12,8 @@ pub use event::{Event, Failure, Interest, Reply, StreamState};
 use crate::clock::SharedClock;
 use crate::market::interval::aggregate_minutes;
 use crate::market::{
-    Calendar, Candle, Interval, OrderBook, Period, Provenance, Quote, RankKind, RankMarket,
-    RankRow, Session, StockCode, StockInfo, kst_date,
+    Calendar, Candle, Interval, InvestorDay, OrderBook, Period, Provenance, Quote, RankKind,
+    RankMarket, RankRow, Session, StockCode, StockInfo, ViEvent, kst_date,
 };
 use crate::source::live::Channel;
 use crate::source::{DataSource, Priority, Req, SourceError, SourceKind, SourceStatus, Sourced};
@@ -36,6 +36,9 @@ pub struct Pace {
     pub info: Duration,
     /// The index strip (three calls a round: 0.6 a second, a thirtieth of the real budget).
     pub index: Duration,
+    /// The open stock's investor flows and VI (two calls a round, while the info pane shows).
+    /// Flows are published after the close; the VI state also comes with every quote.
+    pub flows: Duration,
     /// The ranking on screen (one call a round). Rankings move slowly and the open stock's
     /// book and quote come first: with the strip, 0.7 calls a second, under 4 % of 20.
     pub ranking: Duration,
@@ -61,6 +64,7 @@ impl Default for Pace {
             info: Duration::from_secs(600),
             index: Duration::from_secs(5),
             ranking: Duration::from_secs(10),
+            flows: Duration::from_secs(60),
             closed: Duration::from_secs(600),
             status: Duration::from_secs(1),
             streamed: Duration::from_secs(30),
@@ -80,15 +84,17 @@ pub enum Job {
     Info,
     Index,
     Ranking,
+    Flows,
 }
 
 impl Job {
-    const ALL: [Job; 8] = [
+    const ALL: [Job; 9] = [
         Job::Book,
         Job::Quote,
         Job::Watchlist,
         Job::Chart,
         Job::Info,
+        Job::Flows,
         Job::Index,
         Job::Ranking,
         Job::Universe,
@@ -116,6 +122,7 @@ pub fn pace_for(
         Job::Info => pace.info,
         Job::Index => pace.index,
         Job::Ranking => pace.ranking,
+        Job::Flows => pace.flows,
         Job::Universe => Duration::from_secs(24 * 3600),
     };
     let base = if session.is_live() {
@@ -158,6 +165,12 @@ enum Done {
         RankKind,
         RankMarket,
         Result<Sourced<Vec<RankRow>>, SourceError>,
+    ),
+    Flows(
+        StockCode,
+        u64,
+        Result<Sourced<Vec<InvestorDay>>, SourceError>,
+        Result<Sourced<Vec<ViEvent>>, SourceError>,
     ),
 }
 
@@ -345,7 +358,7 @@ async fn run(
                 // The user left the stock: its requests still in flight are called off, so the
                 // one now open does not wait behind them (on a 1-a-second budget, seconds).
                 if focus_changed {
-                    for job in [Job::Quote, Job::Book, Job::Chart, Job::Info] {
+                    for job in [Job::Quote, Job::Book, Job::Chart, Job::Info, Job::Flows] {
                         if let Some(s) = slots.get_mut(&job)
                             && s.in_flight
                         {
@@ -369,6 +382,7 @@ async fn run(
                 wake(Job::Book, new.book && (focus_changed || !interest.book));
                 wake(Job::Chart, (focus_changed || new.period != interest.period) && new.period.is_some());
                 wake(Job::Info, new.info && (focus_changed || !interest.info));
+                wake(Job::Flows, new.info && (focus_changed || !interest.info));
                 let added = new.watchlist.iter().any(|c| !interest.watchlist.contains(c));
                 wake(Job::Watchlist, added);
                 wake(Job::Index, !new.indices.is_empty() && new.indices != interest.indices);
@@ -391,6 +405,7 @@ async fn run(
                     Done::Info(..) => Job::Info,
                     Done::Index(_) => Job::Index,
                     Done::Ranking(..) => Job::Ranking,
+                    Done::Flows(..) => Job::Flows,
                 };
                 // A stale copy (the source failed and served its cache) counts as a failure
                 // for pacing: retry on the backoff schedule, not at the closed-market pace.
@@ -408,6 +423,11 @@ async fn run(
                     Done::Info(_, _, r) => fresh(r),
                     Done::Index(r) => r.is_ok(),
                     Done::Ranking(_, _, r) => fresh(r),
+                    // What the source does not serve at all is no failure to retry.
+                    Done::Flows(_, _, f, v) => [f.as_ref().err(), v.as_ref().err()]
+                        .into_iter()
+                        .flatten()
+                        .all(SourceError::is_unsupported),
                 };
                 let at = clock.now();
                 let Some(slot) = slots.get_mut(&job) else { continue };
@@ -473,7 +493,7 @@ async fn run(
                 };
                 // A reply for a stock the user already left: fetch the current one now.
                 let outdated = match &done {
-                    Done::Quote(c, v, _) | Done::Book(c, v, _) | Done::Info(c, v, _) => Some(*c) != interest.focused || *v != interest.version,
+                    Done::Quote(c, v, _) | Done::Book(c, v, _) | Done::Info(c, v, _) | Done::Flows(c, v, _, _) => Some(*c) != interest.focused || *v != interest.version,
                     Done::Chart(c, p, v, _) => Some(*c) != interest.focused || *v != interest.version || Some(*p) != interest.period,
                     Done::Ranking(k, m, _) => Some((*k, *m)) != interest.ranking,
                     _ => false,
@@ -498,6 +518,13 @@ async fn run(
                     Done::Info(code, version, r) => Event::Info { code, version, at, reply: r.map_err(|e| fail(&e)) },
                     Done::Index(r) => Event::Indices { at, reply: r.map_err(|e| fail(&e)) },
                     Done::Ranking(kind, market, r) => Event::Ranking { kind, market, at, reply: r.map_err(|e| fail(&e)) },
+                    Done::Flows(code, version, f, v) => Event::Flows {
+                        code,
+                        version,
+                        at,
+                        flows: f.map_err(|e| fail(&e)),
+                        vi: v.map_err(|e| fail(&e)),
+                    },
                 };
                 if tx.send(event).is_err() {
                     return;
@@ -542,7 +569,7 @@ async fn run(
                 }
                 for (job, slot) in slots.iter_mut() {
                     let due = match job {
-                        Job::Universe | Job::Info | Job::Index | Job::Ranking => false,
+                        Job::Universe | Job::Info | Job::Index | Job::Ranking | Job::Flows => false,
                         Job::Chart => wake.all || wake.chart,
                         Job::Watchlist | Job::Book | Job::Quote => wake.all || wake.polled,
                     };
@@ -570,7 +597,7 @@ async fn run(
 fn request(job: Job, refresh: bool) -> Req {
     let priority = match job {
         Job::Quote | Job::Book | Job::Chart => Priority::Interactive,
-        Job::Watchlist | Job::Info | Job::Index | Job::Ranking | Job::Universe => {
+        Job::Watchlist | Job::Info | Job::Flows | Job::Index | Job::Ranking | Job::Universe => {
             Priority::Background
         }
     };
@@ -626,7 +653,7 @@ fn streamed(
         Job::Quote => focused(Channel::Trades),
         Job::Chart => focused(Channel::Trades) && i.period.is_some_and(|p| p.is_intraday()),
         Job::Watchlist => i.watchlist.iter().all(|c| settled(live, snapped, *c)),
-        Job::Info | Job::Index | Job::Ranking | Job::Universe => false,
+        Job::Info | Job::Flows | Job::Index | Job::Ranking | Job::Universe => false,
     }
 }
 
@@ -753,6 +780,14 @@ fn start(
                     _ => Ok(out),
                 };
                 let _ = done.send((seq, Done::Index(r)));
+            })
+        }
+        Job::Flows => {
+            let code = i.focused.filter(|_| i.info)?;
+            tokio::spawn(async move {
+                let f = src.investor_flows(code, req).await;
+                let v = src.vi_status(Some(code), req).await;
+                let _ = done.send((seq, Done::Flows(code, version, f, v)));
             })
         }
         Job::Ranking => {

@@ -661,6 +661,16 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
             reply: Ok(Sourced::new(info(&uni[open_idx], &first), prov)),
         }),
     );
+    update(
+        &mut s,
+        Msg::Feed(Event::Flows {
+            code,
+            version,
+            at,
+            flows: Ok(Sourced::new(investor_days(code, at), prov)),
+            vi: Ok(Sourced::new(vi_events(code, &uni[open_idx].name, at), prov)),
+        }),
+    );
     if sc.breaker_open {
         // A second round served stale: everything on screen has failed for longer than one
         // poll, which is when the whole bar says so.
@@ -747,6 +757,62 @@ pub fn state(size: (u16, u16), sc: Scenario) -> State {
     );
     s.dirty = false;
     s
+}
+
+/// Five published days of investor flows for `code` before `at`'s day, newest first.
+pub fn investor_days(code: StockCode, at: DateTime<Utc>) -> Vec<crate::market::InvestorDay> {
+    use crate::market::{Flow, InvestorDay};
+    let mut rng = Lcg::new(code.as_str().bytes().fold(7u64, |a, b| a * 31 + b as u64));
+    let cal = crate::market::Calendar::krx();
+    let mut day = crate::market::kst_date(at);
+    (0..5)
+        .map(|_| {
+            day = cal.prev_trading_day(day);
+            let mut flow = |scale: i64| {
+                let net_qty = rng.signed(scale);
+                Flow {
+                    net_qty,
+                    net_value: Krw(net_qty * 66_000),
+                    ..Flow::default()
+                }
+            };
+            let individual = flow(2_000_000);
+            let foreign = flow(1_500_000);
+            let institution = Flow {
+                net_qty: -(individual.net_qty + foreign.net_qty),
+                net_value: Krw(-(individual.net_value.0 + foreign.net_value.0)),
+                ..Flow::default()
+            };
+            InvestorDay {
+                date: day,
+                close: Krw(66_600),
+                change: Krw(rng.signed(1_500)),
+                individual,
+                foreign,
+                institution,
+            }
+        })
+        .collect()
+}
+
+/// Today's VI of the open stock: a static VI triggered at 09:41:12 and released two minutes
+/// later.
+pub fn vi_events(code: StockCode, name: &str, at: DateTime<Utc>) -> Vec<crate::market::ViEvent> {
+    vec![crate::market::ViEvent {
+        code,
+        name: name.to_string(),
+        active: false,
+        kind: Some(crate::market::ViKind::Static),
+        date: Some(crate::market::kst_date(at)),
+        triggered_at: NaiveTime::from_hms_opt(9, 41, 12),
+        released_at: NaiveTime::from_hms_opt(9, 43, 12),
+        price: Krw(68_900),
+        static_base: Some(Krw(62_600)),
+        static_gap: Some(Rate(1006)),
+        dynamic_base: None,
+        dynamic_gap: None,
+        count: 1,
+    }]
 }
 
 /// A ranking of the fixture universe's quotes at `at` (30 rows, rank order), as the source

@@ -136,6 +136,15 @@ pub struct Texts {
     pub breadth_up: &'static str,
     pub breadth_down: &'static str,
     pub breadth_flat: &'static str,
+    /// The info pane's investor flows: the header's label, the three groups, the note that
+    /// they are published after the close; the VI line's words and kinds.
+    pub flows_net: &'static str,
+    pub flows_groups: [&'static str; 3],
+    pub flows_note: &'static str,
+    pub vi_on: &'static str,
+    pub vi_off: &'static str,
+    pub vi_kinds: [&'static str; 3],
+    pub vi_base: &'static str,
     /// The rankings view: title, the four rankings, the three markets, column headers, and
     /// what it says on a server without rankings.
     pub rankings: &'static str,
@@ -258,6 +267,13 @@ pub const KO: Texts = Texts {
     breadth_up: "상승",
     breadth_down: "하락",
     breadth_flat: "보합",
+    flows_net: "순매수",
+    flows_groups: ["개인", "외국인", "기관"],
+    flows_note: "장 마감 후 집계",
+    vi_on: "VI 발동",
+    vi_off: "VI 해제",
+    vi_kinds: ["정적", "동적", "정적·동적"],
+    vi_base: "기준",
     rankings: "순위",
     rank_kinds: ["거래량", "거래대금", "상승률", "하락률"],
     rank_markets: ["전체", "코스피", "코스닥"],
@@ -376,6 +392,13 @@ pub const EN: Texts = Texts {
     breadth_up: "up",
     breadth_down: "down",
     breadth_flat: "flat",
+    flows_net: "Net buy",
+    flows_groups: ["Indiv.", "Foreign", "Inst."],
+    flows_note: "published after the close",
+    vi_on: "VI on",
+    vi_off: "VI off",
+    vi_kinds: ["static", "dynamic", "static+dynamic"],
+    vi_base: "ref",
     rankings: "Rankings",
     rank_kinds: ["Volume", "Value", "Gainers", "Losers"],
     rank_markets: ["All", "KOSPI", "KOSDAQ"],
@@ -519,6 +542,14 @@ impl Lang {
             Lang::En => format!(
                 "{kind} ranking · {market} market · {open} open · {add} add to watchlist · {close} close"
             ),
+        }
+    }
+
+    /// The investor flows and VI of a stock, in a failure.
+    pub fn what_flows(self, code: &str) -> String {
+        match self {
+            Lang::Ko => format!("{code} 투자자·VI"),
+            Lang::En => format!("investors and VI of {code}"),
         }
     }
 

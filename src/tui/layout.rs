@@ -166,7 +166,9 @@ pub fn areas(size: Rect, focus: Pane, side: Pane) -> Areas {
             a.book = Some(c[2]);
         }
         if body.height >= 34 {
-            let (chart, info) = split_v(c[1], body.height - 11);
+            // Tall enough: the info pane gets the rows for the VI line and the investor flows.
+            let info_h = if body.height >= 44 { 14 } else { 11 };
+            let (chart, info) = split_v(c[1], body.height - info_h);
             a.chart = Some(chart);
             a.info = Some(info);
         } else if a.tape.is_none() || middle == Pane::Info {

@@ -5,8 +5,8 @@ use super::search::Index;
 use super::watchlist::Watchlists;
 use crate::feed::{Interest, StreamState};
 use crate::market::{
-    Candle, Interval, Listing, OrderBook, Provenance, Quote, RankKind, RankMarket, RankRow,
-    StockCode, StockInfo, Trade,
+    Candle, Interval, InvestorDay, Listing, OrderBook, Provenance, Quote, RankKind, RankMarket,
+    RankRow, StockCode, StockInfo, Trade, ViEvent,
 };
 use crate::source::{SourceKind, SourceStatus};
 use chrono::{DateTime, Duration, Utc};
@@ -382,6 +382,11 @@ pub struct State {
     pub prev_book: Option<OrderBook>,
     pub chart: ChartState,
     pub info: Data<StockInfo>,
+    /// The open stock's investor flows, newest day first (published after the close); `None`
+    /// where the source serves none.
+    pub flows: Data<Vec<InvestorDay>>,
+    /// The open stock's VI events today, newest first.
+    pub vi: Data<Vec<ViEvent>>,
     /// The index strip: KOSPI, KOSDAQ, KOSPI200 (those the source serves).
     pub indices: Data<Vec<crate::market::IndexQuote>>,
     /// The rankings view ([`Mode::Rankings`]).
@@ -459,6 +464,8 @@ impl State {
                 mas: [true, true, false, false],
             },
             info: Data::default(),
+            flows: Data::default(),
+            vi: Data::default(),
             indices: Data::default(),
             rankings: RankingsState::default(),
             search: SearchState::default(),

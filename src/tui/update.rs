@@ -235,6 +235,20 @@ fn event(state: &mut State, e: Event) {
                 }
             }
         }
+        Event::Flows {
+            code,
+            version,
+            at,
+            flows,
+            vi,
+        } => {
+            if Some(code) != state.selected || version != state.version {
+                return;
+            }
+            let what = state.settings.lang.what_flows(code.as_str());
+            state.dirty |= take(&mut state.flows, flows, at, &what);
+            state.dirty |= take(&mut state.vi, vi, at, &what);
+        }
         Event::Trade { at, trade } => apply_trade(state, trade, at),
         Event::Expected { update, .. } => {
             if Some(update.code) == state.selected
@@ -366,6 +380,34 @@ fn problem(at: DateTime<Utc>, what: &str, f: Failure, previous: Option<&Problem>
         message: f.message,
         next_try: f.next_try,
         streak: previous.map_or(0, |p| p.streak).saturating_add(1),
+    }
+}
+
+/// A reply into `d`: the value, or the failure kept beside the last one; what the source does
+/// not serve at all leaves `d` empty and quiet. Says whether anything on screen changed.
+fn take<T: PartialEq>(
+    d: &mut Data<T>,
+    reply: crate::feed::Reply<T>,
+    at: DateTime<Utc>,
+    what: &str,
+) -> bool {
+    match reply {
+        Ok(s) => {
+            let changed = d.value.as_ref() != Some(&s.value) || d.problem.is_some();
+            d.value = Some(s.value);
+            accept(d, s.provenance, at);
+            changed
+        }
+        Err(f) if f.unsupported => {
+            let changed = d.value.is_some() || d.problem.is_some();
+            *d = Data::default();
+            changed
+        }
+        Err(f) => {
+            d.problem = Some(problem(at, what, f, d.problem.as_ref()));
+            d.streak = d.streak.saturating_add(1);
+            true
+        }
     }
 }
 
@@ -655,6 +697,8 @@ pub fn open(state: &mut State, code: StockCode) {
     state.book = Data::default();
     state.prev_book = None;
     state.info = Data::default();
+    state.flows = Data::default();
+    state.vi = Data::default();
     state.chart.data = Data::default();
     state.chart.cursor = None;
     state.chart.end = None;

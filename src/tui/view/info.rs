@@ -2,9 +2,9 @@
 //! range, limit prices and the status flags a trader must not miss.
 
 use super::{data_label, draw_missing, frame};
-use crate::market::{Rate, SecurityKind, Warning, group_thousands};
+use crate::market::{Rate, SecurityKind, ViKind, Warning, group_thousands};
 use crate::tui::state::{Pane, State};
-use crate::tui::widgets::text;
+use crate::tui::widgets::text::{self, compact_signed};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -193,5 +193,171 @@ pub fn draw(state: &State, area: Rect, buf: &mut Buffer) {
         text::put_right_whole(buf, x + w, yy, value, w, *vst);
         let room = (w - vw).saturating_sub(1);
         text::put_whole(buf, x, yy, label, room, Style::default().fg(theme.dim));
+    }
+    let below = top + (per_col.min(rows) as u16);
+    if below < inner.bottom() {
+        let rest = Rect::new(inner.x, below, inner.width, inner.bottom() - below);
+        flows_and_vi(state, rest, buf);
+    }
+}
+
+/// `+1.2M`, `-850`, `0`: a net quantity.
+fn net_qty(n: i64) -> String {
+    match compact_signed(n) {
+        s if s.is_empty() => "0".to_string(),
+        s => s,
+    }
+}
+
+/// `+85억`, `-1.2조`: a net value, signed.
+fn net_value(state: &State, won: i64) -> String {
+    let m = state.settings.lang.money(won.saturating_abs());
+    match won.signum() {
+        1 => format!("+{m}"),
+        -1 => format!("-{m}"),
+        _ => "0".to_string(),
+    }
+}
+
+/// Under the fields: the VI line (today's latest VI, when there is one), then the investor
+/// flows (개인 / 외국인 / 기관 net buying over the last days that fit, the quantity and, where
+/// there is room, the value), labelled as published after the close. Cells are whole or left
+/// out; the newest day comes first.
+fn flows_and_vi(state: &State, area: Rect, buf: &mut Buffer) {
+    let theme = &state.settings.theme;
+    let t = state.settings.lang.t();
+    let dim = Style::default().fg(theme.dim);
+    let mut y = area.y;
+    if let Some(v) = state.vi.value.as_ref().and_then(|v| v.first()) {
+        let kind = match v.kind {
+            Some(ViKind::Static) => t.vi_kinds[0],
+            Some(ViKind::Dynamic) => t.vi_kinds[1],
+            Some(ViKind::Both) => t.vi_kinds[2],
+            None => "",
+        };
+        let (label, style, at) = if v.active {
+            (
+                t.vi_on,
+                Style::default().fg(Color::Black).bg(Color::Magenta),
+                v.triggered_at,
+            )
+        } else {
+            (t.vi_off, dim, v.released_at.or(v.triggered_at))
+        };
+        let mut x = area.x;
+        x += text::put_whole(buf, x, y, label, area.width, style);
+        let base = v.static_base.or(v.dynamic_base);
+        let mut parts = vec![kind.to_string()];
+        if let Some(at) = at {
+            parts.push(at.format("%H:%M:%S").to_string());
+        }
+        parts.push(group_thousands(v.price.0));
+        if let Some(b) = base {
+            parts.push(format!("{} {}", t.vi_base, group_thousands(b.0)));
+        }
+        for p in parts.iter().filter(|p| !p.is_empty()) {
+            let w = text::put_whole(buf, x + 1, y, p, area.right().saturating_sub(x + 1), dim);
+            if w == 0 {
+                break;
+            }
+            x += w + 1;
+        }
+        y += 1;
+    }
+    let Some(days) = state.flows.value.as_ref().filter(|d| !d.is_empty()) else {
+        if let (Some(p), true) = (&state.flows.problem, y < area.bottom()) {
+            text::put(
+                buf,
+                area.x,
+                y,
+                &format!("{}: {}", p.what, p.message),
+                area.width,
+                dim,
+            );
+        }
+        return;
+    };
+    // A header and the three groups.
+    if area.bottom().saturating_sub(y) < 4 {
+        return;
+    }
+    let label_w = t
+        .flows_groups
+        .iter()
+        .chain([&t.flows_net])
+        .map(|s| text::width(s))
+        .max()
+        .unwrap_or(6) as u16;
+    let cell = |d: &crate::market::InvestorDay, g: usize, with_value: bool| {
+        let f = match g {
+            0 => d.individual,
+            1 => d.foreign,
+            _ => d.institution,
+        };
+        let q = net_qty(f.net_qty);
+        let s = if with_value {
+            format!("{q}/{}", net_value(state, f.net_value.0))
+        } else {
+            q
+        };
+        (s, f.net_qty.signum())
+    };
+    let shown = days.iter().take(5).collect::<Vec<_>>();
+    let widest = |with_value: bool| {
+        shown
+            .iter()
+            .flat_map(|d| (0..3).map(move |g| (d, g)))
+            .map(|(d, g)| text::width(&cell(d, g, with_value).0))
+            .max()
+            .unwrap_or(0)
+            .max(5) as u16
+    };
+    let room = area.width.saturating_sub(label_w);
+    let (with_value, col_w) = {
+        let (wv, wq) = (widest(true) + 1, widest(false) + 1);
+        if room / wv >= 2.min(shown.len() as u16) && room >= wv {
+            (true, wv)
+        } else {
+            (false, wq)
+        }
+    };
+    let ndays = ((room / col_w.max(1)) as usize).min(shown.len());
+    if ndays == 0 {
+        return;
+    }
+    text::put_whole(buf, area.x, y, t.flows_net, label_w, dim);
+    for (i, d) in shown.iter().take(ndays).enumerate() {
+        let right = area.x + label_w + (i as u16 + 1) * col_w;
+        text::put_right_whole(
+            buf,
+            right,
+            y,
+            &d.date.format("%m/%d").to_string(),
+            col_w,
+            dim,
+        );
+    }
+    // The note beside the dates, or under the groups where it does not fit there.
+    let note_x = area.x + label_w + ndays as u16 * col_w + 2;
+    let beside = note_x < area.right()
+        && text::put_whole(buf, note_x, y, t.flows_note, area.right() - note_x, dim) > 0;
+    if !beside && y + 4 < area.bottom() {
+        text::put(buf, area.x, y + 4, t.flows_note, area.width, dim);
+    }
+    for g in 0..3 {
+        let yy = y + 1 + g as u16;
+        text::put_whole(
+            buf,
+            area.x,
+            yy,
+            t.flows_groups[g],
+            label_w,
+            Style::default(),
+        );
+        for (i, d) in shown.iter().take(ndays).enumerate() {
+            let (s, sign) = cell(d, g, with_value);
+            let right = area.x + label_w + (i as u16 + 1) * col_w;
+            text::put_right_whole(buf, right, yy, &s, col_w, super::dir_style(theme, sign));
+        }
     }
 }
