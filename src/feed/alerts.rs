@@ -110,7 +110,6 @@ fn write_private(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
         f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
     f.write_all(bytes)?;
-    f.sync_all()?;
     drop(f);
     std::fs::rename(&tmp, dir.join(name))
 }
