@@ -5,7 +5,8 @@
 //! SIGINT/SIGTERM (exit 0). The data: the stream where the source has one (the KIS WebSocket:
 //! each code's trades, in the registration plan of `hoga stream`, the rest polled), REST
 //! polling otherwise (and on the simulated market). Streamed codes are also polled now and then
-//! for what trades do not carry (the day's limits, the VI flag). The fired state is the
+//! for what trades do not carry (the day's limits, the VI flag); on the real server the VI
+//! rules' stocks get the VI notices (장운영정보) with the slots left after the trades. The fired state is the
 //! monitor's, so a rule that fired and is still true does not fire again after a restart.
 //! Nothing here knows KIS field names.
 
@@ -161,16 +162,28 @@ pub async fn run(
         SourceKind::Simulated => None,
         SourceKind::Kis(_) => source.open_stream(),
     };
-    let (streamed, polled) = match &stream {
+    let (mut streamed, polled) = match &stream {
         Some(s) => plan(&codes, false, s.cap),
         None => (Vec::new(), codes.clone()),
     };
+    // VI notices (장운영정보, real server only) for the VI rules' stocks, with the slots left.
+    if let Some(s) = &stream
+        && s.channels.contains(&Channel::Status)
+    {
+        let vi = engine.evaluator().vi_codes();
+        let room = s.cap.saturating_sub(streamed.len());
+        streamed.extend(vi.into_iter().take(room).map(|c| (Channel::Status, c)));
+    }
     if let Some(s) = &stream {
         for pair in &streamed {
             s.handle.register(*pair);
         }
     }
-    let streamed_codes: Vec<StockCode> = streamed.iter().map(|(_, c)| *c).collect();
+    let streamed_codes: Vec<StockCode> = streamed
+        .iter()
+        .filter(|(ch, _)| *ch == Channel::Trades)
+        .map(|(_, c)| *c)
+        .collect();
     eprintln!(
         "hoga: {} alert rules on {} stocks: {} streamed, {} polled",
         engine.evaluator().rules().count(),

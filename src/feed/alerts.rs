@@ -427,6 +427,24 @@ impl AlertEngine {
         (engine, warning.into_iter().collect())
     }
 
+    /// Replaces the rules (after the user edits the monitor's): rules kept keep their state,
+    /// new ones start armed (or fired, if the state file says so), and the averages given so
+    /// far are lost (give them again).
+    pub fn set_rules(&mut self, rules: &[Rule], tuning: Tuning, calendar: Calendar) {
+        let mut fired = load_fired(&self.state_dir).0;
+        fired.fired.extend(self.evaluator.fired_state().fired);
+        fired
+            .fired
+            .retain(|id, _| rules.iter().any(|r| &r.id() == id));
+        self.evaluator = Evaluator::new(rules, tuning, calendar, &fired);
+        if let Err(e) = save_fired(&self.state_dir, &self.evaluator.fired_state()) {
+            tracing::warn!(
+                "cannot save the alerts' fired state in {}: {e}",
+                self.state_dir.display()
+            );
+        }
+    }
+
     pub fn evaluator(&self) -> &Evaluator {
         &self.evaluator
     }
@@ -550,6 +568,45 @@ mod tests {
         std::fs::write(UserRules::path(dir.path()), b"{oops").unwrap();
         let (back, w) = UserRules::load(dir.path());
         assert!(back.rules.is_empty() && w.len() == 1, "{w:?}");
+    }
+
+    #[test]
+    fn edited_rules_keep_the_state_of_those_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = AlertSettings {
+            rules: Vec::new(),
+            tuning: Tuning::default(),
+            actions: ActionSettings {
+                bell: false,
+                ..ActionSettings::default()
+            },
+            state_dir: dir.path().to_path_buf(),
+        };
+        let a = Rule::new(code(), Condition::PriceAtOrAbove(Krw(100)));
+        let b = Rule::new(code(), Condition::PriceAtOrAbove(Krw(200)));
+        let cal = Calendar::krx().clone();
+        let (mut engine, _) = AlertEngine::new(&settings, &[a], cal.clone());
+        let obs = |p: i64| Observation {
+            code: code(),
+            at: firing().at,
+            price: Some(Krw(p)),
+            change_rate: None,
+            prev_close: None,
+            volume: None,
+            limits: None,
+            vi: None,
+        };
+        assert_eq!(engine.observe(&obs(150)).len(), 1);
+        engine.set_rules(&[a, b], settings.tuning, cal.clone());
+        assert!(engine.evaluator().is_fired(&a.id()));
+        assert!(!engine.evaluator().is_fired(&b.id()));
+        let fired = engine.observe(&obs(250));
+        assert_eq!(fired.len(), 1);
+        assert_eq!(fired[0].rule, b);
+        // Deleting a rule forgets its state: added again, it starts armed.
+        engine.set_rules(&[b], settings.tuning, cal.clone());
+        engine.set_rules(&[a, b], settings.tuning, cal);
+        assert!(!engine.evaluator().is_fired(&a.id()));
     }
 
     #[test]

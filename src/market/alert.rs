@@ -651,6 +651,17 @@ impl Evaluator {
         out
     }
 
+    /// The stocks with a VI rule (they want VI notices where a stream carries them).
+    pub fn vi_codes(&self) -> Vec<StockCode> {
+        let mut out: Vec<StockCode> = Vec::new();
+        for s in &self.slots {
+            if s.rule.condition == Condition::Vi && !out.contains(&s.rule.code) {
+                out.push(s.rule.code);
+            }
+        }
+        out
+    }
+
     /// Gives a stock's average daily volume (from its daily bars: [`average_volume`]).
     pub fn set_average_volume(&mut self, code: StockCode, average: u64) {
         self.context.entry(code).or_default().average_volume = Some(average);
