@@ -62,7 +62,7 @@ pub fn execute(
 ) -> u8 {
     let (user, warnings) = UserRules::load(&settings.alerts.state_dir);
     for w in &warnings {
-        tracing::warn!("{w}");
+        tracing::warn!(target: crate::logging::FILE_ONLY, "{w}");
         eprintln!("hoga: warning: {w}");
     }
     let rules: Vec<Rule> = merged(&settings.alerts.rules, &user)
@@ -103,7 +103,7 @@ pub fn execute(
         let (engine, warnings) =
             AlertEngine::new(&settings.alerts, &rules, Calendar::krx().clone());
         for w in &warnings {
-            tracing::warn!("{w}");
+            tracing::warn!(target: crate::logging::FILE_ONLY, "{w}");
             eprintln!("hoga: warning: {w}");
         }
         let mut out = std::io::stdout();
