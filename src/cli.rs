@@ -94,10 +94,14 @@ pub enum Command {
     /// Stream live trades (and books) over the KIS WebSocket until `--duration` or Ctrl-C:
     /// `hoga stream 005930 000660 --book --json --duration 60`.
     Stream(crate::stream::StreamArgs),
+    /// Evaluate the alert rules (`[[alerts]]` and the monitor's) on live data and print each
+    /// firing until `--duration` or Ctrl-C: `hoga alerts --json`.
+    Alerts(crate::alerts::AlertsArgs),
 }
 
 impl Command {
-    /// The lookup this command runs (`None` for `ingest` and `stream`, which are not lookups).
+    /// The lookup this command runs (`None` for `ingest`, `stream` and `alerts`, which are not
+    /// lookups).
     pub fn into_lookup(self) -> Option<crate::lookup::Lookup> {
         use crate::lookup::Lookup;
         Some(match self {
@@ -108,7 +112,7 @@ impl Command {
             Command::Search(a) => Lookup::Search(a),
             Command::Index(a) => Lookup::Index(a),
             Command::Rank(a) => Lookup::Rank(a),
-            Command::Ingest(_) | Command::Stream(_) => return None,
+            Command::Ingest(_) | Command::Stream(_) | Command::Alerts(_) => return None,
         })
     }
 }

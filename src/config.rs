@@ -58,6 +58,9 @@ fn redact_opt_url<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::E
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// `[[alerts]]`: one rule each, a stock code and one condition key (first, so that an empty
+    /// list serializes before the tables).
+    pub alerts: Vec<crate::market::alert::RuleSpec>,
     pub kis: KisConfig,
     pub redis: RedisConfig,
     pub cache: CacheConfig,
@@ -65,6 +68,8 @@ pub struct Config {
     pub watchlist: WatchlistConfig,
     pub ingest: IngestConfig,
     pub ui: UiConfig,
+    /// How the alerts re-arm and what a firing does.
+    pub alerts_settings: AlertsSettingsConfig,
     /// Action name → key(s), e.g. `quit = ["q", "ctrl-c"]`.
     pub keys: BTreeMap<String, KeyBinding>,
 }
@@ -348,6 +353,38 @@ impl Default for UiConfig {
             flash_ms: 600,
             default_interval: "D".to_string(),
             lang: "ko".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsSettingsConfig {
+    /// The band a rule must be false beyond before it re-arms: percent of the threshold
+    /// (percentage points for change rates). A rule's own `hysteresis_pct` wins.
+    pub hysteresis_pct: f64,
+    /// A VI rule re-arms once the VI has been lifted this long.
+    pub vi_rearm_secs: u64,
+    /// Ring the terminal bell in the monitor when an alert fires.
+    pub bell: bool,
+    /// Show a desktop notification (`notify-send`, when installed).
+    pub desktop_notification: bool,
+    /// A program and its arguments to run on each firing, the alert as JSON on stdin
+    /// (empty: none).
+    pub command: Vec<String>,
+    /// The command is killed after this long.
+    pub command_timeout_secs: u64,
+}
+
+impl Default for AlertsSettingsConfig {
+    fn default() -> Self {
+        AlertsSettingsConfig {
+            hysteresis_pct: 1.0,
+            vi_rearm_secs: 600,
+            bell: true,
+            desktop_notification: false,
+            command: Vec::new(),
+            command_timeout_secs: 10,
         }
     }
 }

@@ -8,6 +8,9 @@
 //! | 2 `Config` | bad config, no terminal | bad arguments, credentials missing or refused | bad option, no credentials, store unusable, appkey refused |
 //! | 3 `NothingFetched` | — | — | nothing could be fetched |
 //!
+//! `hoga stream` and `hoga alerts` exit 0 at `--duration` or on SIGINT/SIGTERM, 2 on a bad config,
+//! refused credentials or (alerts) no rules at all.
+//!
 //! clap also exits 2 on bad arguments, and a panic in the monitor exits 101 (the panic hook).
 
 use std::process::ExitCode;

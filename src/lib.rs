@@ -3,11 +3,12 @@
 //!
 //! Layers, each depending only on those below it (`../shared/design/ARCHITECTURE.md`;
 //! `tests/layers.rs` checks every import):
-//! entry (`main`, `cli`, `config`, `paths`, `logging`, `lookup`) → `tui` → `feed` → `ingest`
+//! entry (`main`, `cli`, `config`, `paths`, `logging`, `lookup`, `stream`, `alerts`) → `tui` → `feed` → `ingest`
 //! → `source` → `store`, `cache` → `kis` → `clock` → `market`.
 //! `sim` is a sibling that uses `market` and `clock` but owns its own wire format; `source`
 //! serves the built-in simulated market from it.
 
+pub mod alerts;
 pub mod cache;
 pub mod cli;
 pub mod clock;

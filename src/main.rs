@@ -15,7 +15,7 @@ const NO_TERMINAL: &str = "hoga: the monitor needs a terminal (stdin and stdout 
     for look-ups, `hoga ingest` for the daily ingestion (`hoga --help` lists them).";
 
 fn main() -> ExitCode {
-    // `hoga stream --duration` counts from the process start.
+    // `hoga stream --duration` (and `hoga alerts --duration`) counts from the process start.
     let started = std::time::Instant::now();
     let cli = Cli::try_parse_checked(std::env::args_os()).unwrap_or_else(|e| e.exit());
     let paths = Paths::discover();
@@ -81,6 +81,15 @@ fn run(
         return Ok(ExitCode::from(hoga::stream::execute(
             args,
             &loaded.settings.source,
+            cli.source.into(),
+            clock,
+            started,
+        )));
+    }
+    if let Some(hoga::cli::Command::Alerts(args)) = &cli.command {
+        return Ok(ExitCode::from(hoga::alerts::execute(
+            args,
+            &loaded.settings,
             cli.source.into(),
             clock,
             started,

@@ -137,8 +137,8 @@ pub struct Options {
     pub deadline: Option<Instant>,
 }
 
-/// A REST poll's result for the printing loop.
-enum Polled {
+/// A REST poll's result for the printing loop (and `hoga alerts`'s).
+pub enum Polled {
     Quote(Quote, DateTime<Utc>),
     /// The credentials were refused: stop with exit 2.
     Auth(String),
@@ -163,7 +163,11 @@ pub async fn run(
     };
     let polled = Arc::new(Mutex::new(polled));
     let (quote_tx, mut quotes) = mpsc::channel(1024);
-    let poller = tokio::spawn(poll(source, polled.clone(), quote_tx, clock.clone()));
+    let pace = PollPace {
+        live: POLL_EVERY,
+        idle: POLL_EVERY,
+    };
+    let poller = tokio::spawn(poll(source, polled.clone(), quote_tx, clock.clone(), pace));
     let stop = crate::signal::interrupted();
     tokio::pin!(stop);
     let deadline = async {
@@ -250,13 +254,24 @@ pub async fn run(
     exit
 }
 
-/// Polls the codes without a slot, at background priority, until aborted.
-async fn poll(
+/// How often [`poll`] asks: while the KRX session is live, and outside it.
+#[derive(Clone, Copy, Debug)]
+pub struct PollPace {
+    pub live: Duration,
+    pub idle: Duration,
+}
+
+/// Polls the quotes of `codes` (the codes without a slot; the list may grow as the stream
+/// refuses registrations), at background priority, until aborted or `tx` closes. A refused
+/// credential is sent once and ends the poll; other failures are reported and retried.
+pub async fn poll(
     source: Arc<dyn DataSource>,
     codes: Arc<Mutex<Vec<StockCode>>>,
     tx: mpsc::Sender<Polled>,
     clock: SharedClock,
+    pace: PollPace,
 ) {
+    let calendar = crate::market::Calendar::krx();
     loop {
         let now: Vec<StockCode> = codes.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if !now.is_empty() {
@@ -278,7 +293,8 @@ async fn poll(
                 Err(e) => eprintln!("hoga: REST quotes: {e}"),
             }
         }
-        tokio::time::sleep(POLL_EVERY).await;
+        let live = calendar.session_at(clock.now()).is_live();
+        tokio::time::sleep(if live { pace.live } else { pace.idle }).await;
     }
 }
 

@@ -3,7 +3,7 @@
 //! read; an import that points up the list fails the test with the file and line.
 //!
 //! Layers, top to bottom (the entry modules may import anything):
-//! `main`, `cli`, `config`, `paths`, `logging`, `lookup`, `stream` → `tui` → `feed` → `ingest` →
+//! `main`, `cli`, `config`, `paths`, `logging`, `lookup`, `stream`, `alerts` → `tui` → `feed` → `ingest` →
 //! `source` → `store`, `cache` → `kis` → `clock`, `exit` → `market`. `sim` is a sibling: it may use `market` and
 //! `clock`, never `kis` (a simulator that reuses the client's wire structs only tests the
 //! serializer against itself); `source` may use `sim` for the built-in simulated market.
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// Rank of each layer: a module may import modules of a strictly lower rank (or its own).
 fn rank(module: &str) -> Option<u32> {
     Some(match module {
-        "main" | "cli" | "config" | "logging" | "lookup" | "paths" | "stream" => 100,
+        "main" | "cli" | "config" | "logging" | "lookup" | "paths" | "stream" | "alerts" => 100,
         "tui" => 90,
         "feed" => 80,
         "ingest" => 70,

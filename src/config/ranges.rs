@@ -128,20 +128,67 @@ pub(super) const RANGES: &[IntRange] = &[
     range("ui.flash_ms", 0, 60_000, "milliseconds", |c| {
         Some(c.ui.flash_ms)
     }),
+    range("alerts_settings.vi_rearm_secs", 0, 86_400, "seconds", |c| {
+        Some(c.alerts_settings.vi_rearm_secs)
+    }),
+    range(
+        "alerts_settings.command_timeout_secs",
+        1,
+        3_600,
+        "seconds",
+        |c| Some(c.alerts_settings.command_timeout_secs),
+    ),
 ];
+
+/// The allowed range of one decimal key, checked at load (`kis.rate_share`, whose range is
+/// open at 0, is checked with the KIS settings).
+pub(super) struct FloatRange {
+    pub key: &'static str,
+    pub min: f64,
+    pub max: f64,
+    pub unit: &'static str,
+    get: fn(&Config) -> f64,
+}
+
+impl FloatRange {
+    pub fn expected(&self) -> String {
+        format!(
+            "expected a number from {} to {} ({})",
+            self.min, self.max, self.unit
+        )
+    }
+}
+
+/// Every decimal key but `kis.rate_share`, and its range. The numbers of each `[[alerts]]`
+/// rule are bounded by the rule parser itself (`market::alert`), which checks the monitor's
+/// rules file with the same bounds.
+pub(super) const FLOAT_RANGES: &[FloatRange] = &[FloatRange {
+    key: "alerts_settings.hysteresis_pct",
+    min: 0.0,
+    max: crate::market::alert::MAX_HYSTERESIS_PCT,
+    unit: "percent",
+    get: |c| c.alerts_settings.hysteresis_pct,
+}];
 
 /// The range of an integer key, if it is one.
 pub(super) fn int_range(key: &str) -> Option<&'static IntRange> {
     RANGES.iter().find(|r| r.key == key)
 }
 
-/// Every integer key outside its range: (dotted key, what was expected).
+/// Every integer or decimal key outside its range: (dotted key, what was expected).
 pub(super) fn out_of_range(c: &Config) -> Vec<(String, String)> {
-    RANGES
+    let ints = RANGES
         .iter()
         .filter(|r| (r.get)(c).is_some_and(|v| !(r.min..=r.max).contains(&v)))
-        .map(|r| (r.key.to_string(), r.expected()))
-        .collect()
+        .map(|r| (r.key.to_string(), r.expected()));
+    let floats = FLOAT_RANGES
+        .iter()
+        .filter(|r| {
+            let v = (r.get)(c);
+            !(v.is_finite() && v >= r.min && v <= r.max)
+        })
+        .map(|r| (r.key.to_string(), r.expected()));
+    ints.chain(floats).collect()
 }
 
 #[cfg(test)]
@@ -159,7 +206,10 @@ mod tests {
                 let dotted = format!("{section}.{key}");
                 match kind {
                     Kind::Integer => integers.push(dotted),
-                    Kind::Float => assert_eq!(dotted, "kis.rate_share", "a float without a check"),
+                    Kind::Float => assert!(
+                        dotted == "kis.rate_share" || FLOAT_RANGES.iter().any(|r| r.key == dotted),
+                        "{dotted}: a float without a check"
+                    ),
                     _ => {}
                 }
             }
@@ -218,6 +268,30 @@ mod tests {
                 assert_eq!(err.key(), Some(r.key), "{err}");
                 assert!(err.to_string().contains(&var), "{err}");
             }
+        }
+    }
+
+    #[test]
+    fn every_float_range_is_enforced_at_both_ends_from_file_and_env() {
+        for r in FLOAT_RANGES {
+            let (section, key) = r.key.split_once('.').expect("dotted");
+            let var = env_var_name(section, key);
+            let file = |v: f64| format!("[{section}]\n{key} = {v:?}\n");
+            for ok in [r.min, r.max] {
+                load_str(&file(ok), &[]).unwrap_or_else(|e| panic!("{}={ok}: {e}", r.key));
+            }
+            for bad in [r.min - 0.01, r.max + 0.01] {
+                let err = load_str(&file(bad), &[]).expect_err(r.key);
+                assert_eq!(err.key(), Some(r.key), "{err}");
+                assert!(err.to_string().starts_with("test.toml:2:1:"), "{err}");
+                let err = load_str("", &[(&var, &bad.to_string())]).expect_err(&var);
+                assert!(err.to_string().contains(&var), "{err}");
+            }
+            let para = EXAMPLE_CONFIG
+                .split("\n\n")
+                .find(|p| p.lines().any(|l| l.starts_with(&format!("{key} ="))))
+                .unwrap_or_else(|| panic!("{} not in the example", r.key));
+            assert!(para.contains(&format!("{} to {}", r.min, r.max)), "{para}");
         }
     }
 

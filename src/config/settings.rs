@@ -7,8 +7,10 @@
 use super::ranges::out_of_range;
 use super::{Config, KeyBinding, KisConfig};
 use crate::cache::{self, Lifetime, Lifetimes, RedisSettings};
+use crate::feed::alerts::{ActionSettings, AlertSettings};
 use crate::ingest;
 use crate::kis::{self, BreakerSettings, ClientOptions, Credentials};
+use crate::market::alert::{Rule, Tuning};
 use crate::market::{Env, Interval, StockCode};
 use crate::paths::Paths;
 use crate::source::factory;
@@ -29,6 +31,9 @@ pub struct Settings {
     pub source: factory::Settings,
     pub ingest: ingest::Settings,
     pub ui: UiSettings,
+    /// `[[alerts]]` and `[alerts_settings]`: the config's rules, how they re-arm, what a
+    /// firing does.
+    pub alerts: AlertSettings,
 }
 
 /// A value that makes no setting: (dotted key, what was expected).
@@ -55,8 +60,14 @@ impl Settings {
         let watchlists = watchlists(config, &mut p);
         let ingest = ingest_settings(config, paths, &watchlists, &mut p);
         let ui = ui_settings(config, paths, watchlists, &mut p);
+        let alerts = alert_settings(config, paths, &mut p);
         if p.0.is_empty() {
-            Ok(Settings { source, ingest, ui })
+            Ok(Settings {
+                source,
+                ingest,
+                ui,
+                alerts,
+            })
         } else {
             Err(p.0)
         }
@@ -270,6 +281,49 @@ fn ui_settings(
         watchlists,
         state_dir: paths.state_dir.clone(),
         config_file: paths.config_file.clone(),
+    }
+}
+
+/// `[[alerts]]`, each a stock code and one condition key (checked by the rule parser the
+/// monitor's rules file uses), and `[alerts_settings]`.
+fn alert_settings(config: &Config, paths: &Paths, p: &mut Problems) -> AlertSettings {
+    let mut rules: Vec<Rule> = Vec::with_capacity(config.alerts.len());
+    for (i, spec) in config.alerts.iter().enumerate() {
+        match spec.to_rule() {
+            Ok(rule) => rules.push(rule),
+            Err(e) if e.key.is_empty() => p.add(&format!("alerts[{i}]"), &e.message),
+            Err(e) => p.add(&format!("alerts[{i}].{}", e.key), &e.message),
+        }
+    }
+    let a = &config.alerts_settings;
+    if a.command.first().is_some_and(|c| c.trim().is_empty()) {
+        p.add(
+            "alerts_settings.command",
+            "expected a program and its arguments, such as [\"notify-me\", \"--urgent\"] \
+             (or [] for none)",
+        );
+    }
+    // Out-of-range values are reported by the ranges; a stand-in keeps the rest checked.
+    let band = if a.hysteresis_pct.is_finite() && a.hysteresis_pct >= 0.0 {
+        (a.hysteresis_pct * 100.0).round().min(f64::from(i32::MAX)) as i32
+    } else {
+        0
+    };
+    AlertSettings {
+        rules,
+        tuning: Tuning {
+            band: crate::market::Rate(band),
+            vi_rearm: chrono::Duration::seconds(
+                i64::try_from(a.vi_rearm_secs.min(86_400)).unwrap_or(600),
+            ),
+        },
+        actions: ActionSettings {
+            bell: a.bell,
+            desktop_notification: a.desktop_notification,
+            command: a.command.clone(),
+            command_timeout: Duration::from_secs(a.command_timeout_secs),
+        },
+        state_dir: paths.state_dir.clone(),
     }
 }
 
@@ -557,6 +611,34 @@ mod tests {
         )
         .expect("valid colours");
         assert_eq!(ok.config.ui.up_color, "#FF0000");
+    }
+
+    #[test]
+    fn alerts_become_rules_and_their_settings() {
+        use crate::market::alert::Condition;
+        let l = load_str(
+            "[alerts_settings]\nhysteresis_pct = 0.5\nvi_rearm_secs = 60\n\
+             command = [\"sh\", \"-c\", \"cat\"]\n\
+             [[alerts]]\ncode = \"005930\"\nprice_at_or_above = 100000\n\
+             [[alerts]]\ncode = \"000660\"\nvolume_ratio_above = 2.5\nhysteresis_pct = 3\n",
+            &[("HOGA_ALERTS_SETTINGS_COMMAND_TIMEOUT_SECS", "2")],
+        )
+        .expect("loads");
+        let a = &l.settings.alerts;
+        assert_eq!(a.rules.len(), 2);
+        assert_eq!(
+            a.rules[0].condition,
+            Condition::PriceAtOrAbove(crate::market::Krw(100_000))
+        );
+        assert_eq!(a.rules[1].condition, Condition::VolumeRatioAbove(250));
+        assert_eq!(a.rules[1].hysteresis, Some(crate::market::Rate(300)));
+        assert_eq!(a.tuning.band, crate::market::Rate(50));
+        assert_eq!(a.tuning.vi_rearm, chrono::Duration::seconds(60));
+        assert_eq!(a.actions.command, ["sh", "-c", "cat"]);
+        assert_eq!(a.actions.command_timeout, Duration::from_secs(2));
+        assert!(a.actions.bell && !a.actions.desktop_notification);
+        let err = load_str("[alerts_settings]\ncommand = [\"\"]\n", &[]).expect_err("blank");
+        assert_eq!(err.key(), Some("alerts_settings.command"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! as an [`Event`] tagged with the version it was asked for. The UI never awaits the network;
 //! errors never end anything — they become events with the next try's time.
 
+pub mod alerts;
 mod event;
 mod live;
 

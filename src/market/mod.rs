@@ -2,6 +2,7 @@
 //! No I/O and no tokio here; every other layer speaks these types.
 
 pub mod adjust;
+pub mod alert;
 pub mod bar_check;
 pub mod calendar;
 pub mod candle;
