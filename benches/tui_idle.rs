@@ -145,6 +145,7 @@ fn main() {
                 clock.clone(),
                 30,
                 None,
+                None,
                 tokio::time::sleep(Duration::from_secs(secs)),
             )
             .await

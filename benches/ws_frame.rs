@@ -152,6 +152,7 @@ async fn one(max_fps: u32, secs: f64) {
         clock,
         max_fps,
         None,
+        None,
         stop,
     )
     .await

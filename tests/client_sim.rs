@@ -647,6 +647,7 @@ async fn the_minute_chart_at_six_past_nine_starts_with_the_previous_session() {
         refresh: 0,
         indices: Vec::new(),
         ranking: None,
+        alerts: Vec::new(),
     });
     let bars = tokio::time::timeout(Duration::from_secs(20), async {
         loop {

@@ -133,6 +133,7 @@ fn interest(codes: &[StockCode], focus: usize, version: u64) -> Interest {
         refresh: 0,
         indices: Vec::new(),
         ranking: None,
+        alerts: Vec::new(),
     }
 }
 
@@ -250,6 +251,7 @@ async fn rest_takes_over_while_the_stream_is_down_and_the_gap_is_reported() {
         refresh: 0,
         indices: Vec::new(),
         ranking: None,
+        alerts: Vec::new(),
     });
     until(&mut rx, "a streamed trade", 30, |e| {
         matches!(e, Event::Trade { .. })

@@ -96,6 +96,7 @@ async fn rows_arrive_one_by_one_and_the_open_stock_is_not_asked_twice() {
         refresh: 0,
         indices: Vec::new(),
         ranking: None,
+        alerts: Vec::new(),
     });
     // After 3.5 s (three one-second calls) three rows are on screen: not zero until the
     // whole list is in.

@@ -35,6 +35,8 @@ struct App {
     state: State,
     source: Arc<dyn DataSource>,
     clock: SharedClock,
+    /// The alert engine for the next run, if any.
+    alerts: Option<hoga::tui::app::AlertLoop>,
 }
 
 impl App {
@@ -66,6 +68,7 @@ impl App {
             state,
             source: Arc::new(static_source),
             clock,
+            alerts: None,
         }
     }
 
@@ -87,6 +90,7 @@ impl App {
             self.clock.clone(),
             30,
             None,
+            self.alerts.take(),
             async move {
                 tokio::time::sleep(Duration::from_secs(secs)).await;
                 flag.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -156,4 +160,90 @@ async fn an_idle_screen_is_not_redrawn() {
         stats.messages
     );
     assert!(stats.messages > 100, "the feed and the clock kept running");
+}
+
+/// Alerts in the running monitor: a rule from the config fires on the polled quotes, shows a
+/// toast until esc, is logged, and does not fire again after a restart (the fired state in the
+/// state dir); the monitor's own rule added with `A` is saved in `alerts.json` and fires too.
+#[tokio::test(start_paused = true)]
+async fn alerts_fire_once_show_a_toast_and_survive_a_restart() {
+    use hoga::feed::alerts::{AlertSettings, UserRules};
+    use hoga::market::alert::{Condition, Rule};
+    use hoga::tui::app::AlertLoop;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(120, 40);
+    let first = app.state.selected.expect("an open stock");
+    let settings = AlertSettings {
+        rules: vec![Rule::new(
+            first,
+            Condition::PriceAtOrAbove(hoga::market::Krw(1)),
+        )],
+        state_dir: dir.path().to_path_buf(),
+        ..AlertSettings::default()
+    };
+    app.alerts = Some(AlertLoop::new(&settings, None).0);
+    let (_, _) = app.run(Vec::new(), 3).await;
+    assert_eq!(app.state.alerts.log.len(), 1, "{:?}", app.state.alerts.log);
+    assert_eq!(app.state.alerts.unseen, 1);
+    assert!(app.state.alerts.rows.iter().all(|r| r.fired));
+    let s = app.screen();
+    assert!(
+        s.contains("알림") && s.contains("현재가 ≥ 1"),
+        "the toast:\n{s}"
+    );
+    // Esc: seen, the toast goes.
+    let esc = Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    app.alerts = Some(AlertLoop::new(&settings, None).0);
+    let (_, _) = app.run(vec![Ok(esc)], 2).await;
+    assert_eq!(app.state.alerts.unseen, 0);
+    assert!(!app.screen().contains("현재가 ≥ 1"), "{}", app.screen());
+    assert_eq!(
+        app.state.alerts.log.len(),
+        1,
+        "still true after the restart: no second firing"
+    );
+
+    // A rule of the monitor's own, from the form: saved, and it fires.
+    let keys: Vec<std::io::Result<Event>> = ["A", "Backspace"]
+        .iter()
+        .map(|k| {
+            Ok(Event::Key(match *k {
+                "A" => KeyEvent::new(KeyCode::Char('A'), KeyModifiers::SHIFT),
+                _ => KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE),
+            }))
+        })
+        .collect();
+    let mut keys = keys;
+    // Clear the prefilled price, then type 2 and save.
+    for _ in 0..12 {
+        keys.push(Ok(Event::Key(KeyEvent::new(
+            KeyCode::Backspace,
+            KeyModifiers::NONE,
+        ))));
+    }
+    keys.push(Ok(Event::Key(KeyEvent::new(
+        KeyCode::Char('2'),
+        KeyModifiers::NONE,
+    ))));
+    keys.push(Ok(Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    ))));
+    app.alerts = Some(AlertLoop::new(&settings, None).0);
+    let (_, _) = app.run(keys, 3).await;
+    let (saved, _) = UserRules::load(dir.path());
+    assert_eq!(
+        saved.rules,
+        vec![Rule::new(
+            first,
+            Condition::PriceAtOrAbove(hoga::market::Krw(2))
+        )]
+    );
+    assert_eq!(app.state.alerts.rows.len(), 2);
+    assert_eq!(
+        app.state.alerts.log.len(),
+        2,
+        "the new rule fired: {:?}",
+        app.state.alerts.log
+    );
 }

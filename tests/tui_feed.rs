@@ -206,6 +206,7 @@ fn interest(focused: &str, version: u64, watch: &[&str]) -> Interest {
         refresh: 0,
         indices: Vec::new(),
         ranking: None,
+        alerts: Vec::new(),
     }
 }
 

@@ -749,8 +749,8 @@ fn help_lists_every_action_and_closes() {
     let mut s = state();
     key(&mut s, '?');
     assert_eq!(s.mode, Mode::Help);
-    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 50)).unwrap();
-    s.size = (120, 50);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 60)).unwrap();
+    s.size = (120, 60);
     term.draw(|f| hoga::tui::view::draw(&s, f.buffer_mut()))
         .unwrap();
     let text: String = term

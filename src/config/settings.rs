@@ -59,8 +59,10 @@ impl Settings {
         let source = source_settings(config, paths, &mut p);
         let watchlists = watchlists(config, &mut p);
         let ingest = ingest_settings(config, paths, &watchlists, &mut p);
-        let ui = ui_settings(config, paths, watchlists, &mut p);
+        let mut ui = ui_settings(config, paths, watchlists, &mut p);
         let alerts = alert_settings(config, paths, &mut p);
+        ui.state.bell = alerts.actions.bell;
+        ui.alerts = alerts.clone();
         if p.0.is_empty() {
             Ok(Settings {
                 source,
@@ -275,12 +277,14 @@ fn ui_settings(
                 .unwrap_or_else(|_| chrono::Duration::milliseconds(600)),
             mouse: ui.mouse,
             lang,
+            bell: true,
         },
         max_fps: ui.max_fps,
         initial_period,
         watchlists,
         state_dir: paths.state_dir.clone(),
         config_file: paths.config_file.clone(),
+        alerts: Default::default(),
     }
 }
 

@@ -27,7 +27,7 @@ pub const FIRED_FILE: &str = "alerts-fired.json";
 const MAX_RUNNING: usize = 4;
 
 /// `[alerts_settings]` and `[[alerts]]`, checked at load.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct AlertSettings {
     /// The config's rules: read-only for the monitor.
     pub rules: Vec<Rule>,

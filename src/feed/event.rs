@@ -31,6 +31,9 @@ pub struct Interest {
     pub indices: Vec<crate::market::IndexCode>,
     /// The ranking on screen, if the rankings view is open.
     pub ranking: Option<(RankKind, RankMarket)>,
+    /// Stocks with alert rules: polled (or streamed) for the rules when nothing else brings
+    /// their quotes.
+    pub alerts: Vec<StockCode>,
 }
 
 /// A failed fetch, in words, with when the feed will try again.
@@ -121,6 +124,11 @@ pub enum Event {
         at: DateTime<Utc>,
         flows: Reply<Vec<InvestorDay>>,
         vi: Reply<Vec<ViEvent>>,
+    },
+    /// Quotes of stocks watched only by alert rules (on no pane, not streamed).
+    Watched {
+        at: DateTime<Utc>,
+        reply: Result<Vec<Sourced<Quote>>, Failure>,
     },
     /// The ranking on screen: 30 rows in rank order.
     Ranking {

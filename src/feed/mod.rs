@@ -86,10 +86,11 @@ pub enum Job {
     Index,
     Ranking,
     Flows,
+    Watched,
 }
 
 impl Job {
-    const ALL: [Job; 9] = [
+    const ALL: [Job; 10] = [
         Job::Book,
         Job::Quote,
         Job::Watchlist,
@@ -98,6 +99,7 @@ impl Job {
         Job::Flows,
         Job::Index,
         Job::Ranking,
+        Job::Watched,
         Job::Universe,
     ];
 }
@@ -124,6 +126,8 @@ pub fn pace_for(
         Job::Index => pace.index,
         Job::Ranking => pace.ranking,
         Job::Flows => pace.flows,
+        // The alert rules' stocks nothing else brings: as often as the watchlist rows.
+        Job::Watched => pace.watchlist,
         Job::Universe => Duration::from_secs(24 * 3600),
     };
     let base = if session.is_live() {
@@ -173,6 +177,7 @@ enum Done {
         Result<Sourced<Vec<InvestorDay>>, SourceError>,
         Result<Sourced<Vec<ViEvent>>, SourceError>,
     ),
+    Watched(Result<Vec<Sourced<Quote>>, SourceError>),
 }
 
 #[derive(Clone, Debug)]
@@ -325,7 +330,16 @@ async fn run(
                 sweep: (!batches).then_some(sweep),
             };
             let rows = sweep_rows(&interest, |c| settled(&live, &snapped, c));
-            match start(job, ctx, &interest, &rows, &source, &done_tx) {
+            // The alert rules' stocks no pane shows and the stream does not keep current.
+            let watched: Vec<StockCode> = interest
+                .alerts
+                .iter()
+                .copied()
+                .filter(|c| Some(*c) != interest.focused && !interest.watchlist.contains(c))
+                .filter(|c| !settled(&live, &snapped, *c))
+                .take(if batches { 30 } else { 3 })
+                .collect();
+            match start(job, ctx, &interest, (&rows, &watched), &source, &done_tx) {
                 Some(task) => {
                     slot.in_flight = true;
                     slot.task = Some(task);
@@ -388,6 +402,7 @@ async fn run(
                 wake(Job::Watchlist, added);
                 wake(Job::Index, !new.indices.is_empty() && new.indices != interest.indices);
                 wake(Job::Ranking, new.ranking.is_some() && new.ranking != interest.ranking);
+                wake(Job::Watched, new.alerts.iter().any(|c| !interest.alerts.contains(c)));
                 interest = new;
                 if let Some(l) = live.as_mut()
                     && l.steer(&interest, session.is_auction())
@@ -407,6 +422,7 @@ async fn run(
                     Done::Index(_) => Job::Index,
                     Done::Ranking(..) => Job::Ranking,
                     Done::Flows(..) => Job::Flows,
+                    Done::Watched(_) => Job::Watched,
                 };
                 // A stale copy (the source failed and served its cache) counts as a failure
                 // for pacing: retry on the backoff schedule, not at the closed-market pace.
@@ -429,6 +445,9 @@ async fn run(
                         .into_iter()
                         .flatten()
                         .all(SourceError::is_unsupported),
+                    Done::Watched(r) => {
+                        r.as_ref().is_ok_and(|v| !v.iter().any(|q| q.provenance.is_stale()))
+                    }
                 };
                 let at = clock.now();
                 let Some(slot) = slots.get_mut(&job) else { continue };
@@ -452,7 +471,9 @@ async fn run(
                 // now (the rate budget paces it behind the open stock's requests).
                 let mut mid_sweep = false;
                 match &done {
-                    Done::Watchlist(Ok(v)) => snapped.extend(v.iter().map(|q| q.value.code)),
+                    Done::Watchlist(Ok(v)) | Done::Watched(Ok(v)) => {
+                        snapped.extend(v.iter().map(|q| q.value.code))
+                    }
                     Done::Quote(c, _, Ok(_)) => {
                         snapped.insert(*c);
                     }
@@ -519,6 +540,7 @@ async fn run(
                     Done::Info(code, version, r) => Event::Info { code, version, at, reply: r.map_err(|e| fail(&e)) },
                     Done::Index(r) => Event::Indices { at, reply: r.map_err(|e| fail(&e)) },
                     Done::Ranking(kind, market, r) => Event::Ranking { kind, market, at, reply: r.map_err(|e| fail(&e)) },
+                    Done::Watched(r) => Event::Watched { at, reply: r.map_err(|e| fail(&e)) },
                     Done::Flows(code, version, f, v) => Event::Flows {
                         code,
                         version,
@@ -571,6 +593,7 @@ async fn run(
                 for (job, slot) in slots.iter_mut() {
                     let due = match job {
                         Job::Universe | Job::Info | Job::Index | Job::Ranking | Job::Flows => false,
+                        Job::Watched => wake.all,
                         Job::Chart => wake.all || wake.chart,
                         Job::Watchlist | Job::Book | Job::Quote => wake.all || wake.polled,
                     };
@@ -598,9 +621,13 @@ async fn run(
 fn request(job: Job, refresh: bool) -> Req {
     let priority = match job {
         Job::Quote | Job::Book | Job::Chart => Priority::Interactive,
-        Job::Watchlist | Job::Info | Job::Flows | Job::Index | Job::Ranking | Job::Universe => {
-            Priority::Background
-        }
+        Job::Watchlist
+        | Job::Watched
+        | Job::Info
+        | Job::Flows
+        | Job::Index
+        | Job::Ranking
+        | Job::Universe => Priority::Background,
     };
     let req = Req::INTERACTIVE.at(priority);
     if refresh { req.refresh() } else { req }
@@ -654,6 +681,7 @@ fn streamed(
         Job::Quote => focused(Channel::Trades),
         Job::Chart => focused(Channel::Trades) && i.period.is_some_and(|p| p.is_intraday()),
         Job::Watchlist => i.watchlist.iter().all(|c| settled(live, snapped, *c)),
+        Job::Watched => i.alerts.iter().all(|c| settled(live, snapped, *c)),
         Job::Info | Job::Flows | Job::Index | Job::Ranking | Job::Universe => false,
     }
 }
@@ -678,7 +706,7 @@ fn start(
     job: Job,
     ctx: Start,
     i: &Interest,
-    rows: &[StockCode],
+    (rows, watched): (&[StockCode], &[StockCode]),
     source: &Arc<dyn DataSource>,
     done: &mpsc::UnboundedSender<(u64, Done)>,
 ) -> Option<tokio::task::AbortHandle> {
@@ -781,6 +809,15 @@ fn start(
                     _ => Ok(out),
                 };
                 let _ = done.send((seq, Done::Index(r)));
+            })
+        }
+        Job::Watched => {
+            if watched.is_empty() {
+                return None;
+            }
+            let codes = watched.to_vec();
+            tokio::spawn(async move {
+                let _ = done.send((seq, Done::Watched(src.quotes(&codes, req).await)));
             })
         }
         Job::Flows => {

@@ -74,6 +74,8 @@ actions! {
     Refresh => "refresh", ["r"], "fetch everything on screen again now";
     Tape => "tape", ["t"], "show or hide the tape (체결) where it has no place of its own";
     Rankings => "rankings", ["m"], "rankings: volume, value, gainers, losers (←→ ranking, tab market)";
+    NewAlert => "new_alert", ["A"], "a new alert on the open stock (asks the condition and threshold)";
+    AlertsView => "alerts", ["b"], "the alerts: rules, their state, what fired (edit, delete)";
 }
 
 impl Action {

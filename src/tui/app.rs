@@ -4,11 +4,16 @@
 
 use super::UiSettings;
 use super::msg::{Command, Msg};
+use super::state::AlertRow;
 use super::state::State;
 use super::watchlist::Watchlists;
 use super::{term, update::update, view};
 use crate::clock::SharedClock;
+use crate::feed::alerts::{AlertEngine, AlertSettings, UserRules, merged};
 use crate::feed::{Event as FeedEvent, Feed, Pace};
+use crate::market::alert::{Condition, Firing, Rule, average_volume};
+use crate::market::{Calendar, Period, StockCode};
+use crate::source::Req;
 use crate::source::{DataSource, SourceKind};
 use crossterm::event::{Event, EventStream};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
@@ -53,6 +58,130 @@ pub fn real_data_hint(lang: super::lang::Lang, config_file: &std::path::Path) ->
     lang.real_data_hint(&config_file.display().to_string())
 }
 
+/// The monitor's alerts: the engine over the config's and the monitor's rules, fed every
+/// quote, trade and status change the feed reports before `update` sees them; the 20-day
+/// average volumes its volume rules need arrive from a background fetch.
+pub struct AlertLoop {
+    engine: AlertEngine,
+    settings: AlertSettings,
+    user: UserRules,
+    averages: mpsc::UnboundedReceiver<(StockCode, u64)>,
+    averages_tx: mpsc::UnboundedSender<(StockCode, u64)>,
+    source: Option<Arc<dyn DataSource>>,
+}
+
+impl AlertLoop {
+    /// The engine over the config's rules and those saved in the state dir; warnings (a bad
+    /// rules or state file) are logged and returned for the status bar.
+    pub fn new(
+        settings: &AlertSettings,
+        source: Option<Arc<dyn DataSource>>,
+    ) -> (AlertLoop, Vec<String>) {
+        let (user, mut warnings) = UserRules::load(&settings.state_dir);
+        let rules: Vec<Rule> = merged(&settings.rules, &user)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        let (engine, w) = AlertEngine::new(settings, &rules, Calendar::krx().clone());
+        warnings.extend(w);
+        let (averages_tx, averages) = mpsc::unbounded_channel();
+        let l = AlertLoop {
+            engine,
+            settings: settings.clone(),
+            user,
+            averages,
+            averages_tx,
+            source,
+        };
+        l.fetch_averages(&rules);
+        (l, warnings)
+    }
+
+    /// The rules as the view lists them: origin and whether each has fired.
+    pub fn rows(&self) -> Vec<AlertRow> {
+        merged(&self.settings.rules, &self.user)
+            .into_iter()
+            .map(|(rule, origin)| AlertRow {
+                fired: self.engine.evaluator().is_fired(&rule.id()),
+                rule,
+                origin,
+            })
+            .collect()
+    }
+
+    /// Daily bars of the volume rules' stocks, in the background.
+    fn fetch_averages(&self, rules: &[Rule]) {
+        let Some(src) = self.source.clone() else {
+            return;
+        };
+        let mut codes: Vec<StockCode> = rules
+            .iter()
+            .filter(|r| matches!(r.condition, Condition::VolumeRatioAbove(_)))
+            .map(|r| r.code)
+            .collect();
+        codes.dedup();
+        if codes.is_empty() {
+            return;
+        }
+        let tx = self.averages_tx.clone();
+        tokio::spawn(async move {
+            let today = crate::market::kst_date(chrono::Utc::now());
+            let from = today - chrono::Duration::days(45);
+            for code in codes {
+                match src
+                    .chart(code, Period::Day, from, today, Req::BACKGROUND)
+                    .await
+                {
+                    Ok(bars) => {
+                        if let Some(avg) = average_volume(&bars.value, today).filter(|a| *a > 0) {
+                            let _ = tx.send((code, avg));
+                        }
+                    }
+                    Err(e) => tracing::warn!("{code}: daily bars for the average volume: {e}"),
+                }
+            }
+        });
+    }
+
+    /// What a feed event fires.
+    fn observe(&mut self, e: &FeedEvent) -> Vec<Firing> {
+        let mut out = Vec::new();
+        match e {
+            FeedEvent::Quote { reply: Ok(q), .. } => out.extend(self.engine.on_quote(&q.value)),
+            FeedEvent::Quotes { reply: Ok(v), .. } | FeedEvent::Watched { reply: Ok(v), .. } => {
+                for q in v {
+                    out.extend(self.engine.on_quote(&q.value));
+                }
+            }
+            FeedEvent::Trade { trade, .. } => out.extend(self.engine.on_trade(trade)),
+            FeedEvent::MarketStatus { at, status } => {
+                out.extend(self.engine.on_vi(status.code, *at, status.flags.vi))
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// The monitor's rules after an edit: saved, and evaluated from now on.
+    fn set_user_rules(&mut self, rules: Vec<Rule>) -> Option<String> {
+        self.user = UserRules { rules };
+        let problem = self.user.save(&self.settings.state_dir).err().map(|e| {
+            format!(
+                "{}: {e}",
+                UserRules::path(&self.settings.state_dir).display()
+            )
+        });
+        let all: Vec<Rule> = merged(&self.settings.rules, &self.user)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        self.engine
+            .set_rules(&all, self.settings.tuning, Calendar::krx().clone());
+        self.fetch_averages(&all);
+        problem
+    }
+}
+
 /// Runs the TUI until the user quits or a signal arrives. The terminal is restored on every
 /// exit path.
 pub async fn run(
@@ -79,6 +208,11 @@ pub async fn run(
         tracing::warn!("{w}");
         state.notice = Some((clock.now(), w));
     }
+    let (alerts, warnings) = AlertLoop::new(&ui.alerts, Some(source.clone()));
+    for w in warnings {
+        tracing::warn!("{w}");
+        state.notice = Some((clock.now(), w));
+    }
     let (tx, rx) = mpsc::unbounded_channel();
     let feed = Feed::spawn(source, clock.clone(), tx, Pace::default());
     let (mut terminal, guard) = term::enter(ui.state.mouse)?;
@@ -94,6 +228,7 @@ pub async fn run(
         clock,
         ui.max_fps,
         Some(ui.state_dir.clone()),
+        Some(alerts),
         shutdown,
     )
     .await;
@@ -165,6 +300,7 @@ pub async fn event_loop<B, E>(
     clock: SharedClock,
     max_fps: u32,
     state_dir: Option<PathBuf>,
+    mut alerts: Option<AlertLoop>,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<LoopStats>
 where
@@ -181,9 +317,37 @@ where
 
     let size = terminal.size()?;
     let mut pending = vec![Msg::Tick(clock.now()), Msg::Resize(size.width, size.height)];
+    if let Some(a) = &alerts {
+        pending.push(Msg::Alerts {
+            rows: a.rows(),
+            fired: Vec::new(),
+        });
+    }
     loop {
-        for msg in pending.drain(..) {
+        let mut i = 0;
+        while i < pending.len() {
+            let msg = pending[i].clone();
+            i += 1;
             stats.messages += 1;
+            // The alerts see every quote and trade before the screen does.
+            if let (Some(a), Msg::Feed(e)) = (alerts.as_mut(), &msg) {
+                let fired = a.observe(e);
+                if !fired.is_empty() {
+                    pending.push(Msg::Alerts {
+                        rows: a.rows(),
+                        fired,
+                    });
+                }
+            }
+            // The view's armed/fired marks follow re-arms too, while it is open.
+            if let (Some(a), Msg::Tick(_), super::state::Mode::Alerts) =
+                (alerts.as_ref(), &msg, state.mode)
+            {
+                pending.push(Msg::Alerts {
+                    rows: a.rows(),
+                    fired: Vec::new(),
+                });
+            }
             for cmd in update(state, msg) {
                 match cmd {
                     Command::Quit => {
@@ -191,9 +355,27 @@ where
                     }
                     Command::SaveWatchlists => save(state, state_dir.as_deref()),
                     Command::SetInterest(i) => feed.set_interest(i),
+                    Command::SetAlertRules(rules) => {
+                        if let Some(a) = alerts.as_mut() {
+                            if let Some(p) = a.set_user_rules(rules) {
+                                tracing::warn!("cannot save the alerts: {p}");
+                                state.notice = Some((state.now, p));
+                            }
+                            pending.push(Msg::Alerts {
+                                rows: a.rows(),
+                                fired: Vec::new(),
+                            });
+                        }
+                    }
+                    Command::Bell => {
+                        // BEL straight to the terminal, between frames.
+                        let mut out = std::io::stdout();
+                        let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+                    }
                 }
             }
         }
+        pending.clear();
         // Draw now if allowed, otherwise at the next frame slot.
         let draw_at = state
             .dirty
@@ -230,6 +412,16 @@ where
                 }
             }
             _ = tick.tick() => pending.push(Msg::Tick(clock.now())),
+            Some((code, avg)) = async {
+                match alerts.as_mut() {
+                    Some(a) => a.averages.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                if let Some(a) = alerts.as_mut() {
+                    a.engine.evaluator_mut().set_average_volume(code, avg);
+                }
+            }
             _ = frame_wait => {}
             _ = &mut shutdown => return Ok(stats),
         }

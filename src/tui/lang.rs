@@ -145,6 +145,21 @@ pub struct Texts {
     pub vi_off: &'static str,
     pub vi_kinds: [&'static str; 3],
     pub vi_base: &'static str,
+    /// Alerts: the view's title and sections, the rule kinds (in `CONDITION_KEYS` order), a
+    /// rule's state and origin, the form's words, the toast's title.
+    pub alerts: &'static str,
+    pub alert_log: &'static str,
+    pub alert_kinds: [&'static str; 8],
+    pub alert_armed: &'static str,
+    pub alert_fired: &'static str,
+    pub alert_from_config: &'static str,
+    pub alert_from_monitor: &'static str,
+    pub alert_none: &'static str,
+    pub alert_log_empty: &'static str,
+    pub alert_threshold: &'static str,
+    pub alert_read_only: &'static str,
+    pub alert_bad_number: &'static str,
+    pub alert_cols: [&'static str; 4],
     /// The rankings view: title, the four rankings, the three markets, column headers, and
     /// what it says on a server without rankings.
     pub rankings: &'static str,
@@ -267,6 +282,28 @@ pub const KO: Texts = Texts {
     breadth_up: "상승",
     breadth_down: "하락",
     breadth_flat: "보합",
+    alerts: "알림",
+    alert_log: "발동 기록",
+    alert_kinds: [
+        "현재가 이상",
+        "현재가 이하",
+        "등락률 이상 (%)",
+        "등락률 이하 (%)",
+        "상한가 도달",
+        "하한가 도달",
+        "VI 발동",
+        "거래량 20일 평균의 (배)",
+    ],
+    alert_armed: "대기",
+    alert_fired: "발동",
+    alert_from_config: "설정",
+    alert_from_monitor: "화면",
+    alert_none: "알림 규칙이 없습니다: 종목을 열고 A",
+    alert_log_empty: "아직 발동한 알림이 없습니다",
+    alert_threshold: "기준",
+    alert_read_only: "설정 파일의 규칙입니다: config.toml의 [[alerts]]에서 고치세요",
+    alert_bad_number: "숫자를 넣으세요",
+    alert_cols: ["종목명", "조건", "상태", "출처"],
     flows_net: "순매수",
     flows_groups: ["개인", "외국인", "기관"],
     flows_note: "장 마감 후 집계",
@@ -392,6 +429,28 @@ pub const EN: Texts = Texts {
     breadth_up: "up",
     breadth_down: "down",
     breadth_flat: "flat",
+    alerts: "Alerts",
+    alert_log: "Fired",
+    alert_kinds: [
+        "price at or above",
+        "price at or below",
+        "change at or above (%)",
+        "change at or below (%)",
+        "limit up reached",
+        "limit down reached",
+        "VI triggered",
+        "volume × its 20-day average",
+    ],
+    alert_armed: "armed",
+    alert_fired: "fired",
+    alert_from_config: "config",
+    alert_from_monitor: "monitor",
+    alert_none: "no alert rules: open a stock and press A",
+    alert_log_empty: "nothing has fired yet",
+    alert_threshold: "threshold",
+    alert_read_only: "a rule of the config file: edit [[alerts]] in config.toml",
+    alert_bad_number: "type a number",
+    alert_cols: ["Name", "Condition", "State", "From"],
     flows_net: "Net buy",
     flows_groups: ["Indiv.", "Foreign", "Inst."],
     flows_note: "published after the close",
@@ -530,6 +589,8 @@ impl Lang {
             Refresh => "화면의 모든 자료를 지금 다시 받기",
             Tape => "체결 창 보이기/숨기기 (따로 자리가 없는 화면에서)",
             Rankings => "순위 보기/닫기: 거래량, 거래대금, 상승률, 하락률 (←→ 종류, tab 시장)",
+            NewAlert => "연 종목에 알림 추가 (조건과 기준을 묻습니다)",
+            AlertsView => "알림 보기/닫기: 규칙, 상태, 발동 기록 (고치기, 지우기)",
         }
     }
 
@@ -542,6 +603,79 @@ impl Lang {
             Lang::En => format!(
                 "{kind} ranking · {market} market · {open} open · {add} add to watchlist · {close} close"
             ),
+        }
+    }
+
+    /// A rule's condition for people: `현재가 ≥ 100,000`, `등락률 ≤ -5.00%`, `상한가`.
+    pub fn alert_rule(self, c: &crate::market::alert::Condition) -> String {
+        use crate::market::alert::Condition::*;
+        let ko = self == Lang::Ko;
+        let pct = |r: crate::market::Rate| {
+            if r.0 > 0 {
+                format!("+{r}%")
+            } else {
+                format!("{r}%")
+            }
+        };
+        match *c {
+            PriceAtOrAbove(p) => format!("{} ≥ {}", if ko { "현재가" } else { "price" }, p),
+            PriceAtOrBelow(p) => format!("{} ≤ {}", if ko { "현재가" } else { "price" }, p),
+            ChangeRateAbove(r) => format!("{} ≥ {}", if ko { "등락률" } else { "change" }, pct(r)),
+            ChangeRateBelow(r) => format!("{} ≤ {}", if ko { "등락률" } else { "change" }, pct(r)),
+            LimitUp => (if ko { "상한가" } else { "limit up" }).to_string(),
+            LimitDown => (if ko { "하한가" } else { "limit down" }).to_string(),
+            Vi => (if ko { "VI 발동" } else { "VI" }).to_string(),
+            VolumeRatioAbove(x) => format!(
+                "{} ≥ {}.{:02}×",
+                if ko { "거래량" } else { "volume" },
+                x / 100,
+                x % 100
+            ),
+        }
+    }
+
+    /// What an alert saw when it fired: `100,500 (기준 100,000)`.
+    pub fn alert_value(self, f: &crate::market::alert::Firing) -> String {
+        use crate::market::alert::Reading;
+        let v = match f.value {
+            Reading::Flag(_) => return String::new(),
+            v => v.to_string(),
+        };
+        match f.threshold {
+            Some(t) => format!("{v} ({} {t})", self.t().alert_threshold),
+            None => v,
+        }
+    }
+
+    /// The alerts view's keys.
+    pub fn alerts_hint(self, new: &str, edit: &str, delete: &str, close: &str) -> String {
+        match self {
+            Lang::Ko => {
+                format!("{new} 연 종목에 추가 · {edit} 고치기 · {delete} 지우기 · {close} 닫기")
+            }
+            Lang::En => format!(
+                "{new} new on the open stock · {edit} edit · {delete} delete · {close} close"
+            ),
+        }
+    }
+
+    /// The alert form's keys.
+    pub fn alert_form_hint(self, kind: &str, save: &str, cancel: &str) -> String {
+        match self {
+            Lang::Ko => format!("{kind} 조건 · 숫자 입력 · {save} 저장 · {cancel} 취소"),
+            Lang::En => {
+                format!("{kind} condition · type the number · {save} save · {cancel} cancel")
+            }
+        }
+    }
+
+    /// The toast's last line: how to see the log, how to dismiss.
+    pub fn toast_hint(self, view: &str, close: &str, more: usize) -> String {
+        match (self, more) {
+            (Lang::Ko, 0) => format!("{view} 알림 보기 · {close} 닫기"),
+            (Lang::Ko, n) => format!("외 {n}건 · {view} 알림 보기 · {close} 닫기"),
+            (Lang::En, 0) => format!("{view} alerts · {close} dismiss"),
+            (Lang::En, n) => format!("{n} more · {view} alerts · {close} dismiss"),
         }
     }
 

@@ -55,7 +55,12 @@ impl Areas {
 /// open. The one layout both `update` and the views use.
 pub fn of_state(state: &super::state::State, size: Rect) -> Areas {
     let a = areas(size, state.focus, state.side);
-    if state.mode == super::state::Mode::Rankings {
+    use super::state::Mode;
+    let view = match state.mode {
+        Mode::AlertForm => state.alerts.form.as_ref().map(|f| f.back),
+        m => Some(m),
+    };
+    if matches!(view, Some(Mode::Rankings | Mode::Alerts)) {
         with_rankings(a)
     } else {
         a

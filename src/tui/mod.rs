@@ -48,6 +48,9 @@ pub struct UiSettings {
     /// The config file hoga reads (written with every key commented on first run), for the
     /// simulated market's hint on how to get real data.
     pub config_file: PathBuf,
+    /// The alert rules of the config and how they fire (the monitor adds its own rules,
+    /// saved in `state_dir`).
+    pub alerts: crate::feed::alerts::AlertSettings,
 }
 
 /// The data source for the monitor: KIS when credentials exist (or `--source kis`), else the

@@ -18,6 +18,12 @@ pub enum Msg {
     Tick(DateTime<Utc>),
     /// What the feed reported.
     Feed(Event),
+    /// The alert rules as they stand (origin, fired) and what has just fired, from the loop's
+    /// alert engine.
+    Alerts {
+        rows: Vec<super::state::AlertRow>,
+        fired: Vec<crate::market::alert::Firing>,
+    },
 }
 
 /// Side effects `update` asks for.
@@ -26,4 +32,8 @@ pub enum Command {
     Quit,
     SaveWatchlists,
     SetInterest(Interest),
+    /// The monitor's alert rules after an edit: save them (`alerts.json`) and evaluate them.
+    SetAlertRules(Vec<crate::market::alert::Rule>),
+    /// Ring the terminal bell (an alert fired).
+    Bell,
 }

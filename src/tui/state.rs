@@ -3,7 +3,9 @@
 use super::action::Keymap;
 use super::search::Index;
 use super::watchlist::Watchlists;
+use crate::feed::alerts::RuleOrigin;
 use crate::feed::{Interest, StreamState};
+use crate::market::alert::{Firing, Rule};
 use crate::market::{
     Candle, Interval, InvestorDay, Listing, OrderBook, Provenance, Quote, RankKind, RankMarket,
     RankRow, StockCode, StockInfo, Trade, ViEvent,
@@ -57,7 +59,75 @@ pub enum Mode {
     Prompt,
     /// The rankings view in place of the watchlist and the middle pane ([`State::rankings`]).
     Rankings,
+    /// The alerts view (rules and what fired) in the same place ([`State::alerts`]).
+    Alerts,
+    /// The small form that adds or edits an alert on a stock ([`AlertsState::form`]).
+    AlertForm,
 }
+
+/// One rule in the alerts view: where it comes from and whether it has fired (and not yet
+/// re-armed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertRow {
+    pub rule: Rule,
+    pub origin: RuleOrigin,
+    pub fired: bool,
+}
+
+/// The alert form: the stock, the kind of rule (an index into `market::alert::CONDITION_KEYS`), the
+/// threshold typed so far, the rule it replaces when editing, and what was wrong with the last
+/// try.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertForm {
+    pub code: StockCode,
+    pub kind: usize,
+    pub input: String,
+    pub editing: Option<Rule>,
+    pub error: Option<String>,
+    /// The mode to go back to.
+    pub back: Mode,
+}
+
+/// The alerts shown in the monitor.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AlertsState {
+    /// The monitor evaluates alerts (false in tests and benches that run without an engine).
+    pub enabled: bool,
+    pub rows: Vec<AlertRow>,
+    /// What fired since the start, newest first (at most [`ALERT_LOG_ROWS`]).
+    pub log: std::collections::VecDeque<Firing>,
+    /// How many of the newest log entries are not seen yet: their toast stays until then.
+    pub unseen: usize,
+    pub cursor: usize,
+    pub form: Option<AlertForm>,
+    /// The monitor's rules could not be saved or polled: why.
+    pub problem: Option<String>,
+}
+
+impl AlertsState {
+    /// The monitor's own rules (the editable ones), in order.
+    pub fn monitor_rules(&self) -> Vec<Rule> {
+        self.rows
+            .iter()
+            .filter(|r| r.origin == RuleOrigin::Monitor)
+            .map(|r| r.rule)
+            .collect()
+    }
+
+    /// The codes with a rule on them, each once.
+    pub fn codes(&self) -> Vec<StockCode> {
+        let mut out: Vec<StockCode> = Vec::new();
+        for r in &self.rows {
+            if !out.contains(&r.rule.code) {
+                out.push(r.rule.code);
+            }
+        }
+        out
+    }
+}
+
+/// The alerts log keeps this many firings.
+pub const ALERT_LOG_ROWS: usize = 200;
 
 /// The rankings view: which ranking is on screen, the row under the cursor, and the last
 /// reply of each ranking asked for, so switching back shows it at once (with its age).
@@ -325,6 +395,8 @@ pub struct Settings {
     pub mouse: bool,
     /// The language of every string on screen (`[ui] lang`).
     pub lang: super::lang::Lang,
+    /// Ring the terminal bell when an alert fires (`[alerts_settings] bell`).
+    pub bell: bool,
 }
 
 impl Default for Settings {
@@ -335,6 +407,7 @@ impl Default for Settings {
             flash: Duration::milliseconds(600),
             mouse: true,
             lang: super::lang::Lang::Ko,
+            bell: true,
         }
     }
 }
@@ -391,6 +464,8 @@ pub struct State {
     pub indices: Data<Vec<crate::market::IndexQuote>>,
     /// The rankings view ([`Mode::Rankings`]).
     pub rankings: RankingsState,
+    /// Alert rules, what fired, the form ([`Mode::Alerts`], [`Mode::AlertForm`]).
+    pub alerts: AlertsState,
 
     pub search: SearchState,
     pub help_scroll: u16,
@@ -468,6 +543,7 @@ impl State {
             vi: Data::default(),
             indices: Data::default(),
             rankings: RankingsState::default(),
+            alerts: AlertsState::default(),
             search: SearchState::default(),
             help_scroll: 0,
             refresh: 0,

@@ -11,6 +11,7 @@ use super::state::{
 };
 use super::view;
 use super::watchlist::Watchlist;
+use crate::feed::alerts::RuleOrigin;
 use crate::feed::{Event, Failure, Interest};
 use crate::market::candle::{apply_quote, apply_trade as trade_into};
 use crate::market::{Calendar, Interval, KST, OrderBook, Provenance, Quote, StockCode, Trade};
@@ -50,6 +51,29 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         }
         Msg::Tick(now) => tick(state, now),
         Msg::Feed(e) => event(state, e),
+        Msg::Alerts { rows, fired } => {
+            state.alerts.enabled = true;
+            if rows != state.alerts.rows {
+                state.alerts.rows = rows;
+                state.alerts.cursor = state
+                    .alerts
+                    .cursor
+                    .min(state.alerts.rows.len().saturating_sub(1));
+                state.dirty = true;
+            }
+            if !fired.is_empty() {
+                let n = fired.len();
+                for f in fired {
+                    state.alerts.log.push_front(f);
+                }
+                state.alerts.log.truncate(super::state::ALERT_LOG_ROWS);
+                state.alerts.unseen = (state.alerts.unseen + n).min(state.alerts.log.len());
+                if state.settings.bell {
+                    cmds.push(Command::Bell);
+                }
+                state.dirty = true;
+            }
+        }
     }
     finish(state, cmds)
 }
@@ -107,6 +131,20 @@ fn event(state: &mut State, e: Event) {
                 let p = problem(at, what, f, state.quotes_problem.as_ref());
                 state.quotes_problem = Some(p.clone());
                 state.last_problem = Some(p);
+                state.dirty = true;
+            }
+        },
+        // The alert rules' own stocks: kept for the alerts view (the loop's engine has
+        // evaluated them already); a failure is the alerts' to say.
+        Event::Watched { at, reply } => match reply {
+            Ok(list) => {
+                state.alerts.problem = None;
+                for q in list {
+                    state.dirty |= store_quote_only(state, q.value, q.provenance, at);
+                }
+            }
+            Err(f) => {
+                state.alerts.problem = Some(f.message);
                 state.dirty = true;
             }
         },
@@ -647,12 +685,18 @@ fn interest(state: &State) -> Interest {
     let (scroll, n) = wl_window(state);
     let watchlist = rows.iter().skip(scroll).take(n).copied().collect();
     // Off screen: the rows below the window first (the next to scroll into view), then above.
-    let more = rows
+    // Then the alert rules' stocks: streamed while slots remain (else polled for the rules).
+    let mut more: Vec<StockCode> = rows
         .iter()
         .skip(scroll + n)
         .chain(rows.iter().take(scroll))
         .copied()
         .collect();
+    for c in state.alerts.codes() {
+        if !more.contains(&c) && !rows.contains(&c) {
+            more.push(c);
+        }
+    }
     Interest {
         focused: state.selected,
         version: state.version,
@@ -669,7 +713,9 @@ fn interest(state: &State) -> Interest {
         },
         ranking: a
             .rankings
+            .filter(|_| state.mode == Mode::Rankings)
             .map(|_| (state.rankings.kind, state.rankings.market)),
+        alerts: state.alerts.codes(),
     }
 }
 
@@ -799,6 +845,8 @@ fn key(state: &mut State, k: KeyEvent, cmds: &mut Vec<Command>) {
         Mode::Help => help_key(state, &k, action, cmds),
         Mode::Prompt => prompt_key(state, k, action, cmds),
         Mode::Rankings => rankings_key(state, k, action, cmds),
+        Mode::Alerts => alerts_key(state, k, action, cmds),
+        Mode::AlertForm => alert_form_key(state, k, action, cmds),
         Mode::Normal => {
             if let Some(a) = action {
                 apply(state, a, cmds);
@@ -875,6 +923,212 @@ fn rankings_key(state: &mut State, k: KeyEvent, action: Option<Action>, cmds: &m
         _ => {}
     }
     keep_rank_cursor_visible(state);
+}
+
+/// Keys in the alerts view: ↑↓ rules, enter edits the monitor's rule under the cursor, `d`
+/// deletes it, `A` adds one on the open stock; esc or the view's key close it.
+fn alerts_key(state: &mut State, k: KeyEvent, action: Option<Action>, cmds: &mut Vec<Command>) {
+    let t = state.settings.lang.t();
+    let n = state.alerts.rows.len();
+    let a = &mut state.alerts;
+    match action {
+        Some(Action::Cancel | Action::AlertsView) => state.mode = Mode::Normal,
+        Some(Action::Quit) if k.modifiers.contains(KeyModifiers::CONTROL) => {
+            cmds.push(Command::Quit)
+        }
+        Some(Action::Quit) => state.mode = Mode::Normal,
+        Some(Action::Up) => a.cursor = a.cursor.saturating_sub(1),
+        Some(Action::Down) => a.cursor = (a.cursor + 1).min(n.saturating_sub(1)),
+        Some(Action::Top) => a.cursor = 0,
+        Some(Action::Bottom) => a.cursor = n.saturating_sub(1),
+        Some(Action::Open) => {
+            let Some(row) = a.rows.get(a.cursor).cloned() else {
+                return;
+            };
+            if row.origin == RuleOrigin::Config {
+                notice(state, t.alert_read_only.into());
+                return;
+            }
+            open_form(state, row.rule.code, Some(row.rule));
+        }
+        Some(Action::RemoveFromWatchlist) => {
+            let Some(row) = a.rows.get(a.cursor).cloned() else {
+                return;
+            };
+            if row.origin == RuleOrigin::Config {
+                notice(state, t.alert_read_only.into());
+                return;
+            }
+            a.rows
+                .retain(|r| r.rule != row.rule || r.origin != RuleOrigin::Monitor);
+            a.cursor = a.cursor.min(a.rows.len().saturating_sub(1));
+            cmds.push(Command::SetAlertRules(a.monitor_rules()));
+        }
+        Some(Action::NewAlert) => {
+            if let Some(code) = state.selected {
+                open_form(state, code, None);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Opens the alert form on `code`: a new rule (price at or above the price now) or `editing`.
+fn open_form(state: &mut State, code: StockCode, editing: Option<crate::market::alert::Rule>) {
+    let kind = editing
+        .map(|r| {
+            crate::market::alert::CONDITION_KEYS
+                .iter()
+                .position(|k| *k == r.condition.key())
+                .unwrap_or(0)
+        })
+        .unwrap_or(0);
+    let input = match editing.and_then(|r| r.condition.threshold()) {
+        Some(crate::market::alert::Reading::Price(p)) => p.0.to_string(),
+        Some(crate::market::alert::Reading::Rate(r)) => r.to_string(),
+        Some(crate::market::alert::Reading::Ratio(x)) => format!("{}.{:02}", x / 100, x % 100),
+        _ => default_threshold(state, code, kind),
+    };
+    state.alerts.form = Some(super::state::AlertForm {
+        code,
+        kind,
+        input,
+        editing,
+        error: None,
+        back: state.mode,
+    });
+    state.mode = Mode::AlertForm;
+}
+
+/// What the form offers for a kind of rule: the price now, ±5 %, 3×, nothing for the flags.
+fn default_threshold(state: &State, code: StockCode, kind: usize) -> String {
+    match kind {
+        0 | 1 => state
+            .quotes
+            .get(&code)
+            .map(|q| q.quote.price.0.to_string())
+            .unwrap_or_default(),
+        2 => "5".into(),
+        3 => "-5".into(),
+        7 => "3".into(),
+        _ => String::new(),
+    }
+}
+
+/// Keys in the alert form: ←→ (tab) the kind of rule, digits and `.`/`-` the threshold, enter
+/// saves (checked as the config's rules are), esc cancels.
+fn alert_form_key(state: &mut State, k: KeyEvent, action: Option<Action>, cmds: &mut Vec<Command>) {
+    use crate::market::alert::{CONDITION_KEYS, RuleSpec};
+    let Some(mut form) = state.alerts.form.take() else {
+        state.mode = Mode::Normal;
+        return;
+    };
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    match k.code {
+        KeyCode::Char('c') if ctrl => {
+            cmds.push(Command::Quit);
+            return;
+        }
+        KeyCode::Char(c) if !ctrl && (c.is_ascii_digit() || c == '.' || c == '-' || c == ',') => {
+            if form.input.len() < 16 && c != ',' {
+                form.input.push(c);
+            }
+            form.error = None;
+        }
+        KeyCode::Backspace => {
+            form.input.pop();
+            form.error = None;
+        }
+        KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab => {
+            let n = CONDITION_KEYS.len();
+            form.kind = if matches!(k.code, KeyCode::Left | KeyCode::BackTab) {
+                (form.kind + n - 1) % n
+            } else {
+                (form.kind + 1) % n
+            };
+            form.input = default_threshold(state, form.code, form.kind);
+            form.error = None;
+        }
+        KeyCode::Esc => {
+            state.mode = form.back;
+            return;
+        }
+        KeyCode::Enter => {
+            let t = state.settings.lang.t();
+            let mut spec = RuleSpec {
+                code: form.code.as_str().to_string(),
+                ..RuleSpec::default()
+            };
+            let text = form.input.trim();
+            let int = text.parse::<i64>().ok();
+            let num = text.parse::<f64>().ok().filter(|v| v.is_finite());
+            let typed = match form.kind {
+                0 => int.map(|v| spec.price_at_or_above = Some(v)).is_some(),
+                1 => int.map(|v| spec.price_at_or_below = Some(v)).is_some(),
+                2 => num.map(|v| spec.change_rate_above = Some(v)).is_some(),
+                3 => num.map(|v| spec.change_rate_below = Some(v)).is_some(),
+                4 => {
+                    spec.limit_up = Some(true);
+                    true
+                }
+                5 => {
+                    spec.limit_down = Some(true);
+                    true
+                }
+                6 => {
+                    spec.vi = Some(true);
+                    true
+                }
+                _ => num.map(|v| spec.volume_ratio_above = Some(v)).is_some(),
+            };
+            if !typed {
+                form.error = Some(t.alert_bad_number.into());
+                state.alerts.form = Some(form);
+                return;
+            }
+            match spec.to_rule() {
+                Ok(rule) => {
+                    let mut rules = state.alerts.monitor_rules();
+                    if let Some(old) = form.editing {
+                        rules.retain(|r| *r != old);
+                    }
+                    if !rules.contains(&rule) {
+                        rules.push(rule);
+                    }
+                    // Shown at once; the engine's list follows.
+                    let a = &mut state.alerts;
+                    if let Some(old) = form.editing {
+                        a.rows
+                            .retain(|r| r.rule != old || r.origin != RuleOrigin::Monitor);
+                    }
+                    if !a.rows.iter().any(|r| r.rule == rule) {
+                        a.rows.push(super::state::AlertRow {
+                            rule,
+                            origin: RuleOrigin::Monitor,
+                            fired: false,
+                        });
+                    }
+                    cmds.push(Command::SetAlertRules(rules));
+                    let name = state
+                        .name_of(rule.code)
+                        .unwrap_or(rule.code.as_str())
+                        .to_string();
+                    let what = state.settings.lang.alert_rule(&rule.condition);
+                    state.mode = form.back;
+                    notice(state, format!("{} · {name} {what}", t.alerts));
+                    return;
+                }
+                Err(e) => form.error = Some(e.message),
+            }
+        }
+        _ => {
+            if action == Some(Action::Quit) && ctrl {
+                cmds.push(Command::Quit);
+                return;
+            }
+        }
+    }
+    state.alerts.form = Some(form);
 }
 
 /// The ranking rows on screen: (scroll offset, how many).
@@ -1110,7 +1364,11 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
             state.mode = Mode::Search;
             state.search = Default::default();
         }
-        Cancel => state.notice = None,
+        Cancel => {
+            state.notice = None;
+            // The alert toasts have been seen.
+            state.alerts.unseen = 0;
+        }
         FocusNext | FocusPrev => {
             let i = Pane::ORDER.iter().position(|p| *p == focus).unwrap_or(0);
             let n = Pane::ORDER.len();
@@ -1312,6 +1570,14 @@ fn apply(state: &mut State, a: Action, cmds: &mut Vec<Command>) {
             state.mode = Mode::Rankings;
             keep_rank_cursor_visible(state);
         }
+        NewAlert => match state.selected {
+            Some(code) => open_form(state, code, None),
+            None => notice(state, t.tape_pick.into()),
+        },
+        AlertsView => {
+            state.mode = Mode::Alerts;
+            state.alerts.unseen = 0;
+        }
     }
 }
 
@@ -1361,6 +1627,8 @@ fn mouse(state: &mut State, m: crossterm::event::MouseEvent) {
             rankings_mouse(state, m);
             return;
         }
+        // The alerts view and form are driven by keys.
+        Mode::Alerts | Mode::AlertForm => return,
         Mode::Normal => {}
     }
     let a = areas(state);

@@ -1,5 +1,6 @@
 //! Drawing: pure functions from `&State` into a `Buffer`, one file per pane. No I/O, no clock.
 
+pub mod alerts;
 pub mod book;
 pub mod chart;
 pub mod help;
@@ -45,7 +46,20 @@ pub fn draw(state: &State, buf: &mut Buffer) {
         tape::draw(state, r, buf);
     }
     if let Some(r) = a.rankings {
-        rankings::draw(state, r, buf);
+        let alerts_view = match state.mode {
+            Mode::Alerts => true,
+            Mode::AlertForm => state
+                .alerts
+                .form
+                .as_ref()
+                .is_some_and(|f| f.back == Mode::Alerts),
+            _ => false,
+        };
+        if alerts_view {
+            alerts::draw(state, r, buf);
+        } else {
+            rankings::draw(state, r, buf);
+        }
     }
     if let Some(r) = a.strip {
         strip::draw(state, r, buf);
@@ -57,7 +71,14 @@ pub fn draw(state: &State, buf: &mut Buffer) {
         Mode::Search => search::draw(state, size, buf),
         Mode::Help => help::draw(state, size, buf),
         Mode::Prompt => prompt::draw(state, size, buf),
-        Mode::Normal | Mode::Rankings => {}
+        Mode::AlertForm => alerts::draw_form(state, size, buf),
+        Mode::Normal | Mode::Rankings | Mode::Alerts => {}
+    }
+    // What fired and has not been seen, over the panes until it is.
+    if matches!(state.mode, Mode::Normal | Mode::Rankings) {
+        let top = a.strip.map_or(0, |s| s.bottom());
+        let body = Rect::new(0, top, size.width, size.height.saturating_sub(top + 1));
+        alerts::draw_toast(state, body, buf);
     }
 }
 
