@@ -137,6 +137,7 @@ fn plan(from: NaiveDate, to: NaiveDate, via: Via, codes: Option<Vec<StockCode>>)
         concurrency: 8,
         batch_size: 2_000,
         shard: None,
+        delist_after_days: 3,
     }
 }
 

@@ -308,6 +308,9 @@ pub struct IngestConfig {
     pub batch_size: usize,
     /// Requests in flight at once (the rate limiter still paces them).
     pub concurrency: usize,
+    /// Trading days an issue may be missing from the master files before the listing history
+    /// marks it delisted (its rows are kept).
+    pub delist_after_days: u32,
 }
 
 impl Default for IngestConfig {
@@ -316,6 +319,7 @@ impl Default for IngestConfig {
             store: String::new(),
             batch_size: 2_000,
             concurrency: 8,
+            delist_after_days: 3,
         }
     }
 }

@@ -595,7 +595,7 @@ async fn an_old_layout_sqlite_store_migrates_with_every_row_kept() {
         .unwrap();
     }
     let store = StoreSpec::Sqlite(path.clone()).open().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.schema_version().await.unwrap(), 3);
     let (from, to) = (day(2000, 1, 1), day(2030, 1, 1));
     let got: Vec<Bar> = store
         .bars(None, from, to)
@@ -664,7 +664,7 @@ async fn an_old_layout_postgres_store_migrates_with_every_row_kept() {
         schema: Some(schema.clone()),
     };
     let store = spec.open().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.schema_version().await.unwrap(), 3);
     let (from, to) = (day(2000, 1, 1), day(2030, 1, 1));
     let got: Vec<Bar> = store
         .bars(None, from, to)

@@ -226,6 +226,7 @@ fn ingest_settings(
         data_dir: paths.data_dir.clone(),
         batch_size: config.ingest.batch_size,
         concurrency: config.ingest.concurrency,
+        delist_after_days: config.ingest.delist_after_days,
         watchlist_codes: codes,
     }
 }

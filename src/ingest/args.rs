@@ -62,6 +62,11 @@ pub struct IngestArgs {
     #[arg(long)]
     pub repair: bool,
 
+    /// Print the universe on this date from the store's listing history: the issues listed
+    /// that day, with their name and market then (a table, or `--json`). Nothing is fetched.
+    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with_all = ["audit", "repair"])]
+    pub universe_on: Option<NaiveDate>,
+
     /// Only shard K of N (K from 0): a stable subset of the universe by code hash, so N
     /// workers (Airflow mapped tasks, cron jobs on N machines) cover the market once.
     #[arg(long, value_name = "K/N", value_parser = super::Shard::parse)]

@@ -10,7 +10,7 @@ use crate::clock::SharedClock;
 use crate::exit::Exit;
 use crate::market::{Calendar, StockCode, kst_date};
 use crate::store::{Store, StoreSpec};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,6 +90,7 @@ pub fn plan(
         concurrency: args.concurrency.unwrap_or(settings.concurrency).max(1),
         batch_size: settings.batch_size.max(1),
         shard: args.shard,
+        delist_after_days: settings.delist_after_days,
     })
 }
 
@@ -231,6 +232,47 @@ pub async fn audit_command(
     }
 }
 
+/// `--universe-on D`: the issues listed on D with their name and market then, from the store
+/// (a table on stdout, or `--json`). Exit 0, or 2 when the store cannot be read.
+pub async fn universe_command(args: &IngestArgs, settings: &Settings, date: NaiveDate) -> i32 {
+    let store = match open_store(args, settings).await {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let list = match store.universe_on(date).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("hoga --ingest: universe on {date}: {e}");
+            return Exit::Config.code();
+        }
+    };
+    let list: Vec<_> = list
+        .into_iter()
+        .filter(|i| args.market.market().is_none_or(|m| i.market == m))
+        .collect();
+    if args.json {
+        match serde_json::to_string(&list) {
+            Ok(t) => println!("{t}"),
+            Err(e) => eprintln!("hoga --ingest: universe as JSON: {e}"),
+        }
+    } else {
+        let dash = |d: Option<NaiveDate>| d.map_or_else(|| "-".to_string(), |d| d.to_string());
+        println!("code    market  listed      delisted    name");
+        for i in &list {
+            println!(
+                "{:<7} {:<7} {:<11} {:<11} {}",
+                i.code.as_str(),
+                i.market.label(),
+                dash(i.listed_on),
+                dash(i.delisted_on),
+                i.name
+            );
+        }
+    }
+    eprintln!("universe on {date}: {} issues", list.len());
+    Exit::Ok.code()
+}
+
 /// Runs the command with an already-built source. Prints the summary; returns the exit code.
 pub async fn execute(
     args: &IngestArgs,
@@ -239,6 +281,9 @@ pub async fn execute(
     clock: SharedClock,
     cancel: CancellationToken,
 ) -> i32 {
+    if let Some(d) = args.universe_on {
+        return universe_command(args, settings, d).await;
+    }
     if args.audit || args.repair {
         return audit_command(args, settings, Some(source), clock).await;
     }
@@ -321,6 +366,10 @@ pub async fn main(
     settings: &Settings,
     clock: SharedClock,
 ) -> i32 {
+    if let Some(d) = args.universe_on {
+        // Reads the store only.
+        return universe_command(args, settings, d).await;
+    }
     if args.audit && !args.repair {
         // The audit reads the store only.
         return audit_command(args, settings, None, clock).await;
@@ -365,6 +414,7 @@ mod tests {
             batch_size: 2_000,
             concurrency: 8,
             watchlist_codes: Vec::new(),
+            delist_after_days: 3,
         }
     }
 
