@@ -272,13 +272,13 @@ fn sqlite_opened_at_once_migrates_once() {
         let path = dir.path().join(format!("race{round}.db"));
         let spec = StoreSpec::Sqlite(path.clone());
         for r in open_at_once(&spec, 3) {
-            assert_eq!(r, Ok(2), "round {round}");
+            assert_eq!(r, Ok(3), "round {round}");
         }
         let conn = rusqlite::Connection::open(&path).unwrap();
         let versions: i64 = conn
             .query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(versions, 2, "round {round}");
+        assert_eq!(versions, 3, "round {round}");
     }
 }
 
@@ -321,9 +321,9 @@ fn postgres_opened_at_once_migrates_once() {
             n.unwrap()
         });
         for r in results {
-            assert_eq!(r, Ok(2), "round {round}");
+            assert_eq!(r, Ok(3), "round {round}");
         }
-        assert_eq!(versions, 2, "round {round}");
+        assert_eq!(versions, 3, "round {round}");
     }
 }
 

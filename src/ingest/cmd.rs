@@ -281,6 +281,18 @@ pub async fn execute(
     clock: SharedClock,
     cancel: CancellationToken,
 ) -> i32 {
+    execute_as(args, settings, source, clock, cancel, None).await
+}
+
+/// `execute`, saying in the summary which appkey the source uses.
+pub async fn execute_as(
+    args: &IngestArgs,
+    settings: &Settings,
+    source: Arc<dyn crate::source::DataSource>,
+    clock: SharedClock,
+    cancel: CancellationToken,
+    account: Option<String>,
+) -> i32 {
     if let Some(d) = args.universe_on {
         return universe_command(args, settings, d).await;
     }
@@ -329,7 +341,10 @@ pub async fn execute(
         reporter,
     };
     let summary = match run(&plan, deps).await {
-        Ok(s) => s,
+        Ok(mut s) => {
+            s.account = account;
+            s
+        }
         Err(IngestError::Auth(msg)) => {
             eprintln!("hoga --ingest: authentication failed: {msg}");
             return Exit::Config.code();
@@ -377,10 +392,18 @@ pub async fn main(
     if !source.kis.has_credentials() {
         eprintln!(
             "hoga --ingest: no KIS credentials: set KIS_APP_KEY and KIS_APP_SECRET, or \
-             app_key/app_secret under [kis] in the config file"
+             app_key/app_secret under [kis] (or [[kis.accounts]]) in the config file"
         );
         return Exit::Config.code();
     }
+    let (on_account, account) = match on_account(args, source) {
+        Ok(v) => v,
+        Err(msg) => {
+            eprintln!("hoga --ingest: {msg}");
+            return Exit::Config.code();
+        }
+    };
+    let source = &on_account;
     let source = match crate::source::factory::kis_source(source, clock.clone()) {
         Ok(s) => Arc::new(s),
         Err(e) => {
@@ -391,7 +414,52 @@ pub async fn main(
     if args.warm_cache {
         super::warm::warm(source.as_ref(), &settings.watchlist_codes).await;
     }
-    execute(args, settings, source, clock, CancellationToken::new()).await
+    execute_as(
+        args,
+        settings,
+        source,
+        clock,
+        CancellationToken::new(),
+        Some(account),
+    )
+    .await
+}
+
+/// The appkey a run uses (from 1): `--account N`, else with `--shard K/N` and several appkeys
+/// (K mod their count) + 1, else the first.
+pub fn account_number(args: &IngestArgs, accounts: usize) -> usize {
+    match (args.account, args.shard) {
+        (Some(n), _) => n,
+        (None, Some(s)) if accounts > 1 => s.index as usize % accounts + 1,
+        _ => 1,
+    }
+}
+
+/// `source` on the run's appkey alone (`account_number`), and a description of it. Accounts
+/// after the first keep their token in `<state dir>/accounts/N/`, so processes on different
+/// keys never share a token file.
+fn on_account(
+    args: &IngestArgs,
+    source: &crate::source::factory::Settings,
+) -> Result<(crate::source::factory::Settings, String), String> {
+    let count = source.kis.accounts.len();
+    let n = account_number(args, count);
+    let Some((kis, account)) = source.kis.on_account(n) else {
+        return Err(format!(
+            "--account {n}: {count} appkey{} configured ([kis] app_key, then [[kis.accounts]])",
+            if count == 1 { " is" } else { "s are" }
+        ));
+    };
+    let name = format!("{} (appkey {n} of {count})", account.name);
+    let mut out = source.clone();
+    out.kis = kis;
+    if n > 1 {
+        let dir = out.client.state_dir.join("accounts").join(n.to_string());
+        crate::paths::create_private_dir(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        out.client.state_dir = dir;
+    }
+    Ok((out, name))
 }
 
 #[cfg(test)]
@@ -500,6 +568,20 @@ mod tests {
             plan(&a, &c, fri(16, 0), true).unwrap().codes.unwrap().len(),
             2
         );
+    }
+
+    #[test]
+    fn shards_spread_over_the_appkeys_unless_an_account_is_named() {
+        let mut a = args();
+        assert_eq!(account_number(&a, 1), 1);
+        assert_eq!(account_number(&a, 3), 1);
+        for (k, want) in [(0, 1), (1, 2), (2, 3), (3, 1)] {
+            a.shard = Some(crate::ingest::Shard { index: k, count: 4 });
+            assert_eq!(account_number(&a, 3), want, "shard {k}/4 on 3 keys");
+            assert_eq!(account_number(&a, 1), 1);
+        }
+        a.account = Some(2);
+        assert_eq!(account_number(&a, 3), 2);
     }
 
     #[test]

@@ -174,6 +174,9 @@ pub struct Summary {
     pub date_to: NaiveDate,
     pub via: Via,
     pub source: String,
+    /// The appkey's name (`kis`, or a `[[kis.accounts]]` name), when a command chose one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub store: String,
     /// Where the universe came from (master files, or the stored copy and why).
     pub universe: String,
@@ -254,6 +257,9 @@ impl Summary {
             self.source,
             self.store
         );
+        if let Some(a) = &self.account {
+            let _ = writeln!(s, "  appkey        {a}");
+        }
         let _ = writeln!(s, "  universe      {}", self.universe);
         if let Some(l) = &self.listings {
             let _ = writeln!(s, "  listings      {}", l.line());
