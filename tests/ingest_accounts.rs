@@ -256,6 +256,33 @@ async fn the_binary_picks_the_appkey_of_its_shard_and_refuses_an_unknown_account
     .unwrap();
     let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(summary["account"], "kis (appkey 1 of 2)", "{summary}");
+    // The master files read by these runs are the listing history: the universe on a date.
+    let o = hoga(
+        &sim,
+        home.path(),
+        &["--universe-on", "2026-03-05", "--json"],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let on: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let listed = on.as_array().unwrap();
+    assert_eq!(
+        listed.len(),
+        sim.market().universe_at(sim.market().now()).len()
+    );
+    assert!(
+        listed
+            .iter()
+            .any(|i| i["code"] == "005930" && i["name"] == "삼성전자" && i["market"] == "kospi"),
+        "{on}"
+    );
     // There is no third appkey.
     let o = hoga(
         &sim,
