@@ -24,6 +24,7 @@ fn listing(code: StockCode) -> Listing {
         listed_shares: 1_000_000,
         flags: Default::default(),
         market_cap_eok: 100,
+        listed_on: None,
     }
 }
 

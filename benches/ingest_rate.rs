@@ -1,10 +1,17 @@
 //! Fetch-rate bench against an in-process kis-sim at KIS's real limit (18 requests/s):
 //! 1. today's bars for the whole market (~2,500 issues) by multi-quote, 30 codes per call:
 //!    target within 1.15 × ceil(N/30)/18 s, zero EGW00201;
-//! 2. per-code daily charts (a past date): target ≥ 95 % of the limit sustained, zero EGW00201.
+//! 2. per-code daily charts (a past date): target ≥ 95 % of the limit sustained, zero EGW00201;
+//! 3. a two-year backfill (2024-03-06 .. 2026-03-06, raw daily charts, 100 rows a call) of
+//!    `BACKFILL_STOCKS` issues (`all` = the whole simulated market, ~12,500 calls) on one appkey:
+//!    target within 1.1 × the bound (chart calls / 18 s); then the same work as two shards on
+//!    two appkeys at once (each its own token and budget): target within 1.1 × half the bound,
+//!    and the ratio of the two wall times (about 0.5).
 //!
 //! Run: `cargo bench --bench ingest_rate` (or build with `cargo build --bench ingest_rate`
-//! and run the binary from target/debug/deps for a quicker, unoptimised build).
+//! and run the binary from target/debug/deps with `--bench` for a quicker, unoptimised build).
+//! The whole-market backfill takes about 17 minutes: `BACKFILL_STOCKS=all cargo bench --bench
+//! ingest_rate`; by default `cargo bench` backfills 150 issues.
 
 use chrono::NaiveDate;
 use hoga::clock::{ManualClock, SharedClock};
@@ -13,7 +20,9 @@ use hoga::ingest::report::Silent;
 use hoga::ingest::{Deps, Plan, Via, run};
 use hoga::kis::{ClientOptions, KisClient};
 use hoga::market::StockCode;
-use hoga::sim::{SimConfig, SimServer, TEST_APP_KEY, TEST_APP_SECRET};
+use hoga::sim::{
+    SimConfig, SimServer, TEST_APP_KEY, TEST_APP_KEY_2, TEST_APP_SECRET, TEST_APP_SECRET_2,
+};
 use hoga::store::StoreSpec;
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -35,6 +44,12 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(if full { 540 } else { 40 });
+    let backfill_n: usize = match std::env::var("BACKFILL_STOCKS").ok().as_deref() {
+        Some("all") => usize::MAX,
+        Some(v) => v.parse().unwrap_or(150),
+        None if full => 150,
+        None => 12,
+    };
 
     // 1. Multi-quote, whole market.
     {
@@ -95,6 +110,103 @@ async fn main() -> anyhow::Result<()> {
             after.rate_limited
         );
     }
+    // 3. A two-year backfill, on one appkey and then as two shards on two appkeys.
+    {
+        let (from, to) = (
+            NaiveDate::from_ymd_opt(2024, 3, 6).unwrap_or_default(),
+            NaiveDate::from_ymd_opt(2026, 3, 6).unwrap_or_default(),
+        );
+        let sim = SimServer::start(SimConfig::frozen("2026-03-06 16:00").rate(rate)).await?;
+        let clock: SharedClock = Arc::new(ManualClock::new(after_close));
+        let dir = tempfile::tempdir()?;
+        let keys = [
+            (TEST_APP_KEY, TEST_APP_SECRET),
+            (TEST_APP_KEY_2, TEST_APP_SECRET_2),
+        ];
+        let mut clients = Vec::new();
+        for (i, (k, s)) in keys.iter().enumerate() {
+            let c = client_on(
+                &sim,
+                &dir.path().join(format!("k{i}")),
+                clock.clone(),
+                rate,
+                k,
+                s,
+            )?;
+            // Tokens first, as scheduled runs would hold them already.
+            let _ = c.universe().await?;
+            clients.push(c);
+        }
+        let universe = clients[0].universe().await?;
+        let codes: Vec<StockCode> = universe.iter().map(|l| l.code).take(backfill_n).collect();
+        // kis-sim builds each price series on first use: build them before the clock starts,
+        // so what is timed is the ingest and the limiter.
+        for c in &codes {
+            let _ = sim.market().final_day_bar(*c, to);
+        }
+        let chart_calls = |s: &hoga::sim::StatsSnapshot| {
+            s.requests_by_tr_id
+                .get("FHKST03010100")
+                .copied()
+                .unwrap_or(0)
+        };
+
+        let store = StoreSpec::Sqlite(dir.path().join("one.db")).open().await?;
+        let plan1 = plan(from, to, Via::Chart, Some(codes.clone()));
+        let before = sim.stats();
+        let t = std::time::Instant::now();
+        let s1 = run(
+            &plan1,
+            deps(&clients[0], Some(Arc::from(store)), clock.clone()),
+        )
+        .await?;
+        let one = t.elapsed().as_secs_f64();
+        let after = sim.stats();
+        let calls = chart_calls(&after) - chart_calls(&before);
+        let bound = calls as f64 / rate as f64;
+        println!(
+            "ingest_rate backfill one key: {} stocks, {} bars, {calls} chart calls in {one:.1} s \
+             (bound calls/{rate} = {bound:.1} s, ratio {:.3}, target ≤ 1.1: {}); EGW00201 {}",
+            s1.stocks_total,
+            s1.bars_stored,
+            one / bound,
+            verdict(full, one / bound <= 1.1),
+            after.rate_limited - before.rate_limited
+        );
+
+        let store2: Arc<dyn hoga::store::Store> =
+            Arc::from(StoreSpec::Sqlite(dir.path().join("two.db")).open().await?);
+        let before = sim.stats();
+        let t = std::time::Instant::now();
+        let mut jobs = Vec::new();
+        for (k, c) in clients.iter().enumerate() {
+            let mut p = plan(from, to, Via::Chart, Some(codes.clone()));
+            p.shard = Some(hoga::ingest::Shard {
+                index: k as u32,
+                count: 2,
+            });
+            let d = deps(c, Some(store2.clone()), clock.clone());
+            jobs.push(tokio::spawn(async move { run(&p, d).await }));
+        }
+        let mut bars = 0;
+        for j in jobs {
+            bars += j.await??.bars_stored;
+        }
+        let two = t.elapsed().as_secs_f64();
+        let after = sim.stats();
+        let calls2 = chart_calls(&after) - chart_calls(&before);
+        let half = calls2 as f64 / rate as f64 / 2.0;
+        println!(
+            "ingest_rate backfill two keys: {bars} bars, {calls2} chart calls in {two:.1} s \
+             (half the bound = {half:.1} s, ratio {:.3}, target ≤ 1.1: {}); wall time two keys / \
+             one key = {:.3}; EGW00201 {}; requests by appkey {:?}",
+            two / half,
+            verdict(full, two / half <= 1.1),
+            two / one,
+            after.rate_limited - before.rate_limited,
+            after.requests_by_appkey
+        );
+    }
     Ok(())
 }
 
@@ -104,9 +216,20 @@ fn client(
     clock: SharedClock,
     rate: u32,
 ) -> anyhow::Result<KisClient> {
+    client_on(sim, dir, clock, rate, TEST_APP_KEY, TEST_APP_SECRET)
+}
+
+fn client_on(
+    sim: &hoga::sim::SimHandle,
+    dir: &std::path::Path,
+    clock: SharedClock,
+    rate: u32,
+    key: &str,
+    secret: &str,
+) -> anyhow::Result<KisClient> {
     let mut c = Config::default();
-    c.kis.app_key = Some(SecretString::from(TEST_APP_KEY.to_string()));
-    c.kis.app_secret = Some(SecretString::from(TEST_APP_SECRET.to_string()));
+    c.kis.app_key = Some(SecretString::from(key.to_string()));
+    c.kis.app_secret = Some(SecretString::from(secret.to_string()));
     c.kis.base_url = Some(sim.base_url());
     c.kis.master_url = sim.master_url();
     c.kis.requests_per_sec = Some(rate);
@@ -137,6 +260,7 @@ fn plan(from: NaiveDate, to: NaiveDate, via: Via, codes: Option<Vec<StockCode>>)
         concurrency: 8,
         batch_size: 2_000,
         shard: None,
+        delist_after_days: 3,
     }
 }
 

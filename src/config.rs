@@ -22,7 +22,7 @@ mod settings;
 pub use env::EnvVars;
 pub use load::{EXAMPLE_CONFIG, LoadedConfig};
 pub use origin::{ConfigError, Origin};
-pub use settings::{Problem, Settings};
+pub use settings::{MAX_ACCOUNTS, Problem, Settings};
 
 use crate::kis::{MASTER_BASE_URL, REAL_BASE_URL, REAL_WS_URL, VIRTUAL_BASE_URL, VIRTUAL_WS_URL};
 
@@ -126,6 +126,22 @@ pub struct KisConfig {
     /// Registrations hoga may hold on the appkey's one WebSocket session (KIS allows 41 in
     /// all; leave room when another program shares the appkey).
     pub ws_registrations: u32,
+    /// More appkeys (`[[kis.accounts]]`), each with its own token and budget: ingest shards
+    /// spread over them (`--shard`, `--account`). `HOGA_KIS_ACCOUNTS` takes a TOML array.
+    pub accounts: Vec<AccountConfig>,
+}
+
+/// One `[[kis.accounts]]` entry: an appkey and its secret, and a name for logs.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountConfig {
+    /// Shown in logs and the ingest summary instead of the key (default `account N`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(serialize_with = "redact", skip_serializing_if = "Option::is_none")]
+    pub app_key: Option<SecretString>,
+    #[serde(serialize_with = "redact", skip_serializing_if = "Option::is_none")]
+    pub app_secret: Option<SecretString>,
 }
 
 impl Default for KisConfig {
@@ -147,6 +163,7 @@ impl Default for KisConfig {
             token_refresh_margin_secs: 600,
             stream: true,
             ws_registrations: 41,
+            accounts: Vec::new(),
         }
     }
 }
@@ -313,6 +330,9 @@ pub struct IngestConfig {
     pub batch_size: usize,
     /// Requests in flight at once (the rate limiter still paces them).
     pub concurrency: usize,
+    /// Trading days an issue may be missing from the master files before the listing history
+    /// marks it delisted (its rows are kept).
+    pub delist_after_days: u32,
 }
 
 impl Default for IngestConfig {
@@ -321,6 +341,7 @@ impl Default for IngestConfig {
             store: String::new(),
             batch_size: 2_000,
             concurrency: 8,
+            delist_after_days: 3,
         }
     }
 }

@@ -131,7 +131,8 @@ async fn audit_finds_exactly_the_deleted_bars_and_repair_fills_exactly_those() {
     assert_eq!(clean.stocks_checked, codes.len());
     assert_eq!(clean.from, Some(from));
 
-    // A delisted stock: its bars end on 2026-01-30 and the last universe no longer lists it.
+    // A delisted stock: its bars end on 2026-01-30 and the listing history has it delisted
+    // from the next trading day (as missing from the master files from then).
     let gone = codes[3];
     let db = dir.path().join("hoga.db");
     {
@@ -142,7 +143,7 @@ async fn audit_finds_exactly_the_deleted_bars_and_repair_fills_exactly_those() {
         )
         .unwrap();
         conn.execute(
-            "UPDATE stocks SET updated_at = '2000-01-01T00:00:00.000Z' WHERE code = ?1",
+            "UPDATE stocks SET delisted_on = '2026-02-02' WHERE code = ?1",
             [gone.as_str()],
         )
         .unwrap();

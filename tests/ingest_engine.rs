@@ -59,6 +59,7 @@ fn listing(i: usize) -> Listing {
         listed_shares: 1_000_000,
         flags: StatusFlags::default(),
         market_cap_eok: 100,
+        listed_on: None,
     }
 }
 
@@ -285,6 +286,7 @@ fn plan(from: NaiveDate, to: NaiveDate, via: Via) -> Plan {
         concurrency: 4,
         batch_size: 500,
         shard: None,
+        delist_after_days: 3,
     }
 }
 

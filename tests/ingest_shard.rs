@@ -170,7 +170,10 @@ async fn four_shards_at_once_on_one_key_equal_one_unsharded_run_with_no_egw00201
         total_today += a.stocks_total;
         total_back += b.stocks_total;
     }
-    assert_eq!(total_today as usize, sim.market().stocks().len());
+    assert_eq!(
+        total_today as usize,
+        sim.market().universe_at(sim.market().now()).len()
+    );
     assert_eq!(total_back as usize, codes.len());
     assert_eq!(
         sim.stats().rate_limited - limited_before,

@@ -46,11 +46,12 @@ fn listing(c: &str, name: &str) -> Listing {
             vi: false,
         },
         market_cap_eok: 3_900_000,
+        listed_on: None,
     }
 }
 
 async fn exercise(store: Box<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.schema_version().await.unwrap(), 3);
     let t0 = Utc.with_ymd_and_hms(2026, 3, 6, 7, 0, 0).unwrap();
 
     // Bars, a reject and resume marks go in together.
@@ -211,7 +212,7 @@ async fn sqlite_store() {
     exercise(spec.open().await.unwrap()).await;
     // Reopening does not re-run migrations and keeps the data.
     let store = spec.open().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.schema_version().await.unwrap(), 3);
     assert_eq!(store.count_bars().await.unwrap(), 5_003);
 }
 
@@ -225,7 +226,7 @@ async fn postgres_store() {
     .unwrap();
     exercise(spec.open().await.unwrap()).await;
     let store = spec.open().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.schema_version().await.unwrap(), 3);
     assert_eq!(store.count_bars().await.unwrap(), 5_003);
     drop(store);
     let (client, conn) = tokio_postgres::connect(PG_URL, tokio_postgres::NoTls)
@@ -271,13 +272,13 @@ fn sqlite_opened_at_once_migrates_once() {
         let path = dir.path().join(format!("race{round}.db"));
         let spec = StoreSpec::Sqlite(path.clone());
         for r in open_at_once(&spec, 3) {
-            assert_eq!(r, Ok(2), "round {round}");
+            assert_eq!(r, Ok(3), "round {round}");
         }
         let conn = rusqlite::Connection::open(&path).unwrap();
         let versions: i64 = conn
             .query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(versions, 2, "round {round}");
+        assert_eq!(versions, 3, "round {round}");
     }
 }
 
@@ -320,9 +321,9 @@ fn postgres_opened_at_once_migrates_once() {
             n.unwrap()
         });
         for r in results {
-            assert_eq!(r, Ok(2), "round {round}");
+            assert_eq!(r, Ok(3), "round {round}");
         }
-        assert_eq!(versions, 2, "round {round}");
+        assert_eq!(versions, 3, "round {round}");
     }
 }
 

@@ -16,7 +16,7 @@ use toml::{Table, Value};
 pub const EXAMPLE_CONFIG: &str = include_str!("../../config.example.toml");
 
 /// Keys holding secrets: their values never appear in messages.
-pub(super) const SECRET_KEYS: &[&str] = &["kis.app_key", "kis.app_secret"];
+pub(super) const SECRET_KEYS: &[&str] = &["kis.app_key", "kis.app_secret", "kis.accounts"];
 
 /// A loaded config, each layer's settings built from it, and what went into it.
 #[derive(Debug, Clone)]

@@ -122,6 +122,9 @@ pub(super) const RANGES: &[IntRange] = &[
     range("ingest.concurrency", 1, 256, "requests", |c| {
         Some(c.ingest.concurrency as u64)
     }),
+    range("ingest.delist_after_days", 1, 60, "trading days", |c| {
+        Some(u64::from(c.ingest.delist_after_days))
+    }),
     range("ui.max_fps", 1, 240, "frames per second", |c| {
         Some(u64::from(c.ui.max_fps))
     }),

@@ -121,6 +121,7 @@ fn kis_settings(k: &KisConfig, config: &Config, p: &mut Problems) -> kis::Settin
         p.url("kis.ws_url", u, &["ws", "wss"]);
     }
     p.url("kis.master_url", &k.master_url, &["http", "https", "file"]);
+    let accounts = accounts(k, p);
     kis::Settings {
         env: if k.virtual_server {
             Env::Virtual
@@ -130,7 +131,8 @@ fn kis_settings(k: &KisConfig, config: &Config, p: &mut Problems) -> kis::Settin
         base_url: k.effective_base_url(),
         ws_url: k.effective_ws_url(),
         master_url: k.master_url.clone(),
-        credentials: Credentials::new(&k.app_key, &k.app_secret),
+        credentials: accounts.first().map(|a| a.credentials.clone()),
+        accounts,
         custtype,
         requests_per_sec: k.effective_rate(),
         rate_share: k.rate_share,
@@ -147,6 +149,60 @@ fn kis_settings(k: &KisConfig, config: &Config, p: &mut Problems) -> kis::Settin
         },
     }
 }
+
+/// The appkeys, numbered from 1: `[kis] app_key` (named `kis`) when set, then each
+/// `[[kis.accounts]]` entry (both halves required, names unique).
+fn accounts(k: &KisConfig, p: &mut Problems) -> Vec<kis::Account> {
+    let mut out: Vec<kis::Account> = Credentials::new(&k.app_key, &k.app_secret)
+        .map(|credentials| kis::Account {
+            name: "kis".into(),
+            credentials,
+        })
+        .into_iter()
+        .collect();
+    for (i, a) in k.accounts.iter().enumerate() {
+        let key = format!("kis.accounts[{i}]");
+        let Some(credentials) = Credentials::new(&a.app_key, &a.app_secret) else {
+            p.add(
+                &key,
+                "expected both app_key and app_secret, as non-empty strings",
+            );
+            continue;
+        };
+        let name = match &a.name {
+            Some(n) if n.trim().is_empty() => {
+                p.add(
+                    &format!("{key}.name"),
+                    "expected a non-empty name (or leave it out)",
+                );
+                continue;
+            }
+            Some(n) => n.trim().to_string(),
+            None => format!("account {}", out.len() + 1),
+        };
+        if out.iter().any(|o| o.name == name) {
+            p.add(
+                &format!("{key}.name"),
+                &format!("{name:?} names another account too"),
+            );
+            continue;
+        }
+        out.push(kis::Account { name, credentials });
+    }
+    if out.len() > MAX_ACCOUNTS {
+        p.add(
+            "kis.accounts",
+            &format!(
+                "expected at most {MAX_ACCOUNTS} appkeys in all, found {}",
+                out.len()
+            ),
+        );
+    }
+    out
+}
+
+/// The most appkeys hoga takes (`[kis] app_key` and `[[kis.accounts]]` together).
+pub const MAX_ACCOUNTS: usize = 64;
 
 fn source_settings(config: &Config, paths: &Paths, p: &mut Problems) -> factory::Settings {
     let kis = kis_settings(&config.kis, config, p);
@@ -239,6 +295,7 @@ fn ingest_settings(
         data_dir: paths.data_dir.clone(),
         batch_size: config.ingest.batch_size,
         concurrency: config.ingest.concurrency,
+        delist_after_days: config.ingest.delist_after_days,
         watchlist_codes: codes,
     }
 }
@@ -539,6 +596,63 @@ mod tests {
         let err = load_str("[ui]\nlang = \"english\"\n", &[]).expect_err("refused");
         assert_eq!(err.key(), Some("ui.lang"), "{err}");
         assert!(err.to_string().contains("\"ko\" or \"en\""), "{err}");
+    }
+
+    #[test]
+    fn accounts_follow_the_kis_key_are_checked_and_never_shown() {
+        let two = "[kis]\napp_key = \"K1-secret-key\"\napp_secret = \"S1-secret\"\n\
+                   [[kis.accounts]]\nname = \"batch-2\"\napp_key = \"K2-secret-key\"\n\
+                   app_secret = \"S2-secret\"\n[[kis.accounts]]\napp_key = \"K3\"\n\
+                   app_secret = \"S3\"\n";
+        let l = load_str(two, &[]).expect("loads");
+        let kis = &l.settings.source.kis;
+        let names: Vec<&str> = kis.accounts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["kis", "batch-2", "account 3"]);
+        assert!(kis.has_credentials());
+        let (on, a) = kis.on_account(2).expect("account 2");
+        assert_eq!(a.name, "batch-2");
+        assert_eq!(
+            on.credentials
+                .as_ref()
+                .map(|c| c.app_key.expose_secret().to_string()),
+            Some("K2-secret-key".to_string())
+        );
+        assert!(kis.on_account(0).is_none() && kis.on_account(4).is_none());
+        let shown = format!("{:?} {:?}", l.settings, l.config);
+        let toml = toml::to_string(&l.config).expect("serializes");
+        for secret in ["K1-secret-key", "S1-secret", "K2-secret-key", "S2-secret"] {
+            assert!(
+                !shown.contains(secret) && !toml.contains(secret),
+                "{secret}"
+            );
+        }
+        // Without [kis] app_key the first account is appkey 1.
+        let l = load_str(
+            "[[kis.accounts]]\napp_key = \"K\"\napp_secret = \"S\"\n",
+            &[],
+        )
+        .expect("loads");
+        assert!(l.settings.source.kis.has_credentials());
+        assert_eq!(l.settings.source.kis.accounts[0].name, "account 1");
+        // Half an account, a blank or a repeated name: refused, naming the entry.
+        let err = load_str("[[kis.accounts]]\napp_key = \"K\"\n", &[]).expect_err("half");
+        assert!(err.to_string().contains("kis.accounts[0]"), "{err}");
+        let err = load_str(
+            "[[kis.accounts]]\nname = \"a\"\napp_key = \"K\"\napp_secret = \"S\"\n\
+             [[kis.accounts]]\nname = \"a\"\napp_key = \"K2\"\napp_secret = \"S2\"\n",
+            &[],
+        )
+        .expect_err("same name");
+        assert!(err.to_string().contains("kis.accounts[1].name"), "{err}");
+    }
+
+    #[test]
+    fn delist_after_days_is_range_checked() {
+        let l = load_str("[ingest]\ndelist_after_days = 5\n", &[]).expect("loads");
+        assert_eq!(l.settings.ingest.delist_after_days, 5);
+        let err = load_str("[ingest]\ndelist_after_days = 0\n", &[]).expect_err("0");
+        assert_eq!(err.key(), Some("ingest.delist_after_days"), "{err}");
+        assert!(load_str("[ingest]\ndelist_after_days = 61\n", &[]).is_err());
     }
 
     #[test]

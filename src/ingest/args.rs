@@ -62,15 +62,35 @@ pub struct IngestArgs {
     #[arg(long)]
     pub repair: bool,
 
+    /// Print the universe on this date from the store's listing history: the issues listed
+    /// that day, with their name and market then (a table, or `--json`). Nothing is fetched.
+    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with_all = ["audit", "repair"])]
+    pub universe_on: Option<NaiveDate>,
+
     /// Only shard K of N (K from 0): a stable subset of the universe by code hash, so N
     /// workers (Airflow mapped tasks, cron jobs on N machines) cover the market once.
     #[arg(long, value_name = "K/N", value_parser = super::Shard::parse)]
     pub shard: Option<super::Shard>,
 
+    /// Use appkey N (from 1: `[kis] app_key` when set, then each `[[kis.accounts]]` entry),
+    /// with its own token and budget. Default: with `--shard K/N` and several appkeys, appkey
+    /// (K mod their count) + 1, so shards spread over the keys; else the first.
+    #[arg(long, value_name = "N", value_parser = account_in_range)]
+    pub account: Option<usize>,
+
     /// Requests in flight at once (default: `[ingest] concurrency`).
     /// 1–256, as `[ingest] concurrency` allows.
     #[arg(long, value_name = "N", value_parser = concurrency_in_range)]
     pub concurrency: Option<usize>,
+}
+
+/// `--account` from 1 to the most appkeys hoga takes.
+fn account_in_range(s: &str) -> Result<usize, String> {
+    let max = crate::config::MAX_ACCOUNTS;
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not an account number from 1 to {max}")),
+    }
 }
 
 /// `--concurrency` within the range the config accepts for `[ingest] concurrency`.

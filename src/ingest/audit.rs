@@ -1,9 +1,10 @@
 //! `hoga ingest --audit` and `--repair`: which trading days each stock is missing, and fetching
 //! exactly those.
 //!
-//! A stock's listed period, as far as the store knows it, runs from its first stored bar to
-//! the end of the range while the last stored universe lists it, or to its last stored bar once
-//! it is no longer listed (delisted: its history is kept and the days after are not gaps).
+//! A stock's listed period comes from the listing history (`store::listings`): from its
+//! listing date (상장일자, else its first stored bar) to the end of the range, or, once it is
+//! delisted, to its last listed day (its history is kept and the days after are not gaps). A
+//! stock with bars that no master file ever listed is audited up to its last bar.
 //! Every KRX trading day in that period and in `[from, to]` with no bar and no recorded
 //! no-trade day (a halt the source answered for) is a gap.
 
@@ -33,7 +34,7 @@ pub struct AuditReport {
     pub stocks_checked: usize,
     /// Stocks the store has no bar for at all (nothing to say about their period).
     pub stocks_without_bars: usize,
-    /// No longer in the stored universe: audited up to their last bar.
+    /// Delisted (or never in a master file): audited up to their last listed day.
     pub stocks_delisted: usize,
     pub days_missing: usize,
     pub stocks: Vec<StockGaps>,
@@ -110,7 +111,12 @@ pub struct Scope {
 pub async fn audit(store: &dyn Store, scope: &Scope) -> Result<AuditReport, StoreError> {
     let cal = Calendar::krx();
     let spans = store.bar_spans().await?;
-    let listed = store.listed_now().await?;
+    let listings: HashMap<StockCode, crate::store::ListingState> = store
+        .listings()
+        .await?
+        .into_iter()
+        .map(|s| (s.code, s))
+        .collect();
     let universe = store.load_stocks().await?;
     let markets: HashMap<StockCode, Market> = universe.iter().map(|l| (l.code, l.market)).collect();
     let mut codes: BTreeSet<StockCode> = universe.iter().map(|l| l.code).collect();
@@ -147,13 +153,25 @@ pub async fn audit(store: &dyn Store, scope: &Scope) -> Result<AuditReport, Stor
             report.stocks_without_bars += 1;
             continue;
         };
-        let end = if listed.contains(&code) {
-            to
-        } else {
-            report.stocks_delisted += 1;
-            last.min(to)
+        let listing = listings.get(&code);
+        let end = match listing {
+            // Delisted: up to its last listed day; the days after are no gaps.
+            Some(l) if l.delisted_on.is_some() => {
+                report.stocks_delisted += 1;
+                l.delisted_on
+                    .map_or(to, |x| cal.prev_trading_day(x))
+                    .min(to)
+            }
+            Some(_) => to,
+            // Bars of an issue the universe never listed: up to its last bar.
+            None => {
+                report.stocks_delisted += 1;
+                last.min(to)
+            }
         };
-        let start = first.max(from);
+        // From its listing date when the master files gave one, else its first stored bar.
+        let listed_from = listing.and_then(|l| l.listed_on).unwrap_or(first);
+        let start = listed_from.max(from);
         if start > end {
             continue;
         }

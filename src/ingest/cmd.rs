@@ -10,7 +10,7 @@ use crate::clock::SharedClock;
 use crate::exit::Exit;
 use crate::market::{Calendar, StockCode, kst_date};
 use crate::store::{Store, StoreSpec};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,6 +90,7 @@ pub fn plan(
         concurrency: args.concurrency.unwrap_or(settings.concurrency).max(1),
         batch_size: settings.batch_size.max(1),
         shard: args.shard,
+        delist_after_days: settings.delist_after_days,
     })
 }
 
@@ -231,6 +232,47 @@ pub async fn audit_command(
     }
 }
 
+/// `--universe-on D`: the issues listed on D with their name and market then, from the store
+/// (a table on stdout, or `--json`). Exit 0, or 2 when the store cannot be read.
+pub async fn universe_command(args: &IngestArgs, settings: &Settings, date: NaiveDate) -> i32 {
+    let store = match open_store(args, settings).await {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let list = match store.universe_on(date).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("hoga --ingest: universe on {date}: {e}");
+            return Exit::Config.code();
+        }
+    };
+    let list: Vec<_> = list
+        .into_iter()
+        .filter(|i| args.market.market().is_none_or(|m| i.market == m))
+        .collect();
+    if args.json {
+        match serde_json::to_string(&list) {
+            Ok(t) => println!("{t}"),
+            Err(e) => eprintln!("hoga --ingest: universe as JSON: {e}"),
+        }
+    } else {
+        let dash = |d: Option<NaiveDate>| d.map_or_else(|| "-".to_string(), |d| d.to_string());
+        println!("code    market  listed      delisted    name");
+        for i in &list {
+            println!(
+                "{:<7} {:<7} {:<11} {:<11} {}",
+                i.code.as_str(),
+                i.market.label(),
+                dash(i.listed_on),
+                dash(i.delisted_on),
+                i.name
+            );
+        }
+    }
+    eprintln!("universe on {date}: {} issues", list.len());
+    Exit::Ok.code()
+}
+
 /// Runs the command with an already-built source. Prints the summary; returns the exit code.
 pub async fn execute(
     args: &IngestArgs,
@@ -239,6 +281,21 @@ pub async fn execute(
     clock: SharedClock,
     cancel: CancellationToken,
 ) -> i32 {
+    execute_as(args, settings, source, clock, cancel, None).await
+}
+
+/// `execute`, saying in the summary which appkey the source uses.
+pub async fn execute_as(
+    args: &IngestArgs,
+    settings: &Settings,
+    source: Arc<dyn crate::source::DataSource>,
+    clock: SharedClock,
+    cancel: CancellationToken,
+    account: Option<String>,
+) -> i32 {
+    if let Some(d) = args.universe_on {
+        return universe_command(args, settings, d).await;
+    }
     if args.audit || args.repair {
         return audit_command(args, settings, Some(source), clock).await;
     }
@@ -284,7 +341,10 @@ pub async fn execute(
         reporter,
     };
     let summary = match run(&plan, deps).await {
-        Ok(s) => s,
+        Ok(mut s) => {
+            s.account = account;
+            s
+        }
         Err(IngestError::Auth(msg)) => {
             eprintln!("hoga --ingest: authentication failed: {msg}");
             return Exit::Config.code();
@@ -321,6 +381,10 @@ pub async fn main(
     settings: &Settings,
     clock: SharedClock,
 ) -> i32 {
+    if let Some(d) = args.universe_on {
+        // Reads the store only.
+        return universe_command(args, settings, d).await;
+    }
     if args.audit && !args.repair {
         // The audit reads the store only.
         return audit_command(args, settings, None, clock).await;
@@ -328,10 +392,18 @@ pub async fn main(
     if !source.kis.has_credentials() {
         eprintln!(
             "hoga --ingest: no KIS credentials: set KIS_APP_KEY and KIS_APP_SECRET, or \
-             app_key/app_secret under [kis] in the config file"
+             app_key/app_secret under [kis] (or [[kis.accounts]]) in the config file"
         );
         return Exit::Config.code();
     }
+    let (on_account, account) = match on_account(args, source) {
+        Ok(v) => v,
+        Err(msg) => {
+            eprintln!("hoga --ingest: {msg}");
+            return Exit::Config.code();
+        }
+    };
+    let source = &on_account;
     let source = match crate::source::factory::kis_source(source, clock.clone()) {
         Ok(s) => Arc::new(s),
         Err(e) => {
@@ -342,7 +414,52 @@ pub async fn main(
     if args.warm_cache {
         super::warm::warm(source.as_ref(), &settings.watchlist_codes).await;
     }
-    execute(args, settings, source, clock, CancellationToken::new()).await
+    execute_as(
+        args,
+        settings,
+        source,
+        clock,
+        CancellationToken::new(),
+        Some(account),
+    )
+    .await
+}
+
+/// The appkey a run uses (from 1): `--account N`, else with `--shard K/N` and several appkeys
+/// (K mod their count) + 1, else the first.
+pub fn account_number(args: &IngestArgs, accounts: usize) -> usize {
+    match (args.account, args.shard) {
+        (Some(n), _) => n,
+        (None, Some(s)) if accounts > 1 => s.index as usize % accounts + 1,
+        _ => 1,
+    }
+}
+
+/// `source` on the run's appkey alone (`account_number`), and a description of it. Accounts
+/// after the first keep their token in `<state dir>/accounts/N/`, so processes on different
+/// keys never share a token file.
+fn on_account(
+    args: &IngestArgs,
+    source: &crate::source::factory::Settings,
+) -> Result<(crate::source::factory::Settings, String), String> {
+    let count = source.kis.accounts.len();
+    let n = account_number(args, count);
+    let Some((kis, account)) = source.kis.on_account(n) else {
+        return Err(format!(
+            "--account {n}: {count} appkey{} configured ([kis] app_key, then [[kis.accounts]])",
+            if count == 1 { " is" } else { "s are" }
+        ));
+    };
+    let name = format!("{} (appkey {n} of {count})", account.name);
+    let mut out = source.clone();
+    out.kis = kis;
+    if n > 1 {
+        let dir = out.client.state_dir.join("accounts").join(n.to_string());
+        crate::paths::create_private_dir(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        out.client.state_dir = dir;
+    }
+    Ok((out, name))
 }
 
 #[cfg(test)]
@@ -365,6 +482,7 @@ mod tests {
             batch_size: 2_000,
             concurrency: 8,
             watchlist_codes: Vec::new(),
+            delist_after_days: 3,
         }
     }
 
@@ -450,6 +568,20 @@ mod tests {
             plan(&a, &c, fri(16, 0), true).unwrap().codes.unwrap().len(),
             2
         );
+    }
+
+    #[test]
+    fn shards_spread_over_the_appkeys_unless_an_account_is_named() {
+        let mut a = args();
+        assert_eq!(account_number(&a, 1), 1);
+        assert_eq!(account_number(&a, 3), 1);
+        for (k, want) in [(0, 1), (1, 2), (2, 3), (3, 1)] {
+            a.shard = Some(crate::ingest::Shard { index: k, count: 4 });
+            assert_eq!(account_number(&a, 3), want, "shard {k}/4 on 3 keys");
+            assert_eq!(account_number(&a, 1), 1);
+        }
+        a.account = Some(2);
+        assert_eq!(account_number(&a, 3), 2);
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub struct Settings {
     pub concurrency: usize,
     /// The stocks of every configured watchlist, sorted, once each.
     pub watchlist_codes: Vec<StockCode>,
+    /// `[ingest] delist_after_days`.
+    pub delist_after_days: u32,
 }
 
 /// How today's or past bars are fetched.
@@ -85,6 +87,9 @@ pub struct Plan {
     pub batch_size: usize,
     /// `--shard K/N`: only the stocks whose code hashes to K of N.
     pub shard: Option<Shard>,
+    /// `[ingest] delist_after_days`: trading days an issue may be missing from the master
+    /// files before the listing history marks it delisted.
+    pub delist_after_days: u32,
 }
 
 /// One of N stable parts of the universe (`--shard K/N`, K from 0): a stock belongs to shard
@@ -169,6 +174,9 @@ pub struct Summary {
     pub date_to: NaiveDate,
     pub via: Via,
     pub source: String,
+    /// The appkey's name (`kis`, or a `[[kis.accounts]]` name), when a command chose one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub store: String,
     /// Where the universe came from (master files, or the stored copy and why).
     pub universe: String,
@@ -184,6 +192,10 @@ pub struct Summary {
     /// Of the resumed stocks, those the earlier run rejected entirely.
     pub stocks_rejected_before: u64,
     pub bars_stored: u64,
+    /// What reading the master files changed in the listing history (absent on a dry run or
+    /// when the universe came from the store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listings: Option<crate::store::ListingChanges>,
     /// Corporate actions seen in this run (each stored once: a second sighting changes
     /// nothing), by kind.
     pub actions_seen: BTreeMap<String, u64>,
@@ -245,7 +257,13 @@ impl Summary {
             self.source,
             self.store
         );
+        if let Some(a) = &self.account {
+            let _ = writeln!(s, "  appkey        {a}");
+        }
         let _ = writeln!(s, "  universe      {}", self.universe);
+        if let Some(l) = &self.listings {
+            let _ = writeln!(s, "  listings      {}", l.line());
+        }
         let _ = writeln!(
             s,
             "  stocks        {} total, {} stored, {} empty, {} rejected, {} failed{}",

@@ -12,7 +12,7 @@ use super::source;
 use super::validate::{self, Rules};
 use super::{Plan, Summary, Via};
 use crate::clock::SharedClock;
-use crate::market::{Calendar, Candle, Listing, SecurityKind, StockCode};
+use crate::market::{Calendar, Candle, Listing, SecurityKind, StockCode, kst_date};
 use crate::source::{DataSource, SourceError};
 use crate::store::{Progress, RunRecord, Store, WriteBatch, ts};
 use futures::StreamExt;
@@ -393,10 +393,35 @@ async fn load_universe(
     summary: &mut Summary,
 ) -> Result<Vec<Listing>, IngestError> {
     match source::universe(deps.source.as_ref()).await {
-        Ok(list) if !list.is_empty() => {
+        Ok(mut list) if !list.is_empty() => {
             summary.universe = "master files".into();
             if let Some(store) = &deps.store {
-                store.upsert_stocks(&list, deps.clock.now()).await?;
+                let now = deps.clock.now();
+                let changes = store
+                    .observe_master(&list, kst_date(now), now, plan.delist_after_days)
+                    .await?;
+                if !changes.delisted.is_empty() || !changes.new.is_empty() {
+                    deps.reporter
+                        .note(&format!("listing history: {}", changes.line()));
+                }
+                summary.listings = Some(changes);
+                // No survivorship bias: issues delisted since `from` are in the range too.
+                let listed: std::collections::HashSet<StockCode> =
+                    list.iter().map(|l| l.code).collect();
+                let gone = delisted_within(store.as_ref(), plan).await?;
+                let stored = store.load_stocks().await?;
+                let before = list.len();
+                list.extend(
+                    stored
+                        .into_iter()
+                        .filter(|l| gone.contains(&l.code) && !listed.contains(&l.code)),
+                );
+                if list.len() > before {
+                    summary.universe = format!(
+                        "master files, and {} issues delisted within the range",
+                        list.len() - before
+                    );
+                }
             }
             Ok(list)
         }
@@ -407,7 +432,14 @@ async fn load_universe(
                 Ok(_) => "the master files list no stocks".to_string(),
             };
             let stored = match &deps.store {
-                Some(store) => store.load_stocks().await?,
+                Some(store) => {
+                    // Those listed now, and those delisted within the range.
+                    let mut keep = store.listed_now().await?;
+                    keep.extend(delisted_within(store.as_ref(), plan).await?);
+                    let mut all = store.load_stocks().await?;
+                    all.retain(|l| keep.contains(&l.code));
+                    all
+                }
                 None => Vec::new(),
             };
             if !stored.is_empty() {
@@ -431,6 +463,23 @@ async fn load_universe(
             }
         }
     }
+}
+
+/// The stored issues delisted after `plan.from` that were listed by `plan.to`: listed for part
+/// of the range, so a backfill of it covers them.
+async fn delisted_within(
+    store: &dyn Store,
+    plan: &Plan,
+) -> Result<std::collections::BTreeSet<StockCode>, IngestError> {
+    Ok(store
+        .listings()
+        .await?
+        .into_iter()
+        .filter(|s| {
+            s.delisted_on.is_some_and(|x| x > plan.from) && s.listed_on.is_none_or(|l| l <= plan.to)
+        })
+        .map(|s| s.code)
+        .collect())
 }
 
 /// The stocks this run covers, in code order, and the `--codes` the universe does not list

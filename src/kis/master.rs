@@ -19,6 +19,8 @@ struct Layout {
     managed: usize,
     warning: usize,
     listed_shares: usize,
+    /// 상장일자, `YYYYMMDD`, just before the listed shares.
+    listed_on: usize,
     preferred: usize,
     market_cap: usize,
 }
@@ -30,6 +32,7 @@ const KOSPI: Layout = Layout {
     managed: 62,
     warning: 63,
     listed_shares: 113,
+    listed_on: 105,
     preferred: 158,
     market_cap: 212,
 };
@@ -41,6 +44,7 @@ const KOSDAQ: Layout = Layout {
     managed: 57,
     warning: 58,
     listed_shares: 108,
+    listed_on: 100,
     preferred: 153,
     market_cap: 206,
 };
@@ -124,6 +128,11 @@ pub fn parse(market: Market, bytes: &[u8]) -> Result<Vec<Listing>, KisError> {
                 vi: false,
             },
             market_cap_eok: num(tail, lay.market_cap, 9).max(0) as u64,
+            listed_on: chrono::NaiveDate::parse_from_str(
+                ascii_field(tail, lay.listed_on, 8),
+                "%Y%m%d",
+            )
+            .ok(),
         });
     }
     if out.is_empty() {
@@ -246,6 +255,7 @@ mod tests {
         put(&mut tail, lay.halted, "N");
         put(&mut tail, lay.managed, "N");
         put(&mut tail, lay.warning, "00");
+        put(&mut tail, lay.listed_on, "19750611");
         put(&mut tail, lay.listed_shares, &format!("{:>15}", 5919638));
         put(&mut tail, lay.preferred, "0");
         put(&mut tail, lay.market_cap, &format!("{:>9}", 3898082));
@@ -270,6 +280,7 @@ mod tests {
             assert_eq!(l[0].base_price, Krw(66000));
             assert_eq!(l[0].listed_shares, 5_919_638_000);
             assert_eq!(l[0].market_cap_eok, 3_898_082);
+            assert_eq!(l[0].listed_on, chrono::NaiveDate::from_ymd_opt(1975, 6, 11));
             assert_eq!(l[0].market, m);
             assert_eq!(l[1].kind, SecurityKind::Etf);
         }

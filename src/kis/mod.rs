@@ -23,7 +23,7 @@ pub use error::KisError;
 pub use limiter::{LimiterConfig, Priority, RateLimiter};
 pub use metrics::{LatencySummary, MetricsSnapshot};
 pub use settings::{
-    BreakerSettings, Credentials, CustType, MASTER_BASE_URL, REAL_BASE_URL, REAL_WS_URL, Settings,
-    VIRTUAL_BASE_URL, VIRTUAL_WS_URL,
+    Account, BreakerSettings, Credentials, CustType, MASTER_BASE_URL, REAL_BASE_URL, REAL_WS_URL,
+    Settings, VIRTUAL_BASE_URL, VIRTUAL_WS_URL,
 };
 pub use wire::info::DayStatus;

@@ -77,6 +77,14 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// One appkey the client may use: `[kis] app_key` (named `kis`) or a `[[kis.accounts]]` entry.
+#[derive(Clone, Debug)]
+pub struct Account {
+    /// For logs and summaries (never the key).
+    pub name: String,
+    pub credentials: Credentials,
+}
+
 /// The circuit breaker's thresholds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BreakerSettings {
@@ -97,8 +105,12 @@ pub struct Settings {
     pub ws_url: String,
     /// Where the master files are downloaded from.
     pub master_url: String,
-    /// `None`: every call fails with `KisError::NoCredentials` (downloads still work).
+    /// `None`: every call fails with `KisError::NoCredentials` (downloads still work). The
+    /// first of `accounts`.
     pub credentials: Option<Credentials>,
+    /// Every configured appkey, numbered from 1: `[kis] app_key` when set, then each
+    /// `[[kis.accounts]]` entry. Ingest shards spread over them.
+    pub accounts: Vec<Account>,
     pub custtype: CustType,
     /// This appkey's budget.
     pub requests_per_sec: u32,
@@ -135,6 +147,16 @@ impl fmt::Debug for Settings {
 impl Settings {
     pub fn has_credentials(&self) -> bool {
         self.credentials.is_some()
+    }
+
+    /// These settings on account `n` (from 1) alone: its credentials, and a state directory of
+    /// its own for its token and request history (`None` when there is no such account).
+    pub fn on_account(&self, n: usize) -> Option<(Settings, &Account)> {
+        let a = self.accounts.get(n.checked_sub(1)?)?;
+        let mut s = self.clone();
+        s.credentials = Some(a.credentials.clone());
+        s.accounts = vec![a.clone()];
+        Some((s, a))
     }
 
     /// Whether `base_url` is one of KIS's own servers (not kis-sim or a proxy).

@@ -218,6 +218,7 @@ fn search_ranks_code_name_and_initial_consonants() {
         listed_shares: 0,
         flags: StatusFlags::default(),
         market_cap_eok: cap,
+        listed_on: None,
     };
     let u = vec![
         l("005935", "삼성전자우", "Samsung Electronics Pref", 10),

@@ -216,6 +216,7 @@ mod tests {
             listed_shares: 1,
             flags: StatusFlags::default(),
             market_cap_eok: cap,
+            listed_on: None,
         }
     }
 

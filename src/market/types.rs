@@ -386,4 +386,7 @@ pub struct Listing {
     pub flags: StatusFlags,
     /// Market cap in 억원 as the master file has it.
     pub market_cap_eok: u64,
+    /// Listing date (상장일자) as the master file has it; `None` when it is blank or not a date.
+    #[serde(default)]
+    pub listed_on: Option<chrono::NaiveDate>,
 }

@@ -12,6 +12,11 @@ use std::sync::Mutex;
 pub const TEST_APP_KEY: &str = "PSU8JZpDE0iGXlD6gNCFbaEPFjbD0kH8Oool";
 pub const TEST_APP_SECRET: &str = "HyGcFRl1SPnXNYvMIHa/2o76umfXfKm/r5kJP1VrT+1FJors/6ILi8IHn5kxsC7tVO/HbkQfyy/KV5zjR3j1twdTKWTddB+XhkAS1voQG6yyzyN9zHYIa4UOrGNATMuDJawTgsu8PO+799nKSNrh9UCauSDmLhuVtcqcYezdZ/tDDj8hYs5s";
 
+/// A second test pair kis-sim also accepts by default, so tests can run two appkeys (each with
+/// its own token and budget) against one server.
+pub const TEST_APP_KEY_2: &str = "PSQ2mTzhY7vKc0Wn4RbXs9LdE3uJfGa1oP6i";
+pub const TEST_APP_SECRET_2: &str = "Zt7Qw2Xn8Vb4Mk1Lp9Rc3Jh6Fg5Ds0Ae2Wy8Ui4Ot7Pm1Nl3Kb9Hj5Gf6Cd2Sx0Za8Qe4Rv7Tw1Yu3Io5Pa9Lk2Mj6Nh8Bg0Vf4Cx7Dz1Es3Wq5Ra9Ty2Ui6Op8As0Dk4Fj7Gl1Hh3Jz5Kx9Lc2Vb6Nm8Mq0We4Rt7Yu1Ip3Oa5Sd9Xq2Wz8";
+
 /// Timing rules (defaults are KIS's).
 #[derive(Clone, Debug)]
 pub struct AuthRules {

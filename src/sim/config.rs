@@ -1,7 +1,9 @@
 //! `SimConfig`: everything a kis-sim instance is started with (CLI flags map onto it 1:1).
 
 use crate::market::Env;
-use crate::sim::auth::{AuthRules, TEST_APP_KEY, TEST_APP_SECRET};
+use crate::sim::auth::{
+    AuthRules, TEST_APP_KEY, TEST_APP_KEY_2, TEST_APP_SECRET, TEST_APP_SECRET_2,
+};
 use crate::sim::clock::ClockMode;
 use crate::sim::faults::FaultRule;
 use crate::sim::ws::WsConfig;
@@ -37,7 +39,10 @@ impl Default for SimConfig {
             seed: 1,
             env: Env::Real,
             clock: ClockMode::Real,
-            app_keys: vec![(TEST_APP_KEY.to_string(), TEST_APP_SECRET.to_string())],
+            app_keys: vec![
+                (TEST_APP_KEY.to_string(), TEST_APP_SECRET.to_string()),
+                (TEST_APP_KEY_2.to_string(), TEST_APP_SECRET_2.to_string()),
+            ],
             rate_per_sec: None,
             auth: AuthRules::default(),
             master_path: "/common/master".to_string(),

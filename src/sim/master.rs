@@ -215,7 +215,10 @@ pub fn build_mst(m: &SimMarket, market: Market, t: DateTime<Utc>) -> Vec<u8> {
     let mut out = Vec::new();
     let day = m.phase_at(t).map(|p| p.0).unwrap_or_else(|| m.today());
     let ym = format!("{}{:02}00", day.year(), ((day.month() - 1) / 3) * 3 + 1);
-    for s in m.stocks().iter().filter(|s| s.market == market) {
+    for l in m.universe_at(t).iter().filter(|l| l.market == market) {
+        let Some(s) = m.stock(l.code) else {
+            continue;
+        };
         let snap = m.snapshot_at(s.code, t);
         let base = snap.as_ref().map(|x| x.base).unwrap_or(s.level);
         let prev_volume = snap
@@ -243,7 +246,7 @@ pub fn build_mst(m: &SimMarket, market: Market, t: DateTime<Utc>) -> Vec<u8> {
         let code = format!("{:<9}", s.code.as_str());
         out.extend_from_slice(code.as_bytes());
         out.extend_from_slice(s.isin.as_bytes());
-        out.extend_from_slice(&name_bytes(&s.name));
+        out.extend_from_slice(&name_bytes(&l.name));
         out.extend_from_slice(tail(&row, market).as_bytes());
         out.push(b'\n');
     }

@@ -75,7 +75,7 @@ pub mod stats;
 pub mod wire;
 pub mod ws;
 
-pub use auth::{TEST_APP_KEY, TEST_APP_SECRET};
+pub use auth::{TEST_APP_KEY, TEST_APP_KEY_2, TEST_APP_SECRET, TEST_APP_SECRET_2};
 pub use clock::{ClockMode, SimClock};
 pub use config::SimConfig;
 pub use faults::{FaultKind, FaultRule};

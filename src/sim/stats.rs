@@ -10,6 +10,8 @@ pub struct StatsSnapshot {
     pub requests: u64,
     pub requests_by_tr_id: BTreeMap<String, u64>,
     pub requests_by_path: BTreeMap<String, u64>,
+    /// Requests carrying an `appkey` header, by the key's last four characters.
+    pub requests_by_appkey: BTreeMap<String, u64>,
     /// Error answers by msg_cd / error_code (EGW00123, OPSQ0002, ...).
     pub errors_by_code: BTreeMap<String, u64>,
     pub rate_limited: u64,

@@ -8,6 +8,7 @@
 //! - A `WriteBatch` (bars, rejects, resume marks) is one transaction: a crash or `kill -9`
 //!   leaves either all of it or none of it, which is what makes resume exact.
 
+pub mod listings;
 pub mod postgres;
 pub mod schema;
 pub mod sqlite;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+pub use listings::{ListedIssue, ListingChanges, ListingState, NameSpan};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -252,9 +254,26 @@ pub trait Store: Send + Sync {
         to: NaiveDate,
     ) -> Result<HashMap<StockCode, BTreeSet<NaiveDate>>>;
 
-    /// The stocks of the most recently stored universe (those the last master-file load
-    /// listed; a stock missing from it is no longer listed).
+    /// The stocks not delisted (see `listings`): listed by the last master file read, or
+    /// missing from it for fewer than `[ingest] delist_after_days` trading days.
     async fn listed_now(&self) -> Result<BTreeSet<StockCode>>;
+
+    /// Records one read of the master files on KST date `observed`: upserts their stocks (as
+    /// `upsert_stocks`) and updates the listing history (`listings::observe`), in one
+    /// transaction. Returns what changed.
+    async fn observe_master(
+        &self,
+        master: &[Listing],
+        observed: NaiveDate,
+        at: DateTime<Utc>,
+        delist_after: u32,
+    ) -> Result<ListingChanges>;
+
+    /// Every issue's listing history, ordered by code.
+    async fn listings(&self) -> Result<Vec<ListingState>>;
+
+    /// The universe on `date` ([`listings::UNIVERSE_ON_SQL`]), ordered by code.
+    async fn universe_on(&self, date: NaiveDate) -> Result<Vec<ListedIssue>>;
 
     /// Adjusted bars of every stock on one day (`stocks` drives the lookup, so the primary
     /// key serves it: no scan of `daily_bars`).
@@ -408,6 +427,57 @@ pub fn date_text(d: NaiveDate) -> String {
 pub fn parse_date(s: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| StoreError::Corrupt(format!("date {s:?} is not YYYY-MM-DD")))
+}
+
+pub fn parse_opt_date(s: Option<String>) -> Result<Option<NaiveDate>> {
+    s.as_deref().map(parse_date).transpose()
+}
+
+pub fn parse_market(s: &str) -> Result<crate::market::Market> {
+    s.parse().map_err(StoreError::Corrupt)
+}
+
+/// A `stocks` row's listing columns as read: (code, listed_on, delisted_on, last_seen).
+pub type ListingRow = (String, Option<String>, Option<String>, Option<String>);
+
+/// Assembles listing states from `stocks` rows (code, listed_on, delisted_on, last_seen) and
+/// `stock_history` rows (code, valid_from, name, market) ordered by code and date.
+pub fn assemble_states(
+    stocks: Vec<ListingRow>,
+    names: Vec<(String, String, String, String)>,
+) -> Result<Vec<ListingState>> {
+    let mut by_code: std::collections::BTreeMap<StockCode, ListingState> = Default::default();
+    for (code, listed, delisted, seen) in stocks {
+        let code = parse_code(&code)?;
+        by_code.insert(
+            code,
+            ListingState {
+                code,
+                listed_on: parse_opt_date(listed)?,
+                delisted_on: parse_opt_date(delisted)?,
+                last_seen: parse_opt_date(seen)?,
+                names: Vec::new(),
+            },
+        );
+    }
+    for (code, from, name, market) in names {
+        if let Some(s) = by_code.get_mut(&parse_code(&code)?) {
+            s.names.push(NameSpan {
+                valid_from: parse_date(&from)?,
+                name,
+                market: parse_market(&market)?,
+            });
+        }
+    }
+    Ok(by_code.into_values().collect())
+}
+
+/// The text stored for a market in `stocks.market` and `stock_history.market`.
+pub fn market_text(m: crate::market::Market) -> &'static str {
+    match m {
+        crate::market::Market::Kospi => "kospi",
+        crate::market::Market::Kosdaq => "kosdaq",
+    }
 }
 
 pub fn parse_code(s: &str) -> Result<StockCode> {

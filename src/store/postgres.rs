@@ -3,11 +3,12 @@
 //! Bulk writes go through `UNNEST` of column arrays: one statement per table per batch,
 //! whatever the batch size, inside one transaction.
 
+use super::listings::{self, ListingOp};
 use super::schema;
 use super::sqlite::{adjustment_from_row, listing_from_row, listing_row, stored_bar};
 use super::{
-    Adjustment, Progress, Reject, Result, RunRecord, Store, StoreError, StoredBar, WriteBatch,
-    date_text, parse_code, parse_date, redact_url, ts,
+    Adjustment, ListedIssue, ListingChanges, ListingState, Progress, Reject, Result, RunRecord,
+    Store, StoreError, StoredBar, WriteBatch, date_text, parse_code, parse_date, redact_url, ts,
 };
 use crate::market::{Listing, StockCode};
 use async_trait::async_trait;
@@ -112,6 +113,82 @@ async fn migrate(client: &mut Client, schema: Option<&str>) -> Result<()> {
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Serialises listing-history observations (shards reading one master at once).
+const LISTING_LOCK: i64 = 0x686f_6762;
+
+/// Upserts the `stocks` rows of `stocks` (not their listing columns).
+async fn upsert_stock_rows(
+    tx: &tokio_postgres::Transaction<'_>,
+    stocks: &[Listing],
+    updated_at: DateTime<Utc>,
+) -> Result<()> {
+    let st = tx
+        .prepare(
+            "INSERT INTO stocks
+                    (code, name, name_en, market, isin, group_code, kind, listed_shares,
+                     base_price, market_cap_eok, flags, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 ON CONFLICT (code) DO UPDATE SET
+                    name = excluded.name, name_en = COALESCE(excluded.name_en, stocks.name_en),
+                    market = excluded.market, isin = excluded.isin,
+                    group_code = excluded.group_code, kind = excluded.kind,
+                    listed_shares = excluded.listed_shares, base_price = excluded.base_price,
+                    market_cap_eok = excluded.market_cap_eok, flags = excluded.flags,
+                    updated_at = excluded.updated_at",
+        )
+        .await?;
+    let at = ts(updated_at);
+    for l in stocks {
+        let [code, market, kind, flags, group] = listing_row(l)?;
+        let shares = i64::try_from(l.listed_shares).unwrap_or(i64::MAX);
+        let cap = i64::try_from(l.market_cap_eok).unwrap_or(i64::MAX);
+        tx.execute(
+            &st,
+            &[
+                &code,
+                &l.name,
+                &l.name_en,
+                &market,
+                &l.isin,
+                &group,
+                &kind,
+                &shares,
+                &l.base_price.0,
+                &cap,
+                &flags,
+                &at,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Every issue's listing state.
+async fn read_states(tx: &tokio_postgres::Transaction<'_>) -> Result<Vec<ListingState>> {
+    let mut stocks = Vec::new();
+    for r in tx
+        .query(
+            "SELECT code, listed_on, delisted_on, last_seen FROM stocks ORDER BY code",
+            &[],
+        )
+        .await?
+    {
+        stocks.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?));
+    }
+    let mut names = Vec::new();
+    for r in tx
+        .query(
+            "SELECT code, valid_from, name, market FROM stock_history ORDER BY code, valid_from",
+            &[],
+        )
+        .await?
+    {
+        names.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?));
+    }
+    super::assemble_states(stocks, names)
 }
 
 #[async_trait]
@@ -299,47 +376,120 @@ impl Store for PgStore {
     async fn upsert_stocks(&self, stocks: &[Listing], updated_at: DateTime<Utc>) -> Result<usize> {
         let mut c = self.client.lock().await;
         let tx = c.transaction().await?;
-        let st = tx
-            .prepare(
-                "INSERT INTO stocks
-                    (code, name, name_en, market, isin, group_code, kind, listed_shares,
-                     base_price, market_cap_eok, flags, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-                 ON CONFLICT (code) DO UPDATE SET
-                    name = excluded.name, name_en = COALESCE(excluded.name_en, stocks.name_en),
-                    market = excluded.market, isin = excluded.isin,
-                    group_code = excluded.group_code, kind = excluded.kind,
-                    listed_shares = excluded.listed_shares, base_price = excluded.base_price,
-                    market_cap_eok = excluded.market_cap_eok, flags = excluded.flags,
-                    updated_at = excluded.updated_at",
-            )
-            .await?;
-        let at = ts(updated_at);
-        for l in stocks {
-            let [code, market, kind, flags, group] = listing_row(l)?;
-            let shares = i64::try_from(l.listed_shares).unwrap_or(i64::MAX);
-            let cap = i64::try_from(l.market_cap_eok).unwrap_or(i64::MAX);
-            tx.execute(
-                &st,
-                &[
-                    &code,
-                    &l.name,
-                    &l.name_en,
-                    &market,
-                    &l.isin,
-                    &group,
-                    &kind,
-                    &shares,
-                    &l.base_price.0,
-                    &cap,
-                    &flags,
-                    &at,
-                ],
-            )
-            .await?;
-        }
+        upsert_stock_rows(&tx, stocks, updated_at).await?;
         tx.commit().await?;
         Ok(stocks.len())
+    }
+
+    async fn observe_master(
+        &self,
+        master: &[Listing],
+        observed: NaiveDate,
+        at: DateTime<Utc>,
+        delist_after: u32,
+    ) -> Result<ListingChanges> {
+        let mut c = self.client.lock().await;
+        let tx = c.transaction().await?;
+        // Shards reading the same master at once take turns: each sees what the last wrote.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LISTING_LOCK])
+            .await?;
+        let states: HashMap<StockCode, ListingState> = read_states(&tx)
+            .await?
+            .into_iter()
+            .map(|s| (s.code, s))
+            .collect();
+        upsert_stock_rows(&tx, master, at).await?;
+        let (ops, changes) = listings::observe(
+            &states,
+            master,
+            observed,
+            delist_after,
+            crate::market::Calendar::krx(),
+        );
+        let dates = tx
+            .prepare(
+                "UPDATE stocks SET listed_on = $2, delisted_on = $3, last_seen = $4
+                 WHERE code = $1",
+            )
+            .await?;
+        let name = tx
+            .prepare(
+                "INSERT INTO stock_history (code, valid_from, name, market)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (code, valid_from) DO UPDATE SET
+                    name = excluded.name, market = excluded.market",
+            )
+            .await?;
+        let first = tx
+            .prepare("UPDATE stock_history SET valid_from = $3 WHERE code = $1 AND valid_from = $2")
+            .await?;
+        for op in &ops {
+            match op {
+                ListingOp::Dates {
+                    code,
+                    listed_on,
+                    delisted_on,
+                    last_seen,
+                } => {
+                    tx.execute(
+                        &dates,
+                        &[
+                            &code.as_str(),
+                            &listed_on.map(date_text),
+                            &delisted_on.map(date_text),
+                            &last_seen.map(date_text),
+                        ],
+                    )
+                    .await?;
+                }
+                ListingOp::Name { code, span } => {
+                    tx.execute(
+                        &name,
+                        &[
+                            &code.as_str(),
+                            &date_text(span.valid_from),
+                            &span.name,
+                            &super::market_text(span.market),
+                        ],
+                    )
+                    .await?;
+                }
+                ListingOp::FirstNameFrom { code, from, to } => {
+                    tx.execute(
+                        &first,
+                        &[&code.as_str(), &date_text(*from), &date_text(*to)],
+                    )
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(changes)
+    }
+
+    async fn listings(&self) -> Result<Vec<ListingState>> {
+        let mut c = self.client.lock().await;
+        let tx = c.transaction().await?;
+        let out = read_states(&tx).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn universe_on(&self, date: NaiveDate) -> Result<Vec<ListedIssue>> {
+        let c = self.client.lock().await;
+        let sql = listings::UNIVERSE_ON_SQL.replace("{d}", "$1");
+        let rows = c.query(&sql, &[&date_text(date)]).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ListedIssue {
+                    code: parse_code(r.try_get::<_, &str>(0)?)?,
+                    name: r.try_get(1)?,
+                    market: super::parse_market(r.try_get::<_, &str>(2)?)?,
+                    listed_on: super::parse_opt_date(r.try_get(3)?)?,
+                    delisted_on: super::parse_opt_date(r.try_get(4)?)?,
+                })
+            })
+            .collect()
     }
 
     async fn load_stocks(&self) -> Result<Vec<Listing>> {
@@ -347,7 +497,7 @@ impl Store for PgStore {
         let rows = c
             .query(
                 "SELECT code, name, name_en, market, isin, group_code, kind, listed_shares,
-                        base_price, market_cap_eok, flags FROM stocks ORDER BY code",
+                        base_price, market_cap_eok, flags, listed_on FROM stocks ORDER BY code",
                 &[],
             )
             .await?;
@@ -365,6 +515,7 @@ impl Store for PgStore {
                     r.get(8),
                     r.get(9),
                     r.get::<_, &str>(10),
+                    r.get(11),
                 )
             })
             .collect()
@@ -459,10 +610,7 @@ impl Store for PgStore {
     async fn listed_now(&self) -> Result<BTreeSet<StockCode>> {
         let c = self.client.lock().await;
         let rows = c
-            .query(
-                "SELECT code FROM stocks WHERE updated_at = (SELECT MAX(updated_at) FROM stocks)",
-                &[],
-            )
+            .query("SELECT code FROM stocks WHERE delisted_on IS NULL", &[])
             .await?;
         rows.iter()
             .map(|r| parse_code(r.try_get::<_, &str>(0)?))

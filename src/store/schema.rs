@@ -15,6 +15,14 @@
 //! It also adds `no_trade_days`: days the source answered for a stock without trades (a
 //! halt), so the gap audit can tell them from missing bars.
 //!
+//! Version 3 keeps each issue's listing history: `stocks` gains `listed_on` (the master file's
+//! 상장일자), `delisted_on` (the first trading day it was no longer listed, set once it has been
+//! missing from the master files for `[ingest] delist_after_days` trading days; the row is
+//! never deleted) and `last_seen` (the KST date of the last master file that listed it), and
+//! `stock_history` holds its name and market from each date on (a rename or a move from
+//! KOSDAQ to KOSPI adds a row). Existing rows start their history on the date they were last
+//! updated; the first master file read after the migration fills in the listing dates.
+//!
 //! Migrations run under a lock (SQLite `BEGIN IMMEDIATE`, PostgreSQL an advisory transaction
 //! lock), so hogas started at once apply each version once. Before anything is written the
 //! columns of tables that already exist are checked (`check_columns`): a database holding a
@@ -121,6 +129,22 @@ pub const SQLITE: &[(i64, &str)] = &[
     LEFT JOIN adjustments a ON a.code = b.code AND a.ex_date = (
         SELECT MIN(x.ex_date) FROM adjustments x WHERE x.code = b.code AND x.ex_date > b.date);",
     ),
+    (
+        3,
+        "ALTER TABLE stocks ADD COLUMN listed_on TEXT;
+    ALTER TABLE stocks ADD COLUMN delisted_on TEXT;
+    ALTER TABLE stocks ADD COLUMN last_seen TEXT;
+    UPDATE stocks SET last_seen = substr(updated_at, 1, 10);
+    CREATE TABLE IF NOT EXISTS stock_history (
+        code TEXT NOT NULL,
+        valid_from TEXT NOT NULL,
+        name TEXT NOT NULL,
+        market TEXT NOT NULL,
+        PRIMARY KEY (code, valid_from)
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO stock_history (code, valid_from, name, market)
+        SELECT code, substr(updated_at, 1, 10), name, market FROM stocks;",
+    ),
 ];
 
 /// (version, SQL) for PostgreSQL.
@@ -220,6 +244,23 @@ pub const POSTGRES: &[(i64, &str)] = &[
     FROM daily_bars b
     LEFT JOIN adjustments a ON a.code = b.code AND a.ex_date = (
         SELECT MIN(x.ex_date) FROM adjustments x WHERE x.code = b.code AND x.ex_date > b.date);",
+    ),
+    (
+        3,
+        "ALTER TABLE stocks ADD COLUMN IF NOT EXISTS listed_on TEXT;
+    ALTER TABLE stocks ADD COLUMN IF NOT EXISTS delisted_on TEXT;
+    ALTER TABLE stocks ADD COLUMN IF NOT EXISTS last_seen TEXT;
+    UPDATE stocks SET last_seen = substr(updated_at, 1, 10);
+    CREATE TABLE IF NOT EXISTS stock_history (
+        code TEXT NOT NULL,
+        valid_from TEXT NOT NULL,
+        name TEXT NOT NULL,
+        market TEXT NOT NULL,
+        PRIMARY KEY (code, valid_from)
+    );
+    INSERT INTO stock_history (code, valid_from, name, market)
+        SELECT code, substr(updated_at, 1, 10), name, market FROM stocks
+        ON CONFLICT (code, valid_from) DO NOTHING;",
     ),
 ];
 
@@ -350,7 +391,7 @@ mod tests {
             v1["ingest_progress"],
             ["args_hash", "code", "status"].map(String::from)
         );
-        assert_eq!(owned_tables().unwrap().len(), 8);
+        assert_eq!(owned_tables().unwrap().len(), 9);
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //! rusqlite is blocking, so every call runs on tokio's blocking pool with the connection behind
 //! a mutex (one writer is what SQLite wants anyway).
 
+use super::listings::{self, ListingOp};
 use super::schema;
 use super::{
-    Adjustment, Bar, Progress, Reject, Result, RunRecord, Store, StoreError, StoredBar, WriteBatch,
-    date_text, parse_code, parse_date, ts,
+    Adjustment, Bar, ListedIssue, ListingChanges, ListingState, Progress, Reject, Result,
+    RunRecord, Store, StoreError, StoredBar, WriteBatch, date_text, parse_code, parse_date, ts,
 };
 use crate::market::{Krw, Listing, StockCode};
 use async_trait::async_trait;
@@ -232,7 +233,9 @@ pub(crate) fn listing_from_row(
     base_price: i64,
     market_cap_eok: i64,
     flags: &str,
+    listed_on: Option<String>,
 ) -> Result<Listing> {
+    let listed_on = super::parse_opt_date(listed_on)?;
     Ok(Listing {
         code: parse_code(code)?,
         isin,
@@ -247,6 +250,7 @@ pub(crate) fn listing_from_row(
         flags: serde_json::from_str(flags)
             .map_err(|e| StoreError::Corrupt(format!("flags {flags:?}: {e}")))?,
         market_cap_eok: market_cap_eok.max(0) as u64,
+        listed_on,
     })
 }
 
@@ -334,6 +338,49 @@ pub(crate) fn stored_bar(
         source,
         ingested_at,
     })
+}
+
+/// Upserts the `stocks` rows of `stocks` (not their listing columns).
+fn upsert_stock_rows(
+    tx: &rusqlite::Transaction<'_>,
+    stocks: &[Listing],
+    updated_at: DateTime<Utc>,
+) -> Result<()> {
+    let at = ts(updated_at);
+    let mut st = tx.prepare_cached(UPSERT_STOCK)?;
+    for l in stocks {
+        let [code, market, kind, flags, group] = listing_row(l)?;
+        st.execute(params![
+            code,
+            l.name,
+            l.name_en,
+            market,
+            l.isin,
+            group,
+            kind,
+            i64::try_from(l.listed_shares).unwrap_or(i64::MAX),
+            l.base_price.0,
+            i64::try_from(l.market_cap_eok).unwrap_or(i64::MAX),
+            flags,
+            at
+        ])?;
+    }
+    Ok(())
+}
+
+/// Every issue's listing state.
+fn read_states(c: &Connection) -> Result<Vec<ListingState>> {
+    let stocks = c
+        .prepare_cached("SELECT code, listed_on, delisted_on, last_seen FROM stocks ORDER BY code")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let names = c
+        .prepare_cached(
+            "SELECT code, valid_from, name, market FROM stock_history ORDER BY code, valid_from",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    super::assemble_states(stocks, names)
 }
 
 #[async_trait]
@@ -432,29 +479,110 @@ impl Store for SqliteStore {
         let stocks = stocks.to_vec();
         self.with(move |c| {
             let tx = c.transaction()?;
-            let at = ts(updated_at);
+            upsert_stock_rows(&tx, &stocks, updated_at)?;
+            tx.commit()?;
+            Ok(stocks.len())
+        })
+        .await
+    }
+
+    async fn observe_master(
+        &self,
+        master: &[Listing],
+        observed: NaiveDate,
+        at: DateTime<Utc>,
+        delist_after: u32,
+    ) -> Result<ListingChanges> {
+        let master = master.to_vec();
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let states: HashMap<StockCode, ListingState> =
+                read_states(&tx)?.into_iter().map(|s| (s.code, s)).collect();
+            upsert_stock_rows(&tx, &master, at)?;
+            let (ops, changes) = listings::observe(
+                &states,
+                &master,
+                observed,
+                delist_after,
+                crate::market::Calendar::krx(),
+            );
             {
-                let mut st = tx.prepare_cached(UPSERT_STOCK)?;
-                for l in &stocks {
-                    let [code, market, kind, flags, group] = listing_row(l)?;
-                    st.execute(params![
-                        code,
-                        l.name,
-                        l.name_en,
-                        market,
-                        l.isin,
-                        group,
-                        kind,
-                        i64::try_from(l.listed_shares).unwrap_or(i64::MAX),
-                        l.base_price.0,
-                        i64::try_from(l.market_cap_eok).unwrap_or(i64::MAX),
-                        flags,
-                        at
-                    ])?;
+                let mut dates = tx.prepare_cached(
+                    "UPDATE stocks SET listed_on = ?2, delisted_on = ?3, last_seen = ?4
+                     WHERE code = ?1",
+                )?;
+                let mut name = tx.prepare_cached(
+                    "INSERT INTO stock_history (code, valid_from, name, market)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (code, valid_from) DO UPDATE SET
+                        name = excluded.name, market = excluded.market",
+                )?;
+                let mut first = tx.prepare_cached(
+                    "UPDATE stock_history SET valid_from = ?3 WHERE code = ?1 AND valid_from = ?2",
+                )?;
+                for op in &ops {
+                    match op {
+                        ListingOp::Dates {
+                            code,
+                            listed_on,
+                            delisted_on,
+                            last_seen,
+                        } => {
+                            dates.execute(params![
+                                code.as_str(),
+                                listed_on.map(date_text),
+                                delisted_on.map(date_text),
+                                last_seen.map(date_text)
+                            ])?;
+                        }
+                        ListingOp::Name { code, span } => {
+                            name.execute(params![
+                                code.as_str(),
+                                date_text(span.valid_from),
+                                span.name,
+                                super::market_text(span.market)
+                            ])?;
+                        }
+                        ListingOp::FirstNameFrom { code, from, to } => {
+                            first.execute(params![
+                                code.as_str(),
+                                date_text(*from),
+                                date_text(*to)
+                            ])?;
+                        }
+                    }
                 }
             }
             tx.commit()?;
-            Ok(stocks.len())
+            Ok(changes)
+        })
+        .await
+    }
+
+    async fn listings(&self) -> Result<Vec<ListingState>> {
+        self.with(|c| read_states(c)).await
+    }
+
+    async fn universe_on(&self, date: NaiveDate) -> Result<Vec<ListedIssue>> {
+        self.with(move |c| {
+            let sql = listings::UNIVERSE_ON_SQL.replace("{d}", "?1");
+            let rows: Vec<(String, String, String, Option<String>, Option<String>)> = c
+                .prepare_cached(&sql)?
+                .query_map([date_text(date)], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            rows.into_iter()
+                .map(|(code, name, market, listed, delisted)| {
+                    Ok(ListedIssue {
+                        code: parse_code(&code)?,
+                        name,
+                        market: super::parse_market(&market)?,
+                        listed_on: super::parse_opt_date(listed)?,
+                        delisted_on: super::parse_opt_date(delisted)?,
+                    })
+                })
+                .collect()
         })
         .await
     }
@@ -463,7 +591,7 @@ impl Store for SqliteStore {
         self.with(|c| {
             let mut st = c.prepare_cached(
                 "SELECT code, name, name_en, market, isin, group_code, kind, listed_shares,
-                        base_price, market_cap_eok, flags FROM stocks ORDER BY code",
+                        base_price, market_cap_eok, flags, listed_on FROM stocks ORDER BY code",
             )?;
             let rows = st.query_map([], |r| {
                 Ok((
@@ -478,14 +606,16 @@ impl Store for SqliteStore {
                     r.get::<_, i64>(8)?,
                     r.get::<_, i64>(9)?,
                     r.get::<_, String>(10)?,
+                    r.get::<_, Option<String>>(11)?,
                 ))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (code, name, name_en, market, isin, group, kind, shares, base, cap, flags) =
+                let (code, name, name_en, market, isin, group, kind, shares, base, cap, flags, lo) =
                     row?;
                 out.push(listing_from_row(
                     &code, name, name_en, &market, isin, group, &kind, shares, base, cap, &flags,
+                    lo,
                 )?);
             }
             Ok(out)
@@ -633,9 +763,7 @@ impl Store for SqliteStore {
 
     async fn listed_now(&self) -> Result<BTreeSet<StockCode>> {
         self.with(|c| {
-            let mut st = c.prepare_cached(
-                "SELECT code FROM stocks WHERE updated_at = (SELECT MAX(updated_at) FROM stocks)",
-            )?;
+            let mut st = c.prepare_cached("SELECT code FROM stocks WHERE delisted_on IS NULL")?;
             let codes: Vec<String> = st
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;

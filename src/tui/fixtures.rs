@@ -234,6 +234,7 @@ pub fn universe(n: usize) -> Vec<Listing> {
             listed_shares: cap * 100_000_000 / *base as u64,
             flags: StatusFlags::default(),
             market_cap_eok: *cap,
+            listed_on: None,
         })
         .collect();
     let syllables = [
@@ -265,6 +266,7 @@ pub fn universe(n: usize) -> Vec<Listing> {
             listed_shares: 10_000_000 + rng.next_u64() % 100_000_000,
             flags: StatusFlags::default(),
             market_cap_eok: 100 + rng.next_u64() % 10_000,
+            listed_on: None,
         });
     }
     out

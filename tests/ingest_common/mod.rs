@@ -83,6 +83,7 @@ pub fn plan(from: NaiveDate, to: NaiveDate, via: Via) -> Plan {
         concurrency: 16,
         batch_size: 2_000,
         shard: None,
+        delist_after_days: 3,
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod grid;
 pub mod intraday;
+pub mod listings;
 pub mod overview;
 pub mod series;
 pub mod trades;
@@ -112,6 +113,8 @@ pub struct SimMarket {
     days: Vec<NaiveDate>,
     /// Corporate actions by stock index: (ex-date's day index, action), oldest first.
     actions: HashMap<usize, Vec<(usize, actions::SimAction)>>,
+    /// Listing histories of the issues of the listing table, by stock index.
+    listings: HashMap<usize, listings::SimListing>,
     calendar: &'static Calendar,
     clock: SharedClock,
     cache: Mutex<Cache>,
@@ -151,8 +154,16 @@ impl SimMarket {
                 }
             }
         }
+        let listing_map = stocks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                listings::history(s.code.as_str(), s.listed_on, calendar).map(|h| (i, h))
+            })
+            .collect();
         SimMarket {
             seed,
+            listings: listing_map,
             stocks,
             index,
             days,
@@ -624,6 +635,9 @@ impl SimMarket {
             if start <= end {
                 let closes = self.closes(si, end);
                 for di in start..=end {
+                    if !self.listed_si(si, self.days[di]) {
+                        continue;
+                    }
                     let base = self.base_from(si, di, &closes);
                     out.push(series::bar(
                         self.seed,
@@ -639,6 +653,7 @@ impl SimMarket {
         if !matches!(phase, Phase::Final | Phase::PreOpenAuction { .. })
             && date >= from
             && date <= to
+            && self.listed_si(si, date)
             && let Some(snap) = self.snapshot_at(code, t)
             && snap.volume > 0
         {
@@ -746,6 +761,9 @@ impl SimMarket {
     pub fn final_day_bar(&self, code: StockCode, date: NaiveDate) -> Option<DayBar> {
         let si = *self.index.get(&code)?;
         let di = self.day_index(date)?;
+        if !self.listed_si(si, date) {
+            return None;
+        }
         Some(self.bar_at(si, di))
     }
 
@@ -814,7 +832,33 @@ impl SimMarket {
         out
     }
 
-    /// The listing of every issue (what the master files describe), as of `t`.
+    /// Whether `code` is listed on KST date `d` (`listings`): every issue outside the listing
+    /// table always is.
+    pub fn listed_on(&self, code: StockCode, d: NaiveDate) -> bool {
+        match self.index.get(&code) {
+            Some(si) => self.listed_si(*si, d),
+            None => false,
+        }
+    }
+
+    fn listed_si(&self, si: usize, d: NaiveDate) -> bool {
+        self.listings.get(&si).is_none_or(|h| h.listed(d))
+    }
+
+    /// The listing histories of the issues that were listed, delisted, renamed or moved
+    /// within the simulated history (ground truth for tests), ordered by code.
+    pub fn listing_histories(&self) -> Vec<listings::SimListing> {
+        let mut v: Vec<_> = self.listings.values().cloned().collect();
+        v.sort_by(|a, b| a.code.cmp(&b.code));
+        v
+    }
+
+    /// The KST date whose master files are served at `t`: the trading day in force.
+    pub fn master_day(&self, t: DateTime<Utc>) -> NaiveDate {
+        self.phase_at(t).map(|p| p.0).unwrap_or_else(|| kst_date(t))
+    }
+
+    /// The listing of every issue listed at `t` (what the master files describe).
     pub fn universe_at(&self, t: DateTime<Utc>) -> Vec<Listing> {
         self.stocks
             .iter()
@@ -822,22 +866,36 @@ impl SimMarket {
             .collect()
     }
 
-    /// One issue's listing: base price = the 기준가 in force at `t`.
+    /// One issue's listing as the master files show it at `t` (base price = the 기준가 in
+    /// force); `None` when it is not listed then.
     pub fn listing_at(&self, code: StockCode, t: DateTime<Utc>) -> Option<Listing> {
-        let s = self.stock(code)?;
+        let si = *self.index.get(&code)?;
+        let s = &self.stocks[si];
+        let day = self.master_day(t);
+        if !self.listed_si(si, day) {
+            return None;
+        }
+        let (name, name_en, market) = match self.listings.get(&si) {
+            Some(h) => {
+                let (n, en, m) = h.name_on(day);
+                (n.to_string(), en.to_string(), m)
+            }
+            None => (s.name.clone(), s.name_en.clone(), s.market),
+        };
         let base = self.base_price_at(code, t).unwrap_or(s.level);
         Some(Listing {
             code,
             isin: s.isin.clone(),
-            name: s.name.clone(),
-            name_en: Some(s.name_en.clone()),
-            market: s.market,
+            name,
+            name_en: Some(name_en),
+            market,
             group: s.group.to_string(),
             kind: s.kind,
             base_price: Krw(base),
             listed_shares: s.listed_shares,
             flags: s.flags,
             market_cap_eok: (base as u128 * s.listed_shares as u128 / 100_000_000) as u64,
+            listed_on: Some(s.listed_on),
         })
     }
 

@@ -1,4 +1,5 @@
-//! The simulated listing universe: ~2,500 issues over KOSPI and KOSDAQ. The well-known large
+//! The simulated listing universe: ~2,500 issues over KOSPI and KOSDAQ (and the eight issues
+//! of the listing-history table, `listings`, some listed or delisted within the history). The well-known large
 //! caps keep their real codes and names; the rest get generated (plausible) Korean names.
 //! Everything here is a pure function of the seed.
 
@@ -357,6 +358,38 @@ pub fn build(seed: u64) -> Vec<SimStock> {
             out.push(stock);
         }
     }
+    // The issues of the listing-history table (`listings`), after the generated ones so the
+    // rest of the universe is what it always was: as they are now (latest name and market),
+    // listed from their IPO where the table lists them.
+    for &(c, _, _, _) in super::listings::ISSUES {
+        let mut r = Stream::new(hash(&[seed, word(c), word("listing")]));
+        let since = listing_date(&mut r);
+        let Some(h) = super::listings::history(c, since, crate::market::Calendar::krx()) else {
+            continue;
+        };
+        let Some((_, name, en, market)) = h.names.last().cloned() else {
+            continue;
+        };
+        used_names.insert(name.clone());
+        out.push(SimStock {
+            code: code(c),
+            isin: isin_for(c),
+            name,
+            name_en: en,
+            market,
+            kind: S,
+            group: "ST",
+            sector: "기계·장비",
+            level: 2_000 + r.range(0, 30_000) as i64,
+            vol: 0.02,
+            listed_shares: 10_000_000 + r.range(0, 40_000_000),
+            par: 500,
+            turnover: 0.008,
+            listed_on: h.listed_on,
+            flags: StatusFlags::default(),
+            padded_name: false,
+        });
+    }
     out.sort_by_key(|s| s.code);
     out
 }
@@ -500,7 +533,10 @@ mod tests {
     fn universe_is_deterministic_unique_and_sized() {
         let a = build(7);
         let b = build(7);
-        assert_eq!(a.len(), KOSPI_COUNT + KOSDAQ_COUNT);
+        assert_eq!(
+            a.len(),
+            KOSPI_COUNT + KOSDAQ_COUNT + super::super::listings::ISSUES.len()
+        );
         assert_eq!(
             a.iter().map(|s| &s.name).collect::<Vec<_>>(),
             b.iter().map(|s| &s.name).collect::<Vec<_>>()

@@ -45,6 +45,7 @@ pub(super) fn routes() -> Router<Arc<SimState>> {
         .route("/truth/listing/{code}", get(truth_listing))
         .route("/truth/info/{code}", get(truth_info))
         .route("/truth/universe", get(truth_universe))
+        .route("/truth/listings", get(truth_listings))
         .route("/truth/index/{code}", get(truth_index))
         .route("/truth/rank/{kind}", get(truth_rank))
         .route("/truth/investors/{code}", get(truth_investors))
@@ -299,6 +300,13 @@ async fn truth_universe(State(st): St, Query(q): Q) -> Response {
         .filter(|l| market.is_none_or(|m| l.market == m))
         .collect();
     Json(list).into_response()
+}
+
+/// The listing histories of the issues listed, delisted, renamed or moved within the
+/// simulated history: listed_on, delisted_on (the first day no longer listed) and the names
+/// and markets from their dates (`?at=` is not used: the table is the whole history).
+async fn truth_listings(State(st): St) -> Response {
+    Json(st.market.listing_histories()).into_response()
 }
 
 /// The index now (`0001`, `1001`, `2001`): value, breadth, volume in shares, value in won.

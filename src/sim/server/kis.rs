@@ -131,8 +131,16 @@ pub(super) async fn entry(
 ) -> Response {
     let path = uri.path().to_string();
     let tr_id = header(&headers, "tr_id").map(str::to_string);
+    // The last four characters of the appkey: enough to tell test keys apart in the stats.
+    let key_tail = header(&headers, "appkey").map(|k| {
+        let n = k.chars().count();
+        k.chars().skip(n.saturating_sub(4)).collect::<String>()
+    });
     st.stats.with(|s| {
         s.requests += 1;
+        if let Some(k) = &key_tail {
+            *s.requests_by_appkey.entry(k.clone()).or_default() += 1;
+        }
         *s.requests_by_path.entry(path.clone()).or_default() += 1;
         if let Some(t) = &tr_id {
             *s.requests_by_tr_id.entry(t.clone()).or_default() += 1;
