@@ -201,8 +201,7 @@ fn accounts(k: &KisConfig, p: &mut Problems) -> Vec<kis::Account> {
     out
 }
 
-/// The most appkeys hoga takes (`[kis] app_key` and `[[kis.accounts]]` together).
-pub const MAX_ACCOUNTS: usize = 64;
+pub use crate::kis::MAX_ACCOUNTS;
 
 fn source_settings(config: &Config, paths: &Paths, p: &mut Problems) -> factory::Settings {
     let kis = kis_settings(&config.kis, config, p);

@@ -86,7 +86,7 @@ pub struct IngestArgs {
 
 /// `--account` from 1 to the most appkeys hoga takes.
 fn account_in_range(s: &str) -> Result<usize, String> {
-    let max = crate::config::MAX_ACCOUNTS;
+    let max = crate::kis::MAX_ACCOUNTS;
     match s.trim().parse::<usize>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
         _ => Err(format!("{s:?} is not an account number from 1 to {max}")),

@@ -454,10 +454,8 @@ fn on_account(
     let mut out = source.clone();
     out.kis = kis;
     if n > 1 {
-        let dir = out.client.state_dir.join("accounts").join(n.to_string());
-        crate::paths::create_private_dir(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        out.client.state_dir = dir;
+        // Created 0700 with its token file (kis::token).
+        out.client.state_dir = out.client.state_dir.join("accounts").join(n.to_string());
     }
     Ok((out, name))
 }

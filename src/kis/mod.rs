@@ -17,6 +17,9 @@ pub mod ws;
 
 mod client;
 
+/// The most appkeys hoga takes (`[kis] app_key` and `[[kis.accounts]]` together).
+pub const MAX_ACCOUNTS: usize = 64;
+
 pub use breaker::{Admit, Breaker, BreakerState};
 pub use client::{ClientOptions, KisClient};
 pub use error::KisError;

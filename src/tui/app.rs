@@ -381,6 +381,10 @@ where
             .dirty
             .then(|| last_frame.map_or_else(Instant::now, |t| t + min_frame));
         if draw_at.is_some_and(|at| at <= Instant::now()) {
+            // The terminal was handed back (a panic elsewhere): nothing more to draw on it.
+            let Some(_frame) = term::frame() else {
+                return Ok(stats);
+            };
             terminal.backend_mut().begin_frame();
             let drawn = terminal
                 .draw(|f| view::draw(state, f.buffer_mut()))

@@ -15,11 +15,39 @@ use std::io::{Stdout, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// The terminal was taken over once: from then on a frame is drawn only while it is ours.
+static ENTERED: AtomicBool = AtomicBool::new(false);
+/// Held while a frame is drawn, and by `restore`: a panic in a background task restores the
+/// terminal between two frames, never in the middle of one, and no frame after it hides the
+/// cursor again on a terminal already handed back.
+static FRAME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The right to draw a frame now: `None` once the terminal has been handed back.
+pub fn frame() -> Option<std::sync::MutexGuard<'static, ()>> {
+    let g = FRAME.lock().unwrap_or_else(|e| e.into_inner());
+    if ENTERED.load(Ordering::SeqCst) && !ACTIVE.load(Ordering::SeqCst) {
+        None
+    } else {
+        Some(g)
+    }
+}
 
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
 /// Puts the terminal back as it was. Safe to call any number of times, from any thread.
 pub fn restore() {
+    // Wait for a frame being drawn to end; not for ever (a panic inside a frame holds it).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(250);
+    let _frame = loop {
+        match FRAME.try_lock() {
+            Ok(g) => break Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => break Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(1))
+            }
+            Err(std::sync::TryLockError::WouldBlock) => break None,
+        }
+    };
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let mut out = stdout();
         let _ = execute!(
@@ -49,6 +77,7 @@ pub fn enter(mouse: bool) -> std::io::Result<(Tui, Guard)> {
     install_panic_hook();
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
+    ENTERED.store(true, Ordering::SeqCst);
     let guard = Guard;
     let mut out = stdout();
     execute!(
