@@ -19,7 +19,7 @@ use crate::market::{Calendar, LiveEvent, Period, StockCode, kst_date};
 use crate::source::factory::{self, SourceChoice};
 use crate::source::live::{Channel, Health, StreamEvent};
 use crate::source::{DataSource, Req, SourceKind};
-use crate::stream::{PollPace, Polled, plan, poll};
+use crate::stream::{PollPace, Polled, Printer, plan, poll, until};
 use clap::Args;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -213,18 +213,9 @@ pub async fn run(
     }
     let stop = crate::signal::interrupted();
     tokio::pin!(stop);
-    let deadline = async {
-        match opts.deadline {
-            Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
-            None => std::future::pending().await,
-        }
-    };
+    let deadline = until(opts.deadline);
     tokio::pin!(deadline);
-    let mut printer = Printer {
-        out,
-        json: opts.json,
-        open: true,
-    };
+    let mut printer = Printer::new(out, opts.json);
     let mut exit = Exit::Ok;
     while printer.open {
         let event = async {
@@ -237,7 +228,7 @@ pub async fn run(
             _ = &mut deadline => break,
             _ = &mut stop => break,
             polled = quotes.recv() => match polled {
-                Some(Polled::Quote(q, _)) => printer.firings(&engine.on_quote(&q)),
+                Some(Polled::Quote(q, _)) => print_firings(&mut printer, &engine.on_quote(&q)),
                 Some(Polled::Auth(e)) => {
                     eprintln!("hoga: {e}");
                     exit = Exit::Config;
@@ -248,10 +239,10 @@ pub async fn run(
             ev = event => match ev {
                 None => stream = None,
                 Some(StreamEvent::Live(LiveEvent::Trade(t))) => {
-                    printer.firings(&engine.on_trade(&t));
+                    print_firings(&mut printer, &engine.on_trade(&t));
                 }
                 Some(StreamEvent::Live(LiveEvent::Status(s))) => {
-                    printer.firings(&engine.on_vi(s.code, clock.now(), s.flags.vi));
+                    print_firings(&mut printer, &engine.on_vi(s.code, clock.now(), s.flags.vi));
                 }
                 Some(StreamEvent::Live(_)) | Some(StreamEvent::Gap(_)) => {}
                 Some(StreamEvent::Health(h)) => match h {
@@ -284,28 +275,12 @@ pub async fn run(
     exit
 }
 
-/// Writes firings, one line each; stops at a closed pipe.
-struct Printer<'a> {
-    out: &'a mut dyn Write,
-    json: bool,
-    open: bool,
-}
-
-impl Printer<'_> {
-    fn firings(&mut self, firings: &[Firing]) {
-        for f in firings {
-            let line = if self.json {
-                alert_json(f).to_string()
-            } else {
-                alert_line(f)
-            };
-            if let Err(e) = writeln!(self.out, "{line}").and_then(|_| self.out.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    eprintln!("hoga: cannot write output: {e}");
-                }
-                self.open = false;
-                return;
-            }
+/// Writes firings, one line each, with `hoga stream`'s printer; stops at a closed pipe.
+fn print_firings(printer: &mut Printer<'_>, firings: &[Firing]) {
+    for f in firings {
+        if !printer.open {
+            return;
         }
+        printer.line(alert_json(f), || alert_line(f));
     }
 }

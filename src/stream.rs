@@ -170,18 +170,9 @@ pub async fn run(
     let poller = tokio::spawn(poll(source, polled.clone(), quote_tx, clock.clone(), pace));
     let stop = crate::signal::interrupted();
     tokio::pin!(stop);
-    let deadline = async {
-        match opts.deadline {
-            Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
-            None => std::future::pending().await,
-        }
-    };
+    let deadline = until(opts.deadline);
     tokio::pin!(deadline);
-    let mut printer = Printer {
-        out,
-        json: opts.json,
-        open: true,
-    };
+    let mut printer = Printer::new(out, opts.json);
     let (mut exit, mut streaming, mut in_outage) = (Exit::Ok, false, false);
     while printer.open {
         tokio::select! {
@@ -299,10 +290,19 @@ pub async fn poll(
 }
 
 /// Writes events, one line each; stops at a closed pipe.
-struct Printer<'a> {
+/// Writes one line per event, NDJSON or for people; stops at a closed pipe (`open` false).
+pub(crate) struct Printer<'a> {
     out: &'a mut dyn Write,
     json: bool,
-    open: bool,
+    pub(crate) open: bool,
+}
+
+/// Resolves at `at` (`--duration`'s end), never without one.
+pub(crate) async fn until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// An instant as RFC 3339 in KST, to the second.
@@ -326,8 +326,17 @@ fn side(s: Option<Side>) -> Value {
     }
 }
 
-impl Printer<'_> {
-    fn line(&mut self, json: Value, text: impl FnOnce() -> String) {
+impl<'a> Printer<'a> {
+    pub(crate) fn new(out: &'a mut dyn Write, json: bool) -> Printer<'a> {
+        Printer {
+            out,
+            json,
+            open: true,
+        }
+    }
+
+    /// `json` as one NDJSON line, or `text()` for people.
+    pub(crate) fn line(&mut self, json: Value, text: impl FnOnce() -> String) {
         let line = if self.json { json.to_string() } else { text() };
         if let Err(e) = writeln!(self.out, "{line}").and_then(|_| self.out.flush()) {
             if e.kind() != std::io::ErrorKind::BrokenPipe {

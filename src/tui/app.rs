@@ -67,7 +67,8 @@ pub struct AlertLoop {
     user: UserRules,
     averages: mpsc::UnboundedReceiver<(StockCode, u64)>,
     averages_tx: mpsc::UnboundedSender<(StockCode, u64)>,
-    source: Option<Arc<dyn DataSource>>,
+    /// Where the volume rules' daily bars come from, and the clock that says which day it is.
+    source: Option<(Arc<dyn DataSource>, SharedClock)>,
 }
 
 impl AlertLoop {
@@ -75,7 +76,7 @@ impl AlertLoop {
     /// rules or state file) are logged and returned for the status bar.
     pub fn new(
         settings: &AlertSettings,
-        source: Option<Arc<dyn DataSource>>,
+        source: Option<(Arc<dyn DataSource>, SharedClock)>,
     ) -> (AlertLoop, Vec<String>) {
         let (user, mut warnings) = UserRules::load(&settings.state_dir);
         let rules: Vec<Rule> = merged(&settings.rules, &user)
@@ -111,7 +112,7 @@ impl AlertLoop {
 
     /// Daily bars of the volume rules' stocks, in the background.
     fn fetch_averages(&self, rules: &[Rule]) {
-        let Some(src) = self.source.clone() else {
+        let Some((src, clock)) = self.source.clone() else {
             return;
         };
         let mut codes: Vec<StockCode> = rules
@@ -119,13 +120,14 @@ impl AlertLoop {
             .filter(|r| matches!(r.condition, Condition::VolumeRatioAbove(_)))
             .map(|r| r.code)
             .collect();
+        codes.sort_unstable();
         codes.dedup();
         if codes.is_empty() {
             return;
         }
         let tx = self.averages_tx.clone();
         tokio::spawn(async move {
-            let today = crate::market::kst_date(chrono::Utc::now());
+            let today = crate::market::kst_date(clock.now());
             let from = today - chrono::Duration::days(45);
             for code in codes {
                 match src
@@ -208,7 +210,7 @@ pub async fn run(
         tracing::warn!("{w}");
         state.notice = Some((clock.now(), w));
     }
-    let (alerts, warnings) = AlertLoop::new(&ui.alerts, Some(source.clone()));
+    let (alerts, warnings) = AlertLoop::new(&ui.alerts, Some((source.clone(), clock.clone())));
     for w in warnings {
         tracing::warn!("{w}");
         state.notice = Some((clock.now(), w));
@@ -324,58 +326,58 @@ where
         });
     }
     loop {
-        let mut i = 0;
-        while i < pending.len() {
-            let msg = pending[i].clone();
-            i += 1;
-            stats.messages += 1;
-            // The alerts see every quote and trade before the screen does.
-            if let (Some(a), Msg::Feed(e)) = (alerts.as_mut(), &msg) {
-                let fired = a.observe(e);
-                if !fired.is_empty() {
+        // Messages handled here may add more (what an alert fired, the rules after an edit):
+        // those go in the next batch, before anything is drawn.
+        while !pending.is_empty() {
+            for msg in std::mem::take(&mut pending) {
+                stats.messages += 1;
+                // The alerts see every quote and trade before the screen does.
+                if let (Some(a), Msg::Feed(e)) = (alerts.as_mut(), &msg) {
+                    let fired = a.observe(e);
+                    if !fired.is_empty() {
+                        pending.push(Msg::Alerts {
+                            rows: a.rows(),
+                            fired,
+                        });
+                    }
+                }
+                // The view's armed/fired marks follow re-arms too, while it is open.
+                if let (Some(a), Msg::Tick(_), super::state::Mode::Alerts) =
+                    (alerts.as_ref(), &msg, state.mode)
+                {
                     pending.push(Msg::Alerts {
                         rows: a.rows(),
-                        fired,
+                        fired: Vec::new(),
                     });
                 }
-            }
-            // The view's armed/fired marks follow re-arms too, while it is open.
-            if let (Some(a), Msg::Tick(_), super::state::Mode::Alerts) =
-                (alerts.as_ref(), &msg, state.mode)
-            {
-                pending.push(Msg::Alerts {
-                    rows: a.rows(),
-                    fired: Vec::new(),
-                });
-            }
-            for cmd in update(state, msg) {
-                match cmd {
-                    Command::Quit => {
-                        return Ok(stats);
-                    }
-                    Command::SaveWatchlists => save(state, state_dir.as_deref()),
-                    Command::SetInterest(i) => feed.set_interest(i),
-                    Command::SetAlertRules(rules) => {
-                        if let Some(a) = alerts.as_mut() {
-                            if let Some(p) = a.set_user_rules(rules) {
-                                tracing::warn!("cannot save the alerts: {p}");
-                                state.notice = Some((state.now, p));
-                            }
-                            pending.push(Msg::Alerts {
-                                rows: a.rows(),
-                                fired: Vec::new(),
-                            });
+                for cmd in update(state, msg) {
+                    match cmd {
+                        Command::Quit => {
+                            return Ok(stats);
                         }
-                    }
-                    Command::Bell => {
-                        // BEL straight to the terminal, between frames.
-                        let mut out = std::io::stdout();
-                        let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+                        Command::SaveWatchlists => save(state, state_dir.as_deref()),
+                        Command::SetInterest(i) => feed.set_interest(i),
+                        Command::SetAlertRules(rules) => {
+                            if let Some(a) = alerts.as_mut() {
+                                if let Some(p) = a.set_user_rules(rules) {
+                                    tracing::warn!("cannot save the alerts: {p}");
+                                    state.notice = Some((state.now, p));
+                                }
+                                pending.push(Msg::Alerts {
+                                    rows: a.rows(),
+                                    fired: Vec::new(),
+                                });
+                            }
+                        }
+                        Command::Bell => {
+                            // BEL straight to the terminal, between frames.
+                            let mut out = std::io::stdout();
+                            let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+                        }
                     }
                 }
             }
         }
-        pending.clear();
         // Draw now if allowed, otherwise at the next frame slot.
         let draw_at = state
             .dirty
